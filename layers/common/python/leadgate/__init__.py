@@ -1,0 +1,3 @@
+"""leadgate: serverless lead intake and lead management."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,67 @@
+"""The route table: every API route, the function that serves it and the scopes it needs.
+
+The authorizer builds its policies from this table, and the template must declare the same routes with
+the same `AuthorizationScopes` (checked by tests/template). A route needs any one of its scopes; a route
+with `scopes=None` is public (no authorizer).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+READ_LEADS = "read:leads"
+WRITE_LEADS = "write:leads"
+DELETE_LEADS = "delete:leads"
+ALL_SCOPES = (READ_LEADS, WRITE_LEADS, DELETE_LEADS)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str
+    scopes: tuple[str, ...] | None
+
+    @property
+    def public(self) -> bool:
+        return self.scopes is None
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", self.path) + "$")
+
+    def matches(self, method: str, path: str) -> bool:
+        return self.method == method.upper() and bool(self.pattern.match(path))
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/api/v1/health", "health", None),
+    Route("POST", "/oauth2/token", "token", None),
+    Route("GET", "/api/v1/leads", "leads", (READ_LEADS,)),
+    Route("POST", "/api/v1/leads", "leads", (WRITE_LEADS,)),
+    Route("GET", "/api/v1/leads/lookup", "leads", (READ_LEADS,)),
+    Route("GET", "/api/v1/leads/{id}", "leads", (READ_LEADS,)),
+    Route("PUT", "/api/v1/leads/{id}", "leads", (WRITE_LEADS,)),
+    Route("PATCH", "/api/v1/leads/{id}", "leads", (WRITE_LEADS,)),
+    Route("DELETE", "/api/v1/leads/{id}", "leads", (DELETE_LEADS,)),
+    Route("POST", "/api/v1/leads/{id}/tags", "leads", (WRITE_LEADS,)),
+    Route("DELETE", "/api/v1/leads/{id}/tags/{tag}", "leads", (WRITE_LEADS,)),
+    Route("GET", "/api/v1/leads/{id}/inquiries", "leads", (READ_LEADS,)),
+    Route("POST", "/public/api/leads", "inbound", (WRITE_LEADS,)),
+    Route("POST", "/api/inbound/leads", "inbound", (WRITE_LEADS,)),
+    Route("POST", "/api/v1/leads/upsert", "inbound", (WRITE_LEADS,)),
+    Route("POST", "/api/v1/leads/batch", "inbound", (WRITE_LEADS,)),
+    Route("GET", "/api/v1/usage", "usage", ALL_SCOPES),
+)
+
+
+def find_route(method: str, path: str) -> Route | None:
+    """The route API Gateway would pick: a literal path segment wins over a `{param}`."""
+    candidates = [route for route in ROUTES if route.matches(method, path)]
+    return min(candidates, key=lambda route: route.path.count("{"), default=None)
+
+
+def routes_of(function: str) -> tuple[Route, ...]:
+    return tuple(route for route in ROUTES if route.function == function)

@@ -1,0 +1,51 @@
+"""The one place that reads the environment. Call `get_settings()`; never read os.environ elsewhere."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    stage: str
+    api_version: str
+    leads_table: str
+    clients_table: str
+    rate_limit_table: str
+    idempotency_table: str
+    user_pool_id: str
+    cognito_token_url: str
+    cognito_issuer: str
+    cognito_jwks_url: str
+    scope_prefix: str
+    auth_cache_ttl: int
+
+    @classmethod
+    def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        user_pool_id = env.get("USER_POOL_ID", "")
+        issuer = env.get("COGNITO_ISSUER") or f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
+        return cls(
+            region=region,
+            stage=env.get("STAGE", "dev"),
+            api_version=env.get("API_VERSION", "1.0.0"),
+            leads_table=env.get("LEADS_TABLE", ""),
+            clients_table=env.get("CLIENTS_TABLE", ""),
+            rate_limit_table=env.get("RATE_LIMIT_TABLE", ""),
+            idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
+            user_pool_id=user_pool_id,
+            cognito_token_url=env.get("COGNITO_TOKEN_URL", ""),
+            cognito_issuer=issuer,
+            cognito_jwks_url=env.get("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
+            scope_prefix=env.get("SCOPE_PREFIX", "leadgate"),
+            auth_cache_ttl=int(env.get("AUTH_CACHE_TTL", "300")),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_environment()

@@ -1,0 +1,1 @@
+"""Developer tooling for leadgate: the local stack, provisioning, the admin CLI and benchmarks. Never deployed."""
