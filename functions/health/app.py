@@ -2,14 +2,10 @@
 
 from datetime import UTC, datetime
 
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.logging import correlation_paths
-
 from leadgate.api import create_resolver, json_response
+from leadgate.observability import lambda_handler as observed
 from leadgate.settings import get_settings
 
-logger = Logger()
-tracer = Tracer()
 app = create_resolver()
 
 
@@ -21,7 +17,4 @@ def health():
     )
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler
-def lambda_handler(event, context):
-    return app.resolve(event, context)
+lambda_handler = observed(app)

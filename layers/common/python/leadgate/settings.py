@@ -22,6 +22,7 @@ class Settings:
     cognito_jwks_url: str
     scope_prefix: str
     auth_cache_ttl: int
+    tracing_enabled: bool
 
     @classmethod
     def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
@@ -43,6 +44,8 @@ class Settings:
             cognito_jwks_url=env.get("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
             scope_prefix=env.get("SCOPE_PREFIX", "leadgate"),
             auth_cache_ttl=int(env.get("AUTH_CACHE_TTL", "300")),
+            tracing_enabled=bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
+            and env.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"),
         )
 
 
