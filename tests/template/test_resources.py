@@ -1,0 +1,205 @@
+"""Tables, Cognito, functions, policies, logs and outputs as issue 2 asks."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from typing import Any
+
+import pytest
+
+from leadgate_dev import template
+from leadgate_dev.template import ROOT
+
+FUNCTION_FOLDERS = {"health", "token", "authorizer", "leads", "inbound", "usage"}
+
+
+def resolve(source: dict, value: Any, stage: str) -> Any:
+    """The value of a property for a Stage parameter value: enough of Fn::If/Fn::Equals/Ref for conditions."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        condition, when_true, when_false = value["Fn::If"]
+        chosen = when_true if resolve(source, source["Conditions"][condition], stage) else when_false
+        return resolve(source, chosen, stage)
+    if isinstance(value, dict) and "Fn::Equals" in value:
+        left, right = (resolve(source, side, stage) for side in value["Fn::Equals"])
+        return left == right
+    if value == {"Ref": "Stage"}:
+        return stage
+    return value
+
+
+def _of_type(source: dict, resource_type: str) -> dict[str, dict]:
+    return {name: res for name, res in source["Resources"].items() if res["Type"] == resource_type}
+
+
+def test_tables_are_on_demand_encrypted_recoverable_and_protected_in_prod(source):
+    tables = _of_type(source, "AWS::DynamoDB::Table")
+    assert set(tables) == {"LeadsTable", "ClientsTable", "RateLimitTable", "IdempotencyTable"}
+    for name, table in tables.items():
+        properties = table["Properties"]
+        assert properties["BillingMode"] == "PAY_PER_REQUEST", name
+        assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}, name
+        assert properties["SSESpecification"] == {"SSEEnabled": True}, name
+        assert resolve(source, properties["DeletionProtectionEnabled"], "prod") is True, name
+        assert resolve(source, properties["DeletionProtectionEnabled"], "dev") is False, name
+
+
+def _first_code(cell: str) -> str:
+    return re.findall(r"`([^`]+)`", cell)[0]
+
+
+def test_leads_indexes_are_the_documented_ones_keys_only():
+    documented = {}
+    for line in (ROOT / "docs" / "access-patterns.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and cells[0].startswith("`by_"):
+            documented[_first_code(cells[0])] = (_first_code(cells[1]), _first_code(cells[2]))
+    leads = next(spec for spec in template.tables() if spec.logical_id == "LeadsTable")
+    indexes = leads.create_kwargs["GlobalSecondaryIndexes"]
+    assert len(documented) == 12
+    assert {
+        index["IndexName"]: tuple(key["AttributeName"] for key in index["KeySchema"]) for index in indexes
+    } == documented
+    assert all(index["Projection"] == {"ProjectionType": "KEYS_ONLY"} for index in indexes)
+    assert leads.create_kwargs["KeySchema"] == [
+        {"AttributeName": "PK", "KeyType": "HASH"},
+        {"AttributeName": "SK", "KeyType": "RANGE"},
+    ]
+    assert {d["AttributeType"] for d in leads.create_kwargs["AttributeDefinitions"]} == {"S"}
+
+
+def test_small_tables_keys_and_ttl():
+    specs = {spec.logical_id: spec for spec in template.tables()}
+    assert specs["ClientsTable"].create_kwargs["KeySchema"] == [{"AttributeName": "client_id", "KeyType": "HASH"}]
+    (by_tenant,) = specs["ClientsTable"].create_kwargs["GlobalSecondaryIndexes"]
+    assert by_tenant["IndexName"] == "by_tenant"
+    assert [key["AttributeName"] for key in by_tenant["KeySchema"]] == ["tenant", "created_at"]
+    assert [key["AttributeName"] for key in specs["RateLimitTable"].create_kwargs["KeySchema"]] == ["pk", "sk"]
+    assert specs["RateLimitTable"].ttl_attribute == "expires_at"
+    assert [key["AttributeName"] for key in specs["IdempotencyTable"].create_kwargs["KeySchema"]] == ["id"]
+    assert specs["IdempotencyTable"].ttl_attribute == "expiration"
+
+
+def test_user_pool_is_protected_in_prod_and_has_a_domain_and_no_app_clients(source):
+    pool = source["Resources"]["UserPool"]["Properties"]
+    assert resolve(source, pool["DeletionProtection"], "prod") == "ACTIVE"
+    assert resolve(source, pool["DeletionProtection"], "dev") == "INACTIVE"
+    assert _of_type(source, "AWS::Cognito::UserPoolDomain")
+    assert not _of_type(source, "AWS::Cognito::UserPoolClient")  # the CLI creates clients
+
+
+def test_functions_share_the_runtime_settings_from_globals(source, transformed):
+    functions = _of_type(source, "AWS::Serverless::Function")
+    assert {template.function_folder(res) for res in functions.values()} == FUNCTION_FOLDERS
+    for name in functions:
+        deployed = transformed["Resources"][name]["Properties"]
+        assert deployed["Runtime"] == "python3.13", name
+        assert deployed["Architectures"] == ["arm64"], name
+        assert deployed["TracingConfig"] == {"Mode": "Active"}, name
+        assert deployed["Handler"] == "app.lambda_handler", name
+        assert len(deployed["Layers"]) == 1, name
+        assert set(deployed["Environment"]["Variables"]) >= {
+            "POWERTOOLS_SERVICE_NAME",
+            "POWERTOOLS_METRICS_NAMESPACE",
+            "POWERTOOLS_LOG_LEVEL",
+            "LEADS_TABLE",
+            "CLIENTS_TABLE",
+            "RATE_LIMIT_TABLE",
+            "IDEMPOTENCY_TABLE",
+            "USER_POOL_ID",
+            "SCOPE_PREFIX",
+            "AUTH_CACHE_TTL",
+            "STAGE",
+            "API_VERSION",
+            "COGNITO_TOKEN_URL",
+        }, name
+
+
+def test_api_version_is_the_project_version():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert template.function_environment("health")["API_VERSION"] == project["version"]
+
+
+@pytest.mark.parametrize("folder", sorted(FUNCTION_FOLDERS))
+def test_function_folders_hold_a_handler_and_no_requirements(folder):
+    assert (ROOT / "functions" / folder / "app.py").is_file()
+    assert not (ROOT / "functions" / folder / "requirements.txt").exists()  # dependencies live in the layer
+
+
+def _table_access(role: dict) -> dict[str, str]:
+    """table logical id -> "crud" or "read", from the role's inline DynamoDB statements."""
+    access: dict[str, str] = {}
+    for policy in role["Properties"].get("Policies", []):
+        for statement in policy["PolicyDocument"]["Statement"]:
+            actions = set(statement["Action"])
+            assert all(action.startswith("dynamodb:") for action in actions), statement
+            level = "crud" if "dynamodb:PutItem" in actions else "read"
+            for resource in statement["Resource"]:
+                table = resource["Fn::Sub"][1]["tableName"]["Ref"]
+                access[table] = "crud" if access.get(table) == "crud" else level
+    return access
+
+
+def test_each_function_may_touch_only_the_tables_it_needs(transformed):
+    expected = {
+        "HealthFunction": {},
+        "TokenFunction": {"RateLimitTable": "crud"},  # token-endpoint limits (issue 4)
+        "AuthorizerFunction": {"ClientsTable": "read"},
+        "LeadsFunction": {"LeadsTable": "crud", "RateLimitTable": "crud"},
+        "InboundFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
+        "UsageFunction": {"RateLimitTable": "read", "ClientsTable": "read"},
+    }
+    for function, access in expected.items():
+        role = transformed["Resources"][f"{function}Role"]
+        assert _table_access(role) == access, function
+        assert set(role["Properties"]["ManagedPolicyArns"]) == {
+            "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+            "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+        }, function
+
+
+def test_every_function_has_its_log_group_with_retention(source):
+    log_groups = _of_type(source, "AWS::Logs::LogGroup").values()
+    named = {group["Properties"]["LogGroupName"]["Fn::Sub"]: group["Properties"] for group in log_groups}
+    for function in _of_type(source, "AWS::Serverless::Function"):
+        properties = named[f"/aws/lambda/${{{function}}}"]
+        assert properties["RetentionInDays"] == {"Ref": "LogRetentionDays"}, function
+
+
+def test_stage_throttle_and_tracing(transformed):
+    stage = transformed["Resources"]["LeadgateApiStage"]["Properties"]
+    assert stage["TracingEnabled"] is True
+    assert stage["StageName"] == {"Ref": "Stage"}
+    (setting,) = stage["MethodSettings"]
+    assert (setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"]) == template.stage_throttle()
+
+
+def test_outputs_the_cli_and_docs_rely_on(source):
+    assert set(source["Outputs"]) >= {
+        "ApiUrl",
+        "TokenUrl",
+        "UserPoolId",
+        "LeadsTable",
+        "ClientsTable",
+        "RateLimitTable",
+        "IdempotencyTable",
+        "StandardUsagePlanId",
+        "PartnerUsagePlanId",
+        "CommonLayerArn",
+    }
+
+
+def test_parameters_and_prod_condition(source):
+    assert source["Parameters"]["Stage"]["AllowedValues"] == ["dev", "prod"]
+    assert source["Parameters"]["AuthCacheTtl"]["Default"] == 300
+    assert "LogRetentionDays" in source["Parameters"]
+    assert resolve(source, source["Conditions"]["IsProd"], "prod") is True
+
+
+def test_samconfig_deploys_dev_and_prod_with_their_stage():
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    for env in ("dev", "prod"):
+        deploy = config[env]["deploy"]["parameters"]
+        assert f"Stage={env}" in deploy["parameter_overrides"]
+        assert deploy["stack_name"] == f"leadgate-{env}"
+        assert "CAPABILITY_IAM" in deploy["capabilities"]

@@ -1,0 +1,312 @@
+"""Reads template.yaml so that the local stack, the tests and the CLI define nothing twice.
+
+CloudFormation short-form tags (`!Ref`, `!GetAtt`, `!Sub`, `!If`, ...) load as their long-form dicts
+(`{"Ref": ...}`, `{"Fn::GetAtt": [...]}`), exactly as CloudFormation reads them. Every accessor takes an
+optional already-loaded template, so tests can check a changed copy; by default it reads ROOT/template.yaml.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_PATH = ROOT / "template.yaml"
+
+TIER_TAG = "leadgate:tier"
+# The keys SAM accepts in an Api event's Auth block; anything else would be dropped without a word.
+API_EVENT_AUTH_KEYS = frozenset(
+    {"ApiKeyRequired", "AuthorizationScopes", "Authorizer", "InvokeRole", "OverrideApiAuth", "ResourcePolicy"}
+)
+
+
+class TemplateError(ValueError):
+    """The template is not shaped as the tooling expects (for example, a misspelled Auth key)."""
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    logical_id: str
+    env_var: str
+    create_kwargs: dict[str, Any]  # for dynamodb.create_table(TableName=..., **create_kwargs)
+    ttl_attribute: str | None
+
+
+@dataclass(frozen=True)
+class TemplateRoute:
+    method: str
+    path: str
+    function: str  # the folder under functions/
+    scopes: tuple[str, ...] | None  # None: public, no authorizer
+
+
+@dataclass(frozen=True)
+class ResourceServerSpec:
+    identifier: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UsagePlanSpec:
+    tier: str
+    rate_limit: float
+    burst_limit: int
+    quota_limit: int | None
+    quota_period: str | None
+
+
+@dataclass(frozen=True)
+class GatewayResponseSpec:
+    status: int
+    body_template: str  # the application/json template
+    headers: dict[str, str]  # header -> API Gateway mapping expression: "'static'" or "context.<name>"
+
+    def render_headers(self, context: dict[str, str]) -> dict[str, str]:
+        """The header values API Gateway would send, given its context variables (e.g. requestId)."""
+        rendered = {}
+        for name, expression in self.headers.items():
+            if expression.startswith("'") and expression.endswith("'"):
+                rendered[name] = expression[1:-1]
+            elif expression.startswith("context."):
+                rendered[name] = context.get(expression.removeprefix("context."), "")
+            else:
+                raise TemplateError(f"unsupported gateway response mapping {expression!r} for {name}")
+        return rendered
+
+
+# ------------------------------------------------------------------ loading
+
+
+class _CloudFormationLoader(yaml.SafeLoader):
+    """A safe YAML loader that turns short-form intrinsic tags into their long form."""
+
+
+def _construct_intrinsic(loader: yaml.SafeLoader, tag_suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if tag_suffix == "Ref":
+        return {"Ref": value}
+    if tag_suffix == "Condition":
+        return {"Condition": value}
+    if tag_suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{tag_suffix}": value}
+
+
+_CloudFormationLoader.add_multi_constructor("!", _construct_intrinsic)
+
+
+def parse_template(text: str) -> dict[str, Any]:
+    return yaml.load(text, Loader=_CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+@cache
+def _load(path: Path) -> dict[str, Any]:
+    return parse_template(path.read_text(encoding="utf-8"))
+
+
+def load_template(path: Path | None = None) -> dict[str, Any]:
+    """The parsed template (cached per path; treat it as read-only, deep-copy it to change it)."""
+    return _load(Path(path or TEMPLATE_PATH).resolve())
+
+
+def _template(template: dict[str, Any] | None) -> dict[str, Any]:
+    return load_template() if template is None else template
+
+
+def _resources(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template.get("Resources", {}).items()
+        if resource.get("Type") == resource_type
+    }
+
+
+def _only(template: dict[str, Any], resource_type: str) -> tuple[str, dict[str, Any]]:
+    found = _resources(template, resource_type)
+    if len(found) != 1:
+        raise TemplateError(f"expected exactly one {resource_type}, found {sorted(found)}")
+    return next(iter(found.items()))
+
+
+def _global_environment(template: dict[str, Any]) -> dict[str, Any]:
+    return template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+
+
+def _parameter_default(template: dict[str, Any], value: Any) -> Any:
+    """A literal, or the default of the parameter a `{"Ref": ...}` names."""
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        parameter = template.get("Parameters", {}).get(value["Ref"])
+        if parameter is None or "Default" not in parameter:
+            raise TemplateError(f"{value['Ref']} is not a parameter with a default")
+        return parameter["Default"]
+    return value
+
+
+# ------------------------------------------------------------------ tables
+
+
+def tables(template: dict[str, Any] | None = None) -> list[TableSpec]:
+    template = _template(template)
+    env_by_table = {
+        value["Ref"]: name
+        for name, value in _global_environment(template).items()
+        if isinstance(value, dict) and set(value) == {"Ref"}
+    }
+    specs = []
+    for logical_id, resource in _resources(template, "AWS::DynamoDB::Table").items():
+        if logical_id not in env_by_table:
+            raise TemplateError(f"no Globals environment variable carries the name of {logical_id}")
+        properties = resource["Properties"]
+        create_kwargs: dict[str, Any] = {
+            "KeySchema": copy.deepcopy(properties["KeySchema"]),
+            "AttributeDefinitions": copy.deepcopy(properties["AttributeDefinitions"]),
+            "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+        }
+        if properties.get("GlobalSecondaryIndexes"):
+            create_kwargs["GlobalSecondaryIndexes"] = [
+                {"IndexName": index["IndexName"], "KeySchema": index["KeySchema"], "Projection": index["Projection"]}
+                for index in copy.deepcopy(properties["GlobalSecondaryIndexes"])
+            ]
+        ttl = properties.get("TimeToLiveSpecification") or {}
+        specs.append(
+            TableSpec(
+                logical_id=logical_id,
+                env_var=env_by_table[logical_id],
+                create_kwargs=create_kwargs,
+                ttl_attribute=ttl.get("AttributeName") if ttl.get("Enabled") else None,
+            )
+        )
+    return specs
+
+
+# ------------------------------------------------------------------ functions and routes
+
+
+def _functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return _resources(template, "AWS::Serverless::Function")
+
+
+def function_folder(resource: dict[str, Any]) -> str:
+    """`functions/leads/` -> `leads`."""
+    code_uri = str(resource["Properties"]["CodeUri"]).rstrip("/")
+    return code_uri.rsplit("/", 1)[-1]
+
+
+def _event_scopes(logical_id: str, event_name: str, auth: dict[str, Any] | None) -> tuple[str, ...] | None:
+    auth = auth or {}
+    unknown = set(auth) - API_EVENT_AUTH_KEYS
+    if unknown:
+        raise TemplateError(f"{logical_id}.{event_name}: unknown Auth keys {sorted(unknown)}")
+    if auth.get("Authorizer") == "NONE":
+        return None
+    return tuple(auth.get("AuthorizationScopes") or ())
+
+
+def api_routes(template: dict[str, Any] | None = None) -> list[TemplateRoute]:
+    """Every Api event of every function; `scopes=()` would mean authorised but unscoped (a mistake)."""
+    template = _template(template)
+    routes = []
+    for logical_id, resource in _functions(template).items():
+        for event_name, event in (resource["Properties"].get("Events") or {}).items():
+            if event.get("Type") != "Api":
+                continue
+            properties = event["Properties"]
+            routes.append(
+                TemplateRoute(
+                    method=str(properties["Method"]).upper(),
+                    path=properties["Path"],
+                    function=function_folder(resource),
+                    scopes=_event_scopes(logical_id, event_name, properties.get("Auth")),
+                )
+            )
+    return routes
+
+
+def function_environment(function: str, template: dict[str, Any] | None = None) -> dict[str, str]:
+    """The literal environment variables of `functions/<function>` (Globals merged), intrinsics left out."""
+    template = _template(template)
+    for resource in _functions(template).values():
+        if function_folder(resource) == function:
+            own = resource["Properties"].get("Environment", {}).get("Variables", {})
+            merged = {**_global_environment(template), **own}
+            return {name: str(value) for name, value in merged.items() if not isinstance(value, dict | list)}
+    raise TemplateError(f"no function with CodeUri functions/{function}/")
+
+
+# ------------------------------------------------------------------ API, auth, usage plans
+
+
+def _api(template: dict[str, Any]) -> dict[str, Any]:
+    return _only(template, "AWS::Serverless::Api")[1]["Properties"]
+
+
+def resource_server(template: dict[str, Any] | None = None) -> ResourceServerSpec:
+    properties = _only(_template(template), "AWS::Cognito::UserPoolResourceServer")[1]["Properties"]
+    return ResourceServerSpec(
+        identifier=properties["Identifier"],
+        scopes=tuple(scope["ScopeName"] for scope in properties.get("Scopes", [])),
+    )
+
+
+def authorizer_ttl(template: dict[str, Any] | None = None) -> int:
+    template = _template(template)
+    auth = _api(template)["Auth"]
+    identity = auth["Authorizers"][auth["DefaultAuthorizer"]].get("Identity", {})
+    return int(_parameter_default(template, identity.get("ReauthorizeEvery", 300)))
+
+
+def stage_throttle(template: dict[str, Any] | None = None) -> tuple[float, int]:
+    for setting in _api(_template(template)).get("MethodSettings", []):
+        if setting.get("ResourcePath") == "/*" and setting.get("HttpMethod") == "*":
+            return float(setting["ThrottlingRateLimit"]), int(setting["ThrottlingBurstLimit"])
+    raise TemplateError("the API has no stage-wide (/*, *) method setting")
+
+
+def usage_plans(template: dict[str, Any] | None = None) -> list[UsagePlanSpec]:
+    plans = []
+    for logical_id, resource in _resources(_template(template), "AWS::ApiGateway::UsagePlan").items():
+        properties = resource["Properties"]
+        tags = {tag["Key"]: tag["Value"] for tag in properties.get("Tags", [])}
+        if TIER_TAG not in tags:
+            raise TemplateError(f"{logical_id} has no {TIER_TAG} tag")
+        throttle = properties.get("Throttle", {})
+        quota = properties.get("Quota") or {}
+        plans.append(
+            UsagePlanSpec(
+                tier=tags[TIER_TAG],
+                rate_limit=float(throttle["RateLimit"]),
+                burst_limit=int(throttle["BurstLimit"]),
+                quota_limit=int(quota["Limit"]) if "Limit" in quota else None,
+                quota_period=quota.get("Period"),
+            )
+        )
+    return plans
+
+
+def usage_plan_logical_ids(template: dict[str, Any] | None = None) -> dict[str, str]:
+    """tier -> the usage plan's logical id (its id is the stack output `<LogicalId>Id`)."""
+    return {
+        {tag["Key"]: tag["Value"] for tag in resource["Properties"].get("Tags", [])}[TIER_TAG]: logical_id
+        for logical_id, resource in _resources(_template(template), "AWS::ApiGateway::UsagePlan").items()
+    }
+
+
+def gateway_responses(template: dict[str, Any] | None = None) -> dict[str, GatewayResponseSpec]:
+    responses = {}
+    for response_type, response in (_api(_template(template)).get("GatewayResponses") or {}).items():
+        responses[response_type] = GatewayResponseSpec(
+            status=int(response["StatusCode"]),
+            body_template=response["ResponseTemplates"]["application/json"],
+            headers=dict((response.get("ResponseParameters") or {}).get("Headers") or {}),
+        )
+    return responses
