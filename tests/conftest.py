@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -37,6 +38,65 @@ def invoke(lambda_context):
     def _invoke(function: str, event: dict):
         response = load_function(function).lambda_handler(event, lambda_context)
         body = response.get("body") or ""
-        return response["statusCode"], response.get("headers") or {}, json.loads(body) if body else None
+        # API Gateway merges both header maps; Powertools puts route headers in multiValueHeaders when the
+        # event has them (ETag, Location, ...).
+        multi = {name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items() if values}
+        headers = {**multi, **(response.get("headers") or {})}
+        return response["statusCode"], headers, json.loads(body) if body else None
 
     return _invoke
+
+
+@pytest.fixture
+def aws(monkeypatch):
+    """moto in-process with the whole stack provisioned from template.yaml; yields the StackResources."""
+    import boto3
+    from moto import mock_aws
+
+    from leadgate.aws import reset_clients
+    from leadgate_dev.local.emulation import serialise_moto_dynamodb
+    from leadgate_dev.provision import provision
+
+    for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL") or name == "AWS_PROFILE"]:
+        monkeypatch.delenv(name)
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    serialise_moto_dynamodb()  # handlers may be driven from many threads (race tests)
+    reset_clients()
+    with mock_aws():
+        resources = provision(dynamodb=boto3.client("dynamodb"), cognito=boto3.client("cognito-idp"))
+        for name, value in resources.environment().items():
+            monkeypatch.setenv(name, value)
+        reset_clients()
+        yield resources
+    reset_clients()
+
+
+def caller_context(
+    tenant: str = "acme",
+    scopes: tuple[str, ...] | list[str] = ("read:leads", "write:leads", "delete:leads"),
+    client_id: str = "client-acme",
+    tier: str = "standard",
+    rate_policies: str = "[]",
+) -> dict:
+    """An authorizer context as our authorizer produces it, for `rest_event(..., authorizer=...)`."""
+    return {
+        "principalId": client_id,
+        "tenant_id": tenant,
+        "client_id": client_id,
+        "scopes": " ".join(scopes),
+        "tier": tier,
+        "rate_policies": rate_policies,
+    }
+
+
+@pytest.fixture(name="caller_context")
+def _caller_context_fixture():
+    """`caller_context` as a fixture too: `def test_x(caller_context): caller_context(tenant="beta")`."""
+    return caller_context

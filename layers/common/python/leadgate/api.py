@@ -13,10 +13,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from leadgate import errors
+from leadgate import errors, ratelimit
 
 logger = Logger(child=True)
 
@@ -113,13 +114,41 @@ class LeadgateResolver(APIGatewayRestResolver):
         except ValueError as exc:
             raise errors.InvalidJson(errors={"body": [f"Malformed JSON: {exc}."]}) from exc
 
+    def _to_proxy_event(self, event: dict) -> Any:
+        # Powertools keeps the current event on the BaseRouter *class*, shared by every resolver in the process.
+        # Keeping it on this resolver lets separately loaded handler instances serve requests side by side in
+        # threads (the local stack); one resolver still serves one request at a time, as a Lambda instance does.
+        proxy_event = super()._to_proxy_event(event)
+        self.current_event = proxy_event
+        return proxy_event
+
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         request_id = (event.get("requestContext") or {}).get("requestId") or ""
-        response = super().resolve(event, context)
+        self.lambda_context = context
+        limit = self._count_request(event)
+        if limit is not None and not limit.allowed:
+            # Over the limit: answered here, so the route and everything it would touch never run.
+            response = ResponseBuilder(error_response(limit.error())).build(self._to_proxy_event(dict(event)))
+        else:
+            response = super().resolve(event, context)
         headers = response.setdefault("headers", {}) or {}
         response["headers"] = headers
         headers[REQUEST_ID_HEADER] = request_id
+        if limit is not None:
+            headers.update(limit.headers())
         return response
+
+    @staticmethod
+    def _count_request(event: Mapping[str, Any]) -> ratelimit.RequestLimit | None:
+        """Count an authenticated request against its client's rate limits (public routes are not counted).
+
+        Fails open: when the counter cannot be reached the request is served, without usage headers.
+        """
+        try:
+            return ratelimit.limit_request((event.get("requestContext") or {}).get("authorizer"))
+        except Exception:
+            logger.exception("Rate limiting failed; the request is served uncounted")
+            return None
 
     def _validation_failed(self, exc: RequestValidationError) -> Response:
         if any(error.get("type") == "json_invalid" for error in exc.errors()):

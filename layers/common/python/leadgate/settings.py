@@ -23,6 +23,12 @@ class Settings:
     scope_prefix: str
     auth_cache_ttl: int
     tracing_enabled: bool
+    # POST /oauth2/token protection (leadgate.ratelimit.token_guard): counts per fixed window.
+    token_window_seconds: int
+    token_requests_per_client: int
+    token_failures_per_client: int
+    token_requests_per_ip: int
+    token_failures_per_ip: int
 
     @classmethod
     def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
@@ -44,6 +50,11 @@ class Settings:
             cognito_jwks_url=env.get("COGNITO_JWKS_URL") or f"{issuer}/.well-known/jwks.json",
             scope_prefix=env.get("SCOPE_PREFIX", "leadgate"),
             auth_cache_ttl=int(env.get("AUTH_CACHE_TTL", "300")),
+            token_window_seconds=int(env.get("TOKEN_WINDOW_SECONDS", "900")),
+            token_requests_per_client=int(env.get("TOKEN_REQUESTS_PER_CLIENT", "60")),
+            token_failures_per_client=int(env.get("TOKEN_FAILURES_PER_CLIENT", "5")),
+            token_requests_per_ip=int(env.get("TOKEN_REQUESTS_PER_IP", "300")),
+            token_failures_per_ip=int(env.get("TOKEN_FAILURES_PER_IP", "20")),
             tracing_enabled=bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
             and env.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"),
         )

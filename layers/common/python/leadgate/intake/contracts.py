@@ -1,0 +1,174 @@
+"""The intake endpoints' request bodies, and what each becomes: lead values plus an inquiry record.
+
+- HOTLEAD (`POST /public/api/leads`): `created_at`, `media_domain`, `unit_id`, `profile` (`name`, `name_kana`,
+  `email`, `phone`, `address`) and `inquiry`, an open object for what the portal adds (the property or page
+  asked about, the message). Unknown keys elsewhere are refused: the portal's data is kept whole in the
+  inquiry, so a refused key is a client bug, never a loss.
+- LeadHub inbound (`POST /api/inbound/leads`), upsert and batch items: a lead body (the lead API's writable
+  fields, `first_name` optional) plus an optional `created_at` (when the inquiry happened). Inbound needs an
+  `email`; upsert and batch items an `email` or a `phone`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator, StrictStr, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from leadgate import errors, normalize
+from leadgate.intake.requests import parse
+from leadgate.leads.models import Channel, Email, LeadData, NewInquiry, OptionalName, Phone, Text200, Text500, iso
+
+MAX_BATCH_ITEMS = 100
+# Where a lead field derived from HOTLEAD's profile came from, for error messages.
+_PROFILE = {
+    "display_name": "profile.name",
+    "last_name": "profile.name",
+    "first_name": "profile.name",
+    "last_name_kana": "profile.name_kana",
+    "first_name_kana": "profile.name_kana",
+}
+MAX_INQUIRY_FIELDS = 100
+
+MediaDomain = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=253)]
+
+
+def _unit_id(value: Any) -> int | str:
+    """HOTLEAD sends its unit (窓口) id as a number; a string spelling is accepted too."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and 0 < len(value.strip()) <= 100:
+        return value.strip()
+    raise PydanticCustomError("unit_id", "The unit_id must be an integer or a non-empty string.")
+
+
+UnitId = Annotated[int | str, PlainValidator(_unit_id)]
+
+
+def _require(name: str, message: str) -> errors.ValidationFailed:
+    return errors.ValidationFailed(errors={name: [message]})
+
+
+@dataclass(frozen=True)
+class Intake:
+    """One intake: the lead values the client sent (only those), and the inquiry to record."""
+
+    values: Mapping[str, Any]
+    inquiry: NewInquiry
+
+    @property
+    def email_key(self) -> str | None:
+        return normalize.canonical_email(self.values.get("email"))
+
+    @property
+    def phone_key(self) -> str | None:
+        return normalize.canonical_phone(self.values.get("phone"))
+
+
+class IntakeLead(LeadData):
+    """A lead as intake receives it: `first_name` optional, `created_at` when the inquiry happened."""
+
+    first_name: OptionalName = None
+    created_at: AwareDatetime | None = None
+
+    def values(self) -> dict[str, Any]:
+        """The lead fields sent with a value (null and blank mean "nothing to say")."""
+        sent = self.model_dump(include=self.model_fields_set - {"created_at"})
+        return {name: value for name, value in sent.items() if value not in (None, [], {})}
+
+    def require_identity(self) -> None:
+        if self.email is None and self.phone is None:
+            message = "Give an email or a phone number: intake matches leads on them."
+            raise errors.ValidationFailed(errors={"email": [message], "phone": [message]})
+
+    def intake(self, channel: Channel, payload: Any, client_id: str) -> Intake:
+        self.require_identity()
+        return Intake(
+            values=self.values(),
+            inquiry=NewInquiry(
+                channel=channel,
+                payload=payload,
+                occurred_at=iso(self.created_at) if self.created_at else None,
+                source=self.source,
+                client_id=client_id,
+            ),
+        )
+
+
+class InboundLead(IntakeLead):
+    """LeadHub's inbound body: `email` is required."""
+
+    def require_identity(self) -> None:
+        if self.email is None:
+            raise _require("email", "The email field is required.")
+
+
+class HotleadProfile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name_kana: Text200 = None
+    email: Email = None
+    phone: Phone = None
+    address: Text500 = None
+
+
+class HotleadLead(BaseModel):
+    """HOTLEAD's registration (反響登録)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    created_at: AwareDatetime
+    media_domain: MediaDomain
+    unit_id: UnitId
+    profile: HotleadProfile
+    inquiry: Annotated[dict[str, Any], Field(max_length=MAX_INQUIRY_FIELDS)] | None = None
+
+    def check_unit(self, tenant_id: str) -> None:
+        """A unit (窓口) is a tenant: `unit_id` must spell the caller's tenant slug."""
+        if str(self.unit_id).strip() != tenant_id:
+            raise errors.Forbidden(
+                "unit_id is not the unit this client registers inquiries for.", errors={"unit_id": ["Not your unit."]}
+            )
+
+    def intake(self, payload: Any, client_id: str) -> Intake:
+        profile = self.profile
+        if profile.email is None and profile.phone is None:
+            message = "Give an email or a phone number: intake matches leads on them."
+            raise errors.ValidationFailed(errors={"profile.email": [message], "profile.phone": [message]})
+        family, given = normalize.split_name(profile.name)
+        family_kana, given_kana = normalize.split_name(profile.name_kana)
+        values = {
+            "display_name": profile.name,
+            "last_name": family,
+            "first_name": given,
+            "last_name_kana": family_kana,
+            "first_name_kana": given_kana,
+            "email": profile.email,
+            "phone": profile.phone,
+            "address": profile.address,
+            "source": self.media_domain,
+        }
+        lead = parse(IntakeLead, {name: value for name, value in values.items() if value is not None}, rename=_PROFILE)
+        return Intake(
+            values=lead.values(),
+            inquiry=NewInquiry(
+                channel="hotlead",
+                payload=payload,
+                occurred_at=iso(self.created_at),
+                source=self.media_domain,
+                media_domain=self.media_domain,
+                client_id=client_id,
+            ),
+        )
+
+
+class BatchBody(BaseModel):
+    """`{"leads": [...]}`: each item is validated on its own, so one bad item fails alone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    leads: Annotated[list[Any], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]

@@ -1,0 +1,244 @@
+"""Dedup and merge: every intake lands exactly once, and every person is one lead, under any race.
+
+The decision is made from identity items read strongly consistently (never from an index):
+
+1. Read who owns the canonical email and phone (ONE GetItem, or ONE BatchGetItem for both).
+2. Nobody: create the lead, its identities (each `attribute_not_exists`) and the inquiry in ONE transaction.
+   Losing the race to claim an identity returns the winner(s), read strongly consistently: go to 3.
+3. One lead: read it (strongly consistent), merge, and write the lead and the inquiry in ONE transaction
+   conditional on the version read. Losing that race reads again and retries, with jittered backoff.
+4. The email and the phone belong to two different leads: 409 DUPLICATE_AMBIGUOUS, nothing written.
+
+A dry run takes the same decisions and writes nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from leadgate import errors
+from leadgate.intake.contracts import Intake
+from leadgate.intake.merge import Merge, merge
+from leadgate.intake.requests import parse
+from leadgate.leads import repository
+from leadgate.leads.models import LeadData, StoredLead
+
+logger = Logger(child=True)
+
+MAX_ATTEMPTS = 20
+BACKOFF_BASE_SECONDS = 0.01
+BACKOFF_CAP_SECONDS = 0.5
+
+# In a dry-run batch, identities that an earlier item would have claimed: (kind, key) -> lead id or item.
+Planned = MutableMapping[tuple[str, str], "str | int"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What dedup did with one intake."""
+
+    created: bool
+    lead: StoredLead | None = None  # None in a dry run
+    lead_id: str | None = None  # None when a dry run would create the lead
+    matched_on: tuple[str, ...] = ()
+    merge: Merge | None = None
+    matched_item: int | None = None  # a dry-run batch item matching a lead an earlier item would create
+    dry_run: bool = False
+
+    @property
+    def result(self) -> str:
+        return "created" if self.created else "matched"
+
+    def summary(self) -> dict[str, Any]:
+        summary: dict[str, Any] = {
+            "result": self.result,
+            "is_new": self.created,
+            "lead_id": self.lead_id,
+            "matched_on": list(self.matched_on),
+        }
+        if self.merge is not None:
+            summary["merge"] = self.merge.record()
+        if self.matched_item is not None:
+            summary["matched_item"] = self.matched_item
+        if self.dry_run:
+            summary["dry_run"] = True
+        return summary
+
+
+def ambiguous(matches: Mapping[str, str]) -> errors.Conflict:
+    """409 DUPLICATE_AMBIGUOUS naming both leads (the shape of the lookup endpoint's answer)."""
+    return errors.Conflict(
+        "The email belongs to one lead and the phone number to another; nothing was written.",
+        code="DUPLICATE_AMBIGUOUS",
+        errors={kind: [f"Belongs to lead {lead_id}."] for kind, lead_id in matches.items()},
+        extra={"lead_ids": dict(matches)},
+    )
+
+
+def take_in(
+    tenant_id: str,
+    intake: Intake,
+    *,
+    overwrite: bool = False,
+    dry_run: bool = False,
+    planned: Planned | None = None,
+    item: int = 0,
+) -> Outcome:
+    """Create the lead or merge into the one it matches, recording the inquiry either way.
+
+    `planned` (dry-run batches) holds the identities earlier items would have claimed; `item` is this
+    item's index there."""
+    matches: dict[str, str | int] | None = None
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            _back_off(attempt)
+        if matches is None:
+            matches = _owners(tenant_id, intake, planned)
+        owner = _single_owner(matches)
+        try:
+            if owner is None:
+                return _create(tenant_id, intake, dry_run=dry_run, planned=planned, item=item)
+            if isinstance(owner, int):
+                return Outcome(False, matched_on=_kinds(matches), matched_item=owner, dry_run=True)
+            outcome = _merge_into(
+                tenant_id,
+                owner,
+                intake,
+                matched_on=_kinds(matches),
+                overwrite=overwrite,
+                dry_run=dry_run,
+                planned=planned,
+            )
+        except repository.IdentityTaken as taken:
+            matches = dict(taken.matches)  # the winners, read strongly consistently by the repository
+            continue
+        except repository.ConcurrentModification:
+            matches = None
+            continue
+        if outcome is not None:
+            return outcome
+        matches = None  # the lead was deleted between the identity read and the lead read
+    logger.warning("Intake gave up after repeated write conflicts", extra={"attempts": MAX_ATTEMPTS})
+    raise errors.Conflict(
+        "The lead is being changed by many requests at once; retry shortly.", headers={"Retry-After": "1"}
+    )
+
+
+def _owners(tenant_id: str, intake: Intake, planned: Planned | None) -> dict[str, str | int]:
+    owners: dict[str, str | int] = dict(
+        repository.find_by_identity(tenant_id, email=intake.email_key, phone=intake.phone_key)
+    )
+    for kind, key in _identities(intake.email_key, intake.phone_key):
+        if kind not in owners and planned and (kind, key) in planned:
+            owners[kind] = planned[(kind, key)]
+    return owners
+
+
+def _single_owner(matches: Mapping[str, str | int]) -> str | int | None:
+    owners = set(matches.values())
+    if len(owners) > 1:
+        raise ambiguous({kind: str(owner) for kind, owner in matches.items()})
+    return next(iter(owners), None)
+
+
+def _kinds(matches: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(sorted(matches))
+
+
+def _create(tenant_id: str, intake: Intake, *, dry_run: bool, planned: Planned | None, item: int) -> Outcome:
+    data = parse(LeadData, dict(intake.values))
+    if dry_run:
+        _plan(planned, data, item)
+        return Outcome(True, dry_run=True)
+    lead = repository.create(tenant_id, data, inquiries=[intake.inquiry])
+    return Outcome(True, lead=lead, lead_id=lead.id)
+
+
+def _merge_into(
+    tenant_id: str,
+    lead_id: str,
+    intake: Intake,
+    *,
+    matched_on: tuple[str, ...],
+    overwrite: bool,
+    dry_run: bool,
+    planned: Planned | None,
+) -> Outcome | None:
+    current = repository.get(tenant_id, lead_id, consistent=True)
+    if current is None:
+        return None
+    merged = merge(current.data, intake.values, overwrite=overwrite)
+    if dry_run:
+        _plan(planned, merged.data, lead_id)
+        return Outcome(False, lead_id=lead_id, matched_on=matched_on, merge=merged, dry_run=True)
+    lead = repository.update(tenant_id, current, merged.data, inquiries=[intake.inquiry])
+    return Outcome(False, lead=lead, lead_id=lead_id, matched_on=matched_on, merge=merged)
+
+
+def _plan(planned: Planned | None, data: LeadData, owner: str | int) -> None:
+    if planned is None:
+        return
+    for identity in _identities(data.email_normalized, data.phone_e164):
+        planned.setdefault(identity, owner)
+
+
+def _identities(email: str | None, phone: str | None) -> list[tuple[str, str]]:
+    return [(kind, key) for kind, key in (("email", email), ("phone", phone)) if key]
+
+
+def _back_off(attempt: int) -> None:
+    """Full jitter: concurrent writers to one lead spread out instead of colliding again."""
+    time.sleep(random.uniform(0, min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**attempt)))  # noqa: S311
+
+
+# ------------------------------------------------------------------ batch
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    index: int
+    outcome: Outcome | None = None
+    error: errors.ApiError | None = None
+
+    def record(self) -> dict[str, Any]:
+        if self.outcome is not None:
+            return {"index": self.index, "status": self.outcome.result, **self.outcome.summary()}
+        error = self.error or errors.ApiError()
+        return {
+            "index": self.index,
+            "status": "failed",
+            "code": error.code,
+            "message": error.message,
+            "errors": error.errors,
+            **error.extra,
+        }
+
+
+def take_in_batch(
+    tenant_id: str,
+    items: Sequence[Any],
+    to_intake: Callable[[Any], Intake],
+    *,
+    dry_run: bool = False,
+) -> list[ItemResult]:
+    """Each item on its own, in order: the first of several items for one person creates the lead and the
+    later ones match it, in a dry run as in a real one. One item failing fails alone."""
+    planned: Planned | None = {} if dry_run else None
+    results = []
+    for index, item in enumerate(items):
+        try:
+            intake = to_intake(item)
+            outcome = take_in(tenant_id, intake, dry_run=dry_run, planned=planned, item=index)
+            results.append(ItemResult(index, outcome=outcome))
+        except errors.ApiError as error:
+            results.append(ItemResult(index, error=error))
+        except Exception:  # one item's crash must not lose the results of the items already written
+            logger.exception("Batch item failed", extra={"index": index})
+            results.append(ItemResult(index, error=errors.ApiError()))
+    return results

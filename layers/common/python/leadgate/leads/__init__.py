@@ -1,0 +1,1 @@
+"""Leads: models, DynamoDB keys and transactions, list planning and the service the handlers call."""

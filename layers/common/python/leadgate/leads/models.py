@@ -1,0 +1,469 @@
+"""The leads API's contracts: the writable lead fields, request bodies, list parameters, stored records.
+
+Field names and meanings follow LeadHub (snake_case). Japanese person data (issue 3): `last_name` is the
+family name and `first_name` the given name; kana is kept as full-width katakana.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from leadgate import errors, normalize
+
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 50
+MAX_CUSTOM_FIELDS = 50
+MAX_CUSTOM_VALUE_LENGTH = 1000
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 15
+MAX_OFFSET = 10_000  # page * per_page without a cursor
+MAX_SCORE = 1_000_000_000
+MAX_ID = 2**53  # integer ids stay exact in every JSON client
+
+SortField = Literal["created_at", "updated_at", "lead_score", "first_name", "last_name", "email"]
+Direction = Literal["asc", "desc"]
+Channel = Literal["hotlead", "leadhub", "api", "batch"]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+
+
+def _blank_to_none(value: Any) -> Any:
+    """Empty strings mean "no value", as Laravel's ConvertEmptyStringsToNull does for LeadHub."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _no_control_characters(value: str | None) -> str | None:
+    if value is not None and _CONTROL.search(value.replace("\n", "").replace("\r", "").replace("\t", "")):
+        raise PydanticCustomError("control_characters", "The value must not contain control characters.")
+    return value
+
+
+def _text(max_length: int, *, required: bool = False) -> Any:
+    text = Annotated[
+        StrictStr,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
+        AfterValidator(_no_control_characters),
+    ]
+    return text if required else Annotated[text | None, BeforeValidator(_blank_to_none)]
+
+
+def _valid_email(value: str | None) -> str | None:
+    if value is not None and not normalize.email_is_valid(value):
+        raise PydanticCustomError("email", "The email field must be a valid email address.")
+    return value
+
+
+def _valid_phone(value: str | None) -> str | None:
+    if value is not None and not normalize.phone_is_valid(value):
+        raise PydanticCustomError("phone", "The phone field must be a valid phone number.")
+    return value
+
+
+def _identifier(value: Any) -> int | str | None:
+    """Ids of pipelines, stages and users: an integer or a string, kept as the type sent."""
+    value = _blank_to_none(value)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
+        return value
+    if isinstance(value, str) and len(value.strip()) <= 64 and not _CONTROL.search(value):
+        return value.strip()
+    raise PydanticCustomError("identifier", "The value must be an integer ≥ 0 or a string of at most 64 characters.")
+
+
+def _scalar(value: Any) -> str | bool | int | float | None:
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    if isinstance(value, str) and len(value) <= MAX_CUSTOM_VALUE_LENGTH:
+        return value
+    raise PydanticCustomError(
+        "custom_field",
+        "A custom field value must be a string of at most {max} characters, a number, a boolean or null.",
+        {"max": MAX_CUSTOM_VALUE_LENGTH},
+    )
+
+
+def normalize_tag(raw: str) -> str:
+    """A tag as stored and matched: NFKC, trimmed, lower-case; 1-50 characters without `#` or `/`."""
+    tag = unicodedata.normalize("NFKC", raw).strip().lower()
+    if not tag or len(tag) > MAX_TAG_LENGTH:
+        raise PydanticCustomError("tag_length", "A tag must be 1 to {max} characters.", {"max": MAX_TAG_LENGTH})
+    if "#" in tag or "/" in tag or _CONTROL.search(tag):
+        raise PydanticCustomError("tag_characters", "A tag must not contain '#', '/' or control characters.")
+    return tag
+
+
+def _unique(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(tags))
+
+
+Name = _text(100, required=True)
+OptionalName = _text(100)
+Text50 = _text(50)
+Text64 = _text(64)
+Text100 = _text(100)
+Text200 = _text(200)
+Text500 = _text(500)
+Notes = _text(10_000)
+Kana = Annotated[Text100, AfterValidator(normalize.to_katakana)]
+Email = Annotated[_text(254), AfterValidator(_valid_email)]
+Phone = Annotated[Text64, AfterValidator(_valid_phone)]
+Identifier = Annotated[int | str | None, PlainValidator(_identifier, json_schema_input_type=int | str | None)]
+Tag = Annotated[StrictStr, AfterValidator(normalize_tag)]
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
+Scalar = Annotated[
+    str | bool | int | float | None, PlainValidator(_scalar, json_schema_input_type=str | bool | int | float | None)
+]
+CustomFields = Annotated[
+    dict[Annotated[StrictStr, StringConstraints(min_length=1, max_length=100)], Scalar],
+    Field(max_length=MAX_CUSTOM_FIELDS),
+]
+Score = Annotated[StrictInt, Field(ge=-MAX_SCORE, le=MAX_SCORE)]
+
+
+class LeadData(BaseModel):
+    """Every writable field of a lead, with its default. A POST body, and what PUT replaces a lead with."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    first_name: Name
+    last_name: OptionalName = None
+    first_name_kana: Kana = None
+    last_name_kana: Kana = None
+    display_name: Text200 = None
+    email: Email = None
+    phone: Phone = None
+    company: Text200 = None
+    address: Text500 = None
+    source: Text100 = None
+    status: Text50 = None
+    pipeline_id: Identifier = None
+    pipeline_stage_id: Identifier = None
+    assigned_user_id: Identifier = None
+    notes: Notes = None
+    custom_fields: CustomFields = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=list)
+    starred: StrictBool = False
+    lead_score: Score = 0
+
+    @property
+    def email_normalized(self) -> str | None:
+        return normalize.canonical_email(self.email)
+
+    @property
+    def phone_e164(self) -> str | None:
+        return normalize.canonical_phone(self.phone)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_display_name_is_no_display_name(cls, raw: Any) -> Any:
+        """A display name equal to the default (e.g. a GET record sent back) stays the default, so it keeps
+        following the names."""
+        if isinstance(raw, dict) and all(isinstance(raw.get(name), str) for name in ("display_name", "first_name")):
+            last = raw.get("last_name") if isinstance(raw.get("last_name"), str) else None
+            if raw["display_name"].strip() == default_display_name(raw["first_name"].strip(), (last or "").strip()):
+                return {**raw, "display_name": None}
+        return raw
+
+    @property
+    def shown_name(self) -> str:
+        """The display name as sent, else the full name in the order its script uses."""
+        return self.display_name or default_display_name(self.first_name, self.last_name)
+
+    def search_tokens(self) -> frozenset[str]:
+        return frozenset(
+            normalize.search_tokens(
+                first_name=self.first_name,
+                last_name=self.last_name,
+                first_name_kana=self.first_name_kana,
+                last_name_kana=self.last_name_kana,
+                display_name=self.shown_name,
+                email=self.email,
+                phone=self.phone,
+            )
+        )
+
+
+def default_display_name(first_name: str, last_name: str | None) -> str:
+    """Family name first for Japanese names ("山田 太郎"), given name first otherwise ("Taro Yamada")."""
+    if not last_name:
+        return first_name
+    if _CJK.search(first_name + last_name):
+        return f"{last_name} {first_name}"
+    return f"{first_name} {last_name}"
+
+
+WRITABLE_FIELDS = tuple(LeadData.model_fields)
+
+
+READ_ONLY_FIELDS = frozenset({"created_at", "updated_at", "email_normalized", "phone_e164", "inquiry_count"})
+
+
+class _EchoesReadOnlyFields(BaseModel):
+    """Read-only fields of a lead record are accepted and ignored, so a GET body can be sent back; an `id`
+    must be the one in the URL."""
+
+    id: Any = Field(default=None, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_read_only_fields(cls, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            return {name: value for name, value in raw.items() if name not in READ_ONLY_FIELDS}
+        return raw
+
+
+class LeadCreate(LeadData):
+    """POST /api/v1/leads."""
+
+
+class LeadReplace(LeadData, _EchoesReadOnlyFields):
+    """PUT /api/v1/leads/{id}: every writable field; one not sent goes back to its default."""
+
+
+class LeadPatch(_EchoesReadOnlyFields):
+    """PATCH /api/v1/leads/{id}: only the fields sent change; null clears (back to the default)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    first_name: Name | None = None
+    last_name: OptionalName = None
+    first_name_kana: Kana = None
+    last_name_kana: Kana = None
+    display_name: Text200 = None
+    email: Email = None
+    phone: Phone = None
+    company: Text200 = None
+    address: Text500 = None
+    source: Text100 = None
+    status: Text50 = None
+    pipeline_id: Identifier = None
+    pipeline_stage_id: Identifier = None
+    assigned_user_id: Identifier = None
+    notes: Notes = None
+    custom_fields: CustomFields | None = None
+    tags: Tags | None = None
+    starred: StrictBool | None = None
+    lead_score: Score | None = None
+
+    @field_validator("first_name", mode="before")
+    @classmethod
+    def _first_name_stays(cls, value: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise PydanticCustomError("required", "The first_name field cannot be cleared.")
+        return value
+
+    def changes(self) -> dict[str, Any]:
+        """The writable fields sent, with null meaning the field's default."""
+        return {
+            name: getattr(self, name) if getattr(self, name) is not None else _default(name)
+            for name in self.model_fields_set
+            if name in WRITABLE_FIELDS
+        }
+
+    def applied_to(self, current: LeadData) -> LeadData:
+        return LeadData.model_validate({**current.model_dump(), **self.changes()})
+
+
+def _default(name: str) -> Any:
+    return LeadData.model_fields[name].get_default(call_default_factory=True)
+
+
+class TagBody(BaseModel):
+    """POST /api/v1/leads/{id}/tags."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tag: Tag
+
+
+def parse_moment(raw: Any, *, end_of_day: bool) -> datetime:
+    """An ISO 8601 date or date-time as an aware datetime (UTC when no offset is given).
+
+    A bare date is inclusive: as a lower bound it is the start of the day, as an upper bound its end.
+    """
+    if isinstance(raw, datetime):
+        moment = raw
+    elif isinstance(raw, str) and len(raw.strip()) == 10:
+        day = date.fromisoformat(raw.strip())
+        moment = datetime.combine(day, time.min) + (timedelta(days=1, milliseconds=-1) if end_of_day else timedelta())
+    elif isinstance(raw, str):
+        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace(" ", "+"))
+    else:
+        raise ValueError("not a date")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _moment_validator(end_of_day: bool) -> Any:
+    def validate(raw: Any) -> datetime:
+        try:
+            return parse_moment(raw, end_of_day=end_of_day)
+        except ValueError as exc:
+            raise PydanticCustomError("datetime", "The value must be an ISO 8601 date or date-time.") from exc
+
+    return BeforeValidator(validate)
+
+
+def _field_error(name: str, message: str) -> errors.ValidationFailed:
+    """A rule across fields, reported on one field. Not a ValueError, so pydantic lets it through."""
+    return errors.ValidationFailed(errors={name: [message]})
+
+
+class PageParams(BaseModel):
+    """Pagination as LeadHub has it, plus our opaque cursor."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    page: int = Field(default=1, ge=1, le=MAX_OFFSET)
+    per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
+
+    @model_validator(mode="after")
+    def _bounded_offset(self) -> PageParams:
+        if self.cursor is None and self.page * self.per_page > MAX_OFFSET:
+            raise _field_error(
+                "page", f"page * per_page may be at most {MAX_OFFSET} without a cursor; follow links.next instead."
+            )
+        return self
+
+
+class LeadListParams(PageParams):
+    """GET /api/v1/leads query parameters."""
+
+    source: Text100 = None
+    status: Text50 = None
+    pipeline_id: Text64 = None
+    stage_id: Text64 = None
+    assigned_user_id: Text64 = None
+    tag: Annotated[Tag | None, BeforeValidator(_blank_to_none)] = None
+    search: Text100 = None
+    created_after: Annotated[datetime | None, _moment_validator(end_of_day=False)] = None
+    created_before: Annotated[datetime | None, _moment_validator(end_of_day=True)] = None
+    starred: Annotated[bool | None, BeforeValidator(_blank_to_none)] = None
+    sort: SortField = "created_at"
+    direction: Direction = "desc"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LeadListParams:
+        if self.created_after and self.created_before and self.created_after > self.created_before:
+            raise _field_error("created_before", "created_before must not be earlier than created_after.")
+        if self.search is not None and self.sort != "created_at":
+            raise _field_error("sort", "Search results come in match order; sort must be created_at (the default).")
+        return self
+
+
+class LookupParams(BaseModel):
+    """GET /api/v1/leads/lookup: an email or a phone number, in any format."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    email: Email = None
+    phone: Phone = None
+
+    @model_validator(mode="after")
+    def _something_to_look_up(self) -> LookupParams:
+        if self.email is None and self.phone is None:
+            message = "Give an email or a phone number to look up."
+            raise errors.ValidationFailed(errors={"email": [message], "phone": [message]})
+        return self
+
+
+@dataclass(frozen=True)
+class StoredLead:
+    """A lead as stored: its writable data plus what the system keeps about it."""
+
+    id: str
+    data: LeadData
+    version: int
+    created_at: str
+    updated_at: str
+    inquiry_count: int = 0
+    # What the lead's identity and search items hold: the repository diffs these on every write.
+    email_normalized: str | None = None
+    phone_e164: str | None = None
+    search_tokens: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+    def record(self) -> dict[str, Any]:
+        """The lead as the API shows it."""
+        return {
+            "id": self.id,
+            **self.data.model_dump(),
+            "display_name": self.data.shown_name,
+            "email_normalized": self.email_normalized,
+            "phone_e164": self.phone_e164,
+            "inquiry_count": self.inquiry_count,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass(frozen=True)
+class NewInquiry:
+    """One inquiry (反響) as received, kept on its lead. `payload` is the JSON the client sent."""
+
+    channel: Channel
+    payload: Any
+    occurred_at: str | None = None
+    source: str | None = None
+    media_domain: str | None = None
+    client_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredInquiry:
+    id: str
+    lead_id: str
+    channel: str
+    payload_json: str
+    received_at: str
+    occurred_at: str | None = None
+    source: str | None = None
+    media_domain: str | None = None
+    client_id: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "lead_id": self.lead_id,
+            "occurred_at": self.occurred_at,
+            "received_at": self.received_at,
+            "source": self.source,
+            "media_domain": self.media_domain,
+            "client_id": self.client_id,
+            "channel": self.channel,
+            "payload": json.loads(self.payload_json),
+        }
+
+
+def iso(moment: datetime) -> str:
+    """Timestamps as the API writes them: UTC, millisecond precision, with offset."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")

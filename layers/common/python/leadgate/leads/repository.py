@@ -1,0 +1,687 @@
+"""Leads in DynamoDB: items, transactions and list execution (keys: leadgate.leads.keys).
+
+Every call goes through `leadgate.aws.dynamodb()` (the low-level client), so a benchmark can wrap that
+client and count calls and items. Every method takes `tenant_id` first and only touches keys inside the
+tenant's partition. docs/access-patterns.md lists the calls each operation makes.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from leadgate import aws
+from leadgate.leads import ids, keys
+from leadgate.leads.models import WRITABLE_FIELDS, LeadData, NewInquiry, StoredInquiry, StoredLead, iso
+from leadgate.leads.query import BUDGET_FACTOR, Candidate, KeySource, LeadPlan
+from leadgate.settings import get_settings
+
+logger = Logger(child=True)
+
+MAX_TRANSACTION_ITEMS = 100
+BATCH_GET_LIMIT = 100
+BATCH_WRITE_LIMIT = 25
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class IdentityTaken(Exception):
+    """An email or phone number the write needs already belongs to another lead."""
+
+    def __init__(self, matches: Mapping[str, str]) -> None:
+        self.matches = dict(matches)  # "email" / "phone" -> the owning lead's id
+        super().__init__(f"identity taken: {sorted(self.matches)}")
+
+
+class ConcurrentModification(Exception):
+    """The lead changed (or an identity moved) between our read and our write."""
+
+
+class TooManyChanges(Exception):
+    """The write would need more than one transaction's worth of items."""
+
+    def __init__(self, items: int) -> None:
+        self.items = items
+        super().__init__(f"{items} items exceed one transaction ({MAX_TRANSACTION_ITEMS})")
+
+
+class InvalidStartKey(Exception):
+    """DynamoDB refused a list position (a forged cursor outside the query's key range)."""
+
+
+@dataclass(frozen=True)
+class LeadPage:
+    leads: list[StoredLead]
+    next_position: dict[str, str] | None  # None: nothing after this page
+    stats: dict[str, int] | None  # the tenant's STATS counters, when the plan has a counter
+
+
+@dataclass(frozen=True)
+class InquiryPage:
+    inquiries: list[StoredInquiry]
+    next_position: dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class _Write:
+    """One TransactWriteItems entry and what its failure would mean."""
+
+    operation: dict[str, Any]
+    role: str  # "lead", "email" / "phone" (claiming an identity), "release" (freeing one), "item"
+
+
+def _client() -> Any:
+    return aws.dynamodb()
+
+
+def _table() -> str:
+    return get_settings().leads_table
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# ------------------------------------------------------------------ items
+
+
+def _lead_item(tenant_id: str, lead: StoredLead) -> dict[str, Any]:
+    data = lead.data.model_dump(exclude={"custom_fields"})
+    attributes: dict[str, Any] = {
+        "PK": keys.partition(tenant_id),
+        "SK": keys.lead_sk(lead.id),
+        "id": lead.id,
+        "version": lead.version,
+        "created_at": lead.created_at,
+        "updated_at": lead.updated_at,
+        "inquiry_count": lead.inquiry_count,
+        **{name: value for name, value in data.items() if value not in (None, [], {})},
+        **keys.index_attributes(tenant_id, lead),
+    }
+    if lead.data.custom_fields:
+        attributes["custom_fields"] = json.dumps(lead.data.custom_fields, ensure_ascii=False)
+    for name in ("email_normalized", "phone_e164"):
+        if getattr(lead, name):
+            attributes[name] = getattr(lead, name)
+    if lead.search_tokens:
+        attributes["search_tokens"] = sorted(lead.search_tokens)
+    return {name: _serializer.serialize(value) for name, value in attributes.items()}
+
+
+def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: _number(_deserializer.deserialize(value)) for name, value in item.items()}
+
+
+def _number(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, list):
+        return [_number(element) for element in value]
+    return value
+
+
+def _lead_from_item(item: Mapping[str, Any]) -> StoredLead:
+    attributes = _plain(item)
+    fields = {name: attributes[name] for name in WRITABLE_FIELDS if name in attributes}
+    fields["custom_fields"] = json.loads(attributes.get("custom_fields", "{}"))
+    # Validated when written: constructing skips re-parsing every email and phone number of a page.
+    data = LeadData.model_construct(**fields)
+    return StoredLead(
+        id=attributes["id"],
+        data=data,
+        version=attributes["version"],
+        created_at=attributes["created_at"],
+        updated_at=attributes["updated_at"],
+        inquiry_count=attributes.get("inquiry_count", 0),
+        email_normalized=attributes.get("email_normalized"),
+        phone_e164=attributes.get("phone_e164"),
+        search_tokens=frozenset(attributes.get("search_tokens", ())),
+    )
+
+
+def _put(tenant_id: str, sk: str, role: str = "item", condition: str | None = None, **attributes: Any) -> _Write:
+    item = {"PK": keys.partition(tenant_id), "SK": sk, **attributes}
+    put: dict[str, Any] = {
+        "TableName": _table(),
+        "Item": {name: _serializer.serialize(value) for name, value in item.items()},
+    }
+    if condition:
+        put["ConditionExpression"] = condition
+    if role in ("email", "phone"):
+        put["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"  # the winner's lead_id, without another read
+    return _Write({"Put": put}, role)
+
+
+def _delete(tenant_id: str, sk: str, *, owned_by: str | None = None) -> _Write:
+    delete: dict[str, Any] = {"TableName": _table(), "Key": keys.key(tenant_id, sk)}
+    if owned_by:
+        delete |= {
+            "ConditionExpression": "lead_id = :lead",
+            "ExpressionAttributeValues": {":lead": {"S": owned_by}},
+        }
+    return _Write({"Delete": delete}, "release")
+
+
+def _put_lead(tenant_id: str, lead: StoredLead, *, expected_version: int | None) -> _Write:
+    put: dict[str, Any] = {"TableName": _table(), "Item": _lead_item(tenant_id, lead)}
+    if expected_version is None:
+        put["ConditionExpression"] = "attribute_not_exists(PK)"
+    else:
+        put["ConditionExpression"] = "version = :version"
+        put["ExpressionAttributeValues"] = {":version": {"N": str(expected_version)}}
+    return _Write({"Put": put}, "lead")
+
+
+def _identity_sk(kind: str, value: str) -> str:
+    return keys.email_sk(value) if kind == "email" else keys.phone_sk(value)
+
+
+def _identity_writes(tenant_id: str, lead_id: str, old: StoredLead | None, new: StoredLead | None) -> list[_Write]:
+    """Move identities with the lead: free the old key (only if still ours), claim the new one (only if free)."""
+    writes: list[_Write] = []
+    for kind, attribute in (("email", "email_normalized"), ("phone", "phone_e164")):
+        before = getattr(old, attribute) if old else None
+        after = getattr(new, attribute) if new else None
+        if before == after:
+            continue
+        if before:
+            writes.append(_delete(tenant_id, _identity_sk(kind, before), owned_by=lead_id))
+        if after:
+            writes.append(_put(tenant_id, _identity_sk(kind, after), kind, "attribute_not_exists(PK)", lead_id=lead_id))
+    return writes
+
+
+def _membership_writes(tenant_id: str, lead_id: str, old: StoredLead | None, new: StoredLead | None) -> list[_Write]:
+    """TAG# and SEARCH# items: delete what the lead no longer has, put what it gained."""
+    old_tags = set(old.data.tags) if old else set()
+    new_tags = set(new.data.tags) if new else set()
+    old_tokens = old.search_tokens if old else frozenset()
+    new_tokens = new.search_tokens if new else frozenset()
+    writes = [_delete(tenant_id, keys.tag_sk(tag, lead_id)) for tag in sorted(old_tags - new_tags)]
+    writes += [_put(tenant_id, keys.tag_sk(tag, lead_id), lead_id=lead_id) for tag in sorted(new_tags - old_tags)]
+    writes += [_delete(tenant_id, keys.search_sk(token, lead_id)) for token in sorted(old_tokens - new_tokens)]
+    writes += [
+        _put(tenant_id, keys.search_sk(token, lead_id), lead_id=lead_id) for token in sorted(new_tokens - old_tokens)
+    ]
+    return writes
+
+
+def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
+    writes = []
+    for inquiry in inquiries:
+        inquiry_id = ids.new_ulid(now)
+        attributes = {
+            "id": inquiry_id,
+            "lead_id": lead_id,
+            "channel": inquiry.channel,
+            "payload": json.dumps(inquiry.payload, ensure_ascii=False, separators=(",", ":")),
+            "received_at": iso(now),
+            "occurred_at": inquiry.occurred_at,
+            "source": inquiry.source,
+            "media_domain": inquiry.media_domain,
+            "client_id": inquiry.client_id,
+        }
+        present = {name: value for name, value in attributes.items() if value is not None}
+        writes.append(_put(tenant_id, keys.inquiry_sk(lead_id, inquiry_id), "item", **present))
+    return writes
+
+
+def _stored(
+    lead_id: str, data: LeadData, *, version: int, created_at: str, updated_at: str, inquiries: int
+) -> StoredLead:
+    return StoredLead(
+        id=lead_id,
+        data=data,
+        version=version,
+        created_at=created_at,
+        updated_at=updated_at,
+        inquiry_count=inquiries,
+        email_normalized=data.email_normalized,
+        phone_e164=data.phone_e164,
+        search_tokens=data.search_tokens(),
+    )
+
+
+# ------------------------------------------------------------------ writes
+
+
+def create(
+    tenant_id: str,
+    data: LeadData,
+    *,
+    inquiries: Sequence[NewInquiry] = (),
+    extra_items: Sequence[Mapping[str, Any]] = (),
+) -> StoredLead:
+    """ONE TransactWriteItems: the lead, its identities (claimed only if free), tags, search tokens,
+    inquiries and `extra_items` (raw TransactItems). Then ONE UpdateItem on the tenant's counters."""
+    now = _now()
+    stamp = iso(now)
+    lead = _stored(ids.new_ulid(now), data, version=1, created_at=stamp, updated_at=stamp, inquiries=len(inquiries))
+    writes = [_put_lead(tenant_id, lead, expected_version=None)]
+    writes += _identity_writes(tenant_id, lead.id, None, lead)
+    writes += _membership_writes(tenant_id, lead.id, None, lead)
+    writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+    writes += [_Write(dict(item), "item") for item in extra_items]
+    _commit(tenant_id, writes)
+    _count(tenant_id, keys.counter_changes(None, data))
+    return lead
+
+
+def update(
+    tenant_id: str,
+    current: StoredLead,
+    data: LeadData,
+    *,
+    inquiries: Sequence[NewInquiry] = (),
+    extra_items: Sequence[Mapping[str, Any]] = (),
+) -> StoredLead:
+    """ONE transaction, conditional on `current.version`: the lead, identity moves, tag and token changes,
+    inquiries and `extra_items`. Raises ConcurrentModification if the lead changed since `current` was read,
+    IdentityTaken if a new email or phone belongs to another lead. Then ONE UpdateItem on the counters
+    (none when no counted value changed)."""
+    now = _now()
+    lead = _stored(
+        current.id,
+        data,
+        version=current.version + 1,
+        created_at=current.created_at,
+        updated_at=max(iso(now), current.updated_at),
+        inquiries=current.inquiry_count + len(inquiries),
+    )
+    writes = [_put_lead(tenant_id, lead, expected_version=current.version)]
+    writes += _identity_writes(tenant_id, lead.id, current, lead)
+    writes += _membership_writes(tenant_id, lead.id, current, lead)
+    writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+    writes += [_Write(dict(item), "item") for item in extra_items]
+    _commit(tenant_id, writes)
+    _count(tenant_id, keys.counter_changes(current.data, data))
+    return lead
+
+
+def delete(tenant_id: str, current: StoredLead) -> None:
+    """ONE transaction removing the lead (conditional on its version), its identities, tags and tokens.
+
+    Then the counters, and the lead's inquiries in BatchWriteItem calls (they are invisible without the
+    lead; a crash in between leaves unreachable inquiry items, never a half-deleted lead)."""
+    lead_delete = {
+        "TableName": _table(),
+        "Key": keys.key(tenant_id, keys.lead_sk(current.id)),
+        "ConditionExpression": "version = :version",
+        "ExpressionAttributeValues": {":version": {"N": str(current.version)}},
+    }
+    writes = [_Write({"Delete": lead_delete}, "lead")]
+    writes += _identity_writes(tenant_id, current.id, current, None)
+    writes += _membership_writes(tenant_id, current.id, current, None)
+    _commit(tenant_id, writes)
+    _count(tenant_id, keys.counter_changes(current.data, None))
+    if current.inquiry_count:
+        _delete_inquiries(tenant_id, current.id)
+
+
+def _commit(tenant_id: str, writes: list[_Write]) -> None:
+    if len(writes) > MAX_TRANSACTION_ITEMS:
+        raise TooManyChanges(len(writes))
+    try:
+        _client().transact_write_items(
+            TransactItems=[write.operation for write in writes], ClientRequestToken=str(uuid.uuid4())
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        _raise_cancellation(tenant_id, writes, error)
+
+
+def _raise_cancellation(tenant_id: str, writes: list[_Write], error: ClientError) -> None:
+    """Why the transaction was cancelled: an identity already taken, a concurrent change, or a real error."""
+    reasons = error.response.get("CancellationReasons") or []
+    failed = [(write, reason) for write, reason in zip(writes, reasons, strict=False) if reason.get("Code") != "None"]
+    codes = {reason.get("Code") for _, reason in failed}
+    if not failed or codes - {"ConditionalCheckFailed", "TransactionConflict"}:
+        raise error
+    if "TransactionConflict" in codes or any(write.role not in ("email", "phone") for write, _ in failed):
+        raise ConcurrentModification() from error
+    matches = {}
+    for write, reason in failed:
+        owner = reason.get("Item", {}).get("lead_id", {}).get("S")
+        if owner is None:  # DynamoDB did not return the item: read the winner, strongly consistent
+            owner = _identity_owner(tenant_id, write.operation["Put"]["Item"]["SK"]["S"])
+        if owner is None:  # freed again in the meantime
+            raise ConcurrentModification()
+        matches[write.role] = owner
+    raise IdentityTaken(matches)
+
+
+def _identity_owner(tenant_id: str, sk: str) -> str | None:
+    item = _client().get_item(TableName=_table(), Key=keys.key(tenant_id, sk), ConsistentRead=True).get("Item")
+    return item["lead_id"]["S"] if item else None
+
+
+def _count(tenant_id: str, changes: Mapping[str, int]) -> None:
+    """ONE UpdateItem on the tenant's STATS item, after the transaction and outside it, so concurrent
+    writers never conflict on it. A crash between the two leaves the counts off by this write."""
+    if not changes:
+        return
+    names = {f"#c{i}": name for i, name in enumerate(changes)}
+    values = {f":c{i}": {"N": str(delta)} for i, delta in enumerate(changes.values())}
+    try:
+        _client().update_item(
+            TableName=_table(),
+            Key=keys.key(tenant_id, keys.STATS_SK),
+            UpdateExpression="ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(changes))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )
+    except ClientError:
+        logger.exception("Lead counters not updated; list totals drift until recounted")
+
+
+def _delete_inquiries(tenant_id: str, lead_id: str) -> None:
+    start = None
+    while True:
+        kwargs: dict[str, Any] = {
+            "TableName": _table(),
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": keys.partition(tenant_id)},
+                ":prefix": {"S": keys.inquiry_prefix(lead_id)},
+            },
+            "ProjectionExpression": "PK, SK",
+        }
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        response = _client().query(**kwargs)
+        _batch_delete([item for item in response["Items"]])
+        start = response.get("LastEvaluatedKey")
+        if not start:
+            return
+
+
+def _batch_delete(item_keys: list[dict[str, Any]]) -> None:
+    for first in range(0, len(item_keys), BATCH_WRITE_LIMIT):
+        requests = [{"DeleteRequest": {"Key": item_key}} for item_key in item_keys[first : first + BATCH_WRITE_LIMIT]]
+        while requests:
+            response = _client().batch_write_item(RequestItems={_table(): requests})
+            requests = response.get("UnprocessedItems", {}).get(_table(), [])
+
+
+# ------------------------------------------------------------------ reads
+
+
+def get(tenant_id: str, lead_id: str, *, consistent: bool = True) -> StoredLead | None:
+    """ONE GetItem (strongly consistent by default: a read after a write sees it)."""
+    if not ids.is_ulid(lead_id):
+        return None
+    item = (
+        _client()
+        .get_item(TableName=_table(), Key=keys.key(tenant_id, keys.lead_sk(lead_id)), ConsistentRead=consistent)
+        .get("Item")
+    )
+    return _lead_from_item(item) if item else None
+
+
+def find_by_identity(tenant_id: str, *, email: str | None = None, phone: str | None = None) -> dict[str, str]:
+    """Who owns these canonical identities ({"email": id, "phone": id}), strongly consistent:
+    ONE GetItem for one identity, ONE BatchGetItem (ConsistentRead) for both."""
+    wanted = {kind: _identity_sk(kind, value) for kind, value in (("email", email), ("phone", phone)) if value}
+    if not wanted:
+        return {}
+    if len(wanted) == 1:
+        ((kind, sk),) = wanted.items()
+        owner = _identity_owner(tenant_id, sk)
+        return {kind: owner} if owner else {}
+    items = _batch_get(tenant_id, list(wanted.values()), consistent=True)
+    return {kind: items[sk]["lead_id"]["S"] for kind, sk in wanted.items() if sk in items}
+
+
+def _batch_get(tenant_id: str, sort_keys: Iterable[str], *, consistent: bool = False) -> dict[str, dict[str, Any]]:
+    """Items by SK, BatchGetItem in chunks of 100, retrying unprocessed keys."""
+    unique = list(dict.fromkeys(sort_keys))
+    found: dict[str, dict[str, Any]] = {}
+    for first in range(0, len(unique), BATCH_GET_LIMIT):
+        request = {
+            _table(): {
+                "Keys": [keys.key(tenant_id, sk) for sk in unique[first : first + BATCH_GET_LIMIT]],
+                "ConsistentRead": consistent,
+            }
+        }
+        while request:
+            response = _client().batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(_table(), []):
+                found[item["SK"]["S"]] = item
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def stats(tenant_id: str) -> dict[str, int]:
+    """The tenant's counters: ONE GetItem (eventually consistent)."""
+    item = _client().get_item(TableName=_table(), Key=keys.key(tenant_id, keys.STATS_SK)).get("Item")
+    return _counters(item)
+
+
+def _counters(item: Mapping[str, Any] | None) -> dict[str, int]:
+    if not item:
+        return {}
+    return {name: int(value["N"]) for name, value in item.items() if "N" in value}
+
+
+# ------------------------------------------------------------------ lists
+
+
+def _query(
+    source: KeySource, start: Mapping[str, str] | None, limit: int
+) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+    """ONE Query of a key source; the items and the LastEvaluatedKey (as plain strings) if there is more."""
+    condition, names, values = source.key_condition()
+    kwargs: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": condition,
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+        "ScanIndexForward": source.forward,
+        "Limit": limit,
+    }
+    if source.index:
+        kwargs["IndexName"] = source.index
+    if start:
+        kwargs["ExclusiveStartKey"] = {name: {"S": value} for name, value in start.items()}
+    try:
+        response = _client().query(**kwargs)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ValidationException" and start:
+            raise InvalidStartKey() from error
+        raise
+    last = response.get("LastEvaluatedKey")
+    return response["Items"], {name: value["S"] for name, value in last.items()} if last else None
+
+
+def _candidate(source: KeySource, item: Mapping[str, Any]) -> Candidate:
+    sort_key = item["SK"]["S"]
+    position = {name: item[name]["S"] for name in source.position_attributes}
+    return Candidate(position=position, lead_id=keys.lead_id_of(sort_key), sort_key=sort_key)
+
+
+def list_leads(
+    tenant_id: str,
+    lead_plan: LeadPlan,
+    *,
+    per_page: int,
+    start: Mapping[str, str] | None = None,
+    skip: int = 0,
+) -> LeadPage:
+    """One page of a planned list, examining at most BUDGET_FACTOR x per_page candidates.
+
+    `skip` (page numbers without a cursor; exact plans only) passes over that many keys first, reading
+    keys only. The page ends early when the budget runs out; `next_position` then continues after the
+    last candidate examined, so following positions visits every match exactly once.
+    """
+    if skip:
+        start, exhausted = _skip(lead_plan.source, start, skip)
+        if exhausted:
+            return LeadPage([], None, stats(tenant_id) if lead_plan.counter else None)
+    return _PageReader(tenant_id, lead_plan, per_page, start).read()
+
+
+def _skip(source: KeySource, start: Mapping[str, str] | None, count: int) -> tuple[dict[str, str] | None, bool]:
+    """Pass over `count` keys of the source's KEYS_ONLY twin; (position, whether the source ran out)."""
+    skipper = source.skip_source
+    position = dict(start) if start else None
+    remaining = count
+    while remaining > 0:
+        items, last = _query(skipper, position, remaining)
+        remaining -= len(items)
+        if items:
+            position = {name: items[-1][name]["S"] for name in skipper.position_attributes}
+        if last is None:
+            break
+        position = last
+    if remaining > 0 or position is None:
+        return None, True
+    return {name: position[name] for name in source.position_attributes}, False
+
+
+class _PageReader:
+    """Reads keys from the plan's source, hydrates them in small batches and filters in memory."""
+
+    def __init__(self, tenant_id: str, lead_plan: LeadPlan, per_page: int, start: Mapping[str, str] | None):
+        self.tenant_id = tenant_id
+        self.plan = lead_plan
+        self.source = lead_plan.source
+        self.per_page = per_page
+        self.budget = BUDGET_FACTOR * per_page
+        self.pending: deque[tuple[Candidate, dict[str, Any]]] = deque()
+        self.fetch_from: dict[str, str] | None = dict(start) if start else None
+        self.more = True
+        self.examined = 0
+        self.rounds = 0
+        self.hydrated: dict[str, StoredLead | None] = {}  # by id; None: the key's lead is gone
+        self.stats: dict[str, int] | None = None
+
+    def read(self) -> LeadPage:
+        matched: list[StoredLead] = []
+        position = self.fetch_from
+        while len(matched) < self.per_page and self.examined < self.budget:
+            if not self.pending:
+                if not self.more:
+                    break
+                self._fetch(self.per_page - len(matched))
+                continue
+            batch = self._take(self.per_page - len(matched))
+            self._hydrate(batch)
+            for candidate, _item in batch:
+                self.pending.popleft()
+                self.examined += 1
+                position = candidate.position
+                lead = self.hydrated.get(candidate.lead_id)
+                if lead is not None and all(check(lead, candidate) for check in self.plan.predicates):
+                    matched.append(lead)
+                    if len(matched) == self.per_page:
+                        break
+        has_more = bool(self.pending) or self.more
+        if self.plan.counter and self.stats is None:
+            self.stats = stats(self.tenant_id)
+        return LeadPage(matched, position if has_more else None, self.stats)
+
+    def _fetch(self, needed: int) -> None:
+        """Read the next keys: one more than needed (to know whether a next page exists) for exact plans,
+        the remaining budget's worth (keys are cheap) when filters apply in memory."""
+        if self.plan.exact or self.source.full_items:
+            limit = self._chunk(needed) + 1
+        else:
+            limit = self.budget - self.examined + 1
+        items, last = _query(self.source, self.fetch_from, limit)
+        self.pending.extend((_candidate(self.source, item), item) for item in items)
+        self.more = last is not None
+        self.fetch_from = last
+
+    def _chunk(self, needed: int) -> int:
+        """How many leads to hydrate now: what the page still needs, doubling each round that filters
+        left it short, within the budget and BatchGetItem's 100 keys."""
+        grown = needed if self.plan.exact else needed << min(self.rounds, 6)
+        return max(1, min(grown, self.budget - self.examined, BATCH_GET_LIMIT))
+
+    def _take(self, needed: int) -> list[tuple[Candidate, dict[str, Any]]]:
+        """The next candidates, up to `_chunk` leads not hydrated yet (a search meets a lead once per
+        matching token: its repeats cost nothing) and within the budget."""
+        fresh_limit, fresh = self._chunk(needed), set()
+        batch = []
+        for candidate, item in self.pending:
+            if len(batch) == self.budget - self.examined:
+                break
+            if candidate.lead_id not in self.hydrated and candidate.lead_id not in fresh:
+                if len(fresh) == fresh_limit:
+                    break
+                fresh.add(candidate.lead_id)
+            batch.append((candidate, item))
+        self.rounds += 1
+        return batch
+
+    def _hydrate(self, batch: list[tuple[Candidate, dict[str, Any]]]) -> None:
+        wanted = [(candidate, item) for candidate, item in batch if candidate.lead_id not in self.hydrated]
+        if self.source.full_items:
+            self.hydrated |= {candidate.lead_id: _lead_from_item(item) for candidate, item in wanted}
+            return
+        sort_keys = [keys.lead_sk(candidate.lead_id) for candidate, _ in wanted]
+        if self.plan.counter and self.stats is None:  # the counters ride along with the first hydration
+            sort_keys.append(keys.STATS_SK)
+        items = _batch_get(self.tenant_id, sort_keys)
+        if keys.STATS_SK in sort_keys:
+            self.stats = _counters(items.pop(keys.STATS_SK, None))
+        for candidate, _ in wanted:
+            item = items.get(keys.lead_sk(candidate.lead_id))
+            self.hydrated[candidate.lead_id] = _lead_from_item(item) if item else None
+
+
+def list_inquiries(
+    tenant_id: str,
+    lead_id: str,
+    *,
+    per_page: int,
+    start: Mapping[str, str] | None = None,
+    skip: int = 0,
+    forward: bool = False,
+) -> InquiryPage:
+    """ONE Query of the lead's INQ# items (newest first by default), one more than the page for lookahead;
+    `skip` (page numbers without a cursor) passes over that many first."""
+    source = inquiry_source(tenant_id, lead_id, forward=forward)
+    if skip:
+        start, exhausted = _skip(source, start, skip)
+        if exhausted:
+            return InquiryPage([], None)
+    items, last = _query(source, start, per_page + 1)
+    page = items[:per_page]
+    has_more = len(items) > per_page or last is not None
+    inquiries = [_inquiry_from_item(item) for item in page]
+    position = {"PK": page[-1]["PK"]["S"], "SK": page[-1]["SK"]["S"]} if page and has_more else None
+    return InquiryPage(inquiries, position)
+
+
+def inquiry_source(tenant_id: str, lead_id: str, *, forward: bool = False) -> KeySource:
+    return KeySource(
+        "inquiries", None, "PK", keys.partition(tenant_id), ("PK", "SK"), forward, prefix=keys.inquiry_prefix(lead_id)
+    )
+
+
+def _inquiry_from_item(item: Mapping[str, Any]) -> StoredInquiry:
+    attributes = _plain(item)
+    return StoredInquiry(
+        id=attributes["id"],
+        lead_id=attributes["lead_id"],
+        channel=attributes["channel"],
+        payload_json=attributes["payload"],
+        received_at=attributes["received_at"],
+        occurred_at=attributes.get("occurred_at"),
+        source=attributes.get("source"),
+        media_domain=attributes.get("media_domain"),
+        client_id=attributes.get("client_id"),
+    )

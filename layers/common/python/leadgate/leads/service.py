@@ -1,0 +1,327 @@
+"""What the leads handlers call: each function is one API operation, raising `leadgate.errors` types.
+
+Writes read the lead (strongly consistent), check If-Match against its ETag, and commit ONE transaction
+conditional on the version they read. A write that loses a race to another writer answers 412 when the
+client sent If-Match (its precondition no longer holds) and 409 CONFLICT otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from pydantic import BaseModel, ValidationError
+
+from leadgate import errors, normalize
+from leadgate.api import validation_errors
+from leadgate.leads import repository
+from leadgate.leads.models import (
+    MAX_OFFSET,
+    MAX_TAGS,
+    LeadCreate,
+    LeadData,
+    LeadListParams,
+    LeadPatch,
+    LeadReplace,
+    LookupParams,
+    PageParams,
+    StoredLead,
+    normalize_tag,
+)
+from leadgate.leads.query import Cursor, KeySource, decode_cursor, digest, invalid_cursor, plan
+
+Model = TypeVar("Model", bound=BaseModel)
+Result = TypeVar("Result")
+
+
+# ------------------------------------------------------------------ reads
+
+
+def get_lead(tenant_id: str, lead_id: str) -> StoredLead:
+    lead = repository.get(tenant_id, lead_id)
+    if lead is None:
+        raise errors.NotFound(f"No lead with id {lead_id}.")
+    return lead
+
+
+def lookup(tenant_id: str, query: Mapping[str, str]) -> StoredLead:
+    """The lead that owns an email or phone number, written in any format (strongly consistent)."""
+    params = parse(LookupParams, query)
+    matches = repository.find_by_identity(
+        tenant_id,
+        email=normalize.canonical_email(params.email),
+        phone=normalize.canonical_phone(params.phone),
+    )
+    if len(set(matches.values())) > 1:
+        raise errors.Conflict(
+            "The email and the phone number belong to different leads.",
+            code="DUPLICATE_AMBIGUOUS",
+            errors={kind: [f"Belongs to lead {lead_id}."] for kind, lead_id in matches.items()},
+            extra={"lead_ids": matches},
+        )
+    if not matches:
+        raise errors.NotFound("No lead has this email or phone number.")
+    return get_lead(tenant_id, next(iter(matches.values())))
+
+
+def list_leads(tenant_id: str, query: Mapping[str, str], url: str) -> dict[str, Any]:
+    """GET /api/v1/leads: LeadHub's `data` / `meta` / `links` envelope plus `meta.next_cursor`."""
+    params = parse(LeadListParams, query)
+    lead_plan = plan(tenant_id, params)
+    window = _Window.of(params, tenant_id, lead_plan.source, lead_plan.fingerprint)
+    if window.skip and not lead_plan.exact:
+        raise errors.ValidationFailed(
+            errors={"page": ["This combination of filters is read with a cursor: follow links.next."]}
+        )
+    with _cursor_errors():
+        page = repository.list_leads(
+            tenant_id, lead_plan, per_page=params.per_page, start=window.start, skip=window.skip
+        )
+    counted = page.stats.get(lead_plan.counter, 0) if page.stats is not None and lead_plan.counter else None
+    return _envelope(
+        [lead.record() for lead in page.leads],
+        window.following(page.next_position, len(page.leads)),
+        window=window,
+        query=query,
+        url=url,
+        counted=counted,
+        numbered_pages=lead_plan.exact,
+    )
+
+
+def list_inquiries(tenant_id: str, lead_id: str, query: Mapping[str, str], url: str) -> dict[str, Any]:
+    """GET /api/v1/leads/{id}/inquiries, newest first, paginated like the lead list."""
+    params = parse(PageParams, query)
+    lead = get_lead(tenant_id, lead_id)
+    source = repository.inquiry_source(tenant_id, lead.id)
+    window = _Window.of(params, tenant_id, source, digest(tenant_id, {"inquiries_of": lead.id}))
+    with _cursor_errors():
+        page = repository.list_inquiries(
+            tenant_id, lead.id, per_page=params.per_page, start=window.start, skip=window.skip
+        )
+    return _envelope(
+        [inquiry.record() for inquiry in page.inquiries],
+        window.following(page.next_position, len(page.inquiries)),
+        window=window,
+        query=query,
+        url=url,
+        counted=lead.inquiry_count,
+        numbered_pages=True,
+    )
+
+
+@dataclass(frozen=True)
+class _Window:
+    """Where a page starts: after a cursor's position, or `skip` keys in for a page number."""
+
+    source: str
+    fingerprint: str
+    per_page: int
+    page: int
+    offset: int  # items before this page
+    start: dict[str, str] | None = None
+    skip: int = 0
+
+    @classmethod
+    def of(cls, params: PageParams, tenant_id: str, source: KeySource, fingerprint: str) -> _Window:
+        if params.cursor is not None:
+            cursor = decode_cursor(params.cursor, tenant_id=tenant_id, source=source, expected_fingerprint=fingerprint)
+            return cls(source.name, fingerprint, params.per_page, cursor.page, cursor.offset, start=cursor.position)
+        offset = (params.page - 1) * params.per_page
+        return cls(source.name, fingerprint, params.per_page, params.page, offset, skip=offset)
+
+    def following(self, position: dict[str, str] | None, returned: int) -> str | None:
+        """The cursor of the next page, None when this page is the last."""
+        if position is None:
+            return None
+        return Cursor(self.source, position, self.page + 1, self.offset + returned, self.fingerprint).encode()
+
+
+@contextmanager
+def _cursor_errors() -> Iterator[None]:
+    try:
+        yield
+    except repository.InvalidStartKey as exc:
+        raise invalid_cursor("The cursor is outside this query.") from exc
+
+
+def _envelope(
+    records: list[dict[str, Any]],
+    next_cursor: str | None,
+    *,
+    window: _Window,
+    query: Mapping[str, str],
+    url: str,
+    counted: int | None,
+    numbered_pages: bool,
+) -> dict[str, Any]:
+    """`meta.total` is exact where a counter exists; on the last page it is what was actually counted."""
+    per_page, page_number, offset = window.per_page, window.page, window.offset
+    total, last_page = counted, None
+    if next_cursor is None and (records or offset == 0):
+        total, last_page = offset + len(records), page_number
+    elif total is not None:
+        last_page = max(1, math.ceil(total / per_page))
+    kept = {name: value for name, value in query.items() if name not in ("page", "cursor") and value != ""}
+
+    def link(**extra: Any) -> str:
+        return f"{url}?{urlencode({**kept, **extra})}"
+
+    reachable = numbered_pages and last_page is not None and last_page * per_page <= MAX_OFFSET
+    return {
+        "data": records,
+        "meta": {
+            "current_page": page_number,
+            "last_page": last_page,
+            "per_page": per_page,
+            "total": total,
+            "from": offset + 1 if records else None,
+            "to": offset + len(records) if records else None,
+            "next_cursor": next_cursor,
+        },
+        "links": {
+            "first": link(page=1),
+            "last": link(page=last_page) if reachable else None,
+            "prev": link(page=page_number - 1) if numbered_pages and page_number > 1 else None,
+            "next": link(cursor=next_cursor) if next_cursor else None,
+            "self": f"{url}?{urlencode(query)}" if query else url,
+        },
+    }
+
+
+# ------------------------------------------------------------------ writes
+
+
+def create_lead(tenant_id: str, body: LeadCreate) -> StoredLead:
+    """POST /api/v1/leads. An email or phone that belongs to another lead is 409 DUPLICATE_LEAD."""
+    data = LeadData.model_validate(body.model_dump())
+    return _writing(lambda: repository.create(tenant_id, data), if_match=None)
+
+
+def replace_lead(tenant_id: str, lead_id: str, body: LeadReplace, if_match: str | None) -> StoredLead:
+    """PUT: every writable field from the body; fields not sent go back to their defaults."""
+    _same_id(lead_id, body.id)
+    data = LeadData.model_validate(body.model_dump(include=set(LeadData.model_fields)))
+    return _change(tenant_id, lead_id, if_match, lambda current: data)
+
+
+def patch_lead(tenant_id: str, lead_id: str, body: LeadPatch, if_match: str | None) -> StoredLead:
+    """PATCH: only the fields sent change; null clears a field (back to its default)."""
+    _same_id(lead_id, body.id)
+    return _change(tenant_id, lead_id, if_match, body.applied_to)
+
+
+def add_tag(tenant_id: str, lead_id: str, tag: str, if_match: str | None) -> StoredLead:
+    """Idempotent: a tag the lead already has changes nothing (and writes nothing)."""
+
+    def with_tag(current: LeadData) -> LeadData:
+        if tag in current.tags:
+            return current
+        if len(current.tags) >= MAX_TAGS:
+            raise errors.ValidationFailed(errors={"tag": [f"A lead can have at most {MAX_TAGS} tags."]})
+        return current.model_copy(update={"tags": [*current.tags, tag]})
+
+    return _change(tenant_id, lead_id, if_match, with_tag)
+
+
+def remove_tag(tenant_id: str, lead_id: str, raw_tag: str, if_match: str | None) -> StoredLead:
+    """A tag the lead does not have is 404 NOT_FOUND (the resource /leads/{id}/tags/{tag} does not exist).
+
+    The tag is matched in its stored form (`VIP` removes `vip`)."""
+    try:
+        tag = normalize_tag(raw_tag)
+    except ValueError as exc:  # no lead can have a tag that does not normalise
+        raise errors.NotFound(f"The lead has no tag {raw_tag!r}.") from exc
+
+    def without_tag(current: LeadData) -> LeadData:
+        if tag not in current.tags:
+            raise errors.NotFound(f"The lead has no tag {tag!r}.")
+        return current.model_copy(update={"tags": [kept for kept in current.tags if kept != tag]})
+
+    return _change(tenant_id, lead_id, if_match, without_tag)
+
+
+def delete_lead(tenant_id: str, lead_id: str, if_match: str | None) -> None:
+    current = get_lead(tenant_id, lead_id)
+    _check_precondition(current, if_match)
+    _writing(lambda: repository.delete(tenant_id, current), if_match=if_match)
+
+
+def _change(tenant_id: str, lead_id: str, if_match: str | None, change: Callable[[LeadData], LeadData]) -> StoredLead:
+    current = get_lead(tenant_id, lead_id)
+    _check_precondition(current, if_match)
+    data = change(current.data)
+    if data == current.data:
+        return current  # nothing changes: no write, same version and ETag
+    return _writing(lambda: repository.update(tenant_id, current, data), if_match=if_match)
+
+
+def _writing(write: Callable[[], Result], *, if_match: str | None) -> Result:
+    """A repository write with its failures as API errors."""
+    try:
+        return write()
+    except repository.IdentityTaken as taken:
+        raise duplicate_lead(taken.matches) from taken
+    except repository.ConcurrentModification as exc:
+        if if_match is not None:
+            raise errors.PreconditionFailed("The lead was changed by another request.") from exc
+        raise errors.Conflict("The lead was changed by another request; read it again and retry.") from exc
+    except repository.TooManyChanges as exc:
+        raise errors.ValidationFailed(
+            errors={"tags": [f"This change needs {exc.items} item writes; change fewer tags in one request."]}
+        ) from exc
+
+
+def duplicate_lead(matches: Mapping[str, str]) -> errors.Conflict:
+    """409 DUPLICATE_LEAD naming the lead that owns the email or phone (`lead_id`, and per field)."""
+    owner = matches.get("email") or next(iter(matches.values()))
+    return errors.Conflict(
+        "A lead with this email or phone number already exists.",
+        code="DUPLICATE_LEAD",
+        errors={kind: [f"The {kind} already belongs to lead {lead_id}."] for kind, lead_id in matches.items()},
+        extra={"lead_id": owner, "matches": dict(matches)},
+    )
+
+
+def _check_precondition(current: StoredLead, if_match: str | None) -> None:
+    """If-Match: `*` or a list of ETags, one of which must be the lead's (strong comparison)."""
+    if if_match is None:
+        return
+    tags = [tag.strip() for tag in if_match.split(",")]
+    if "*" not in tags and current.etag not in tags:
+        raise errors.PreconditionFailed(f"The lead's ETag is {current.etag}.", headers={"ETag": current.etag})
+
+
+def _same_id(lead_id: str, body_id: Any) -> None:
+    if body_id is not None and str(body_id) != lead_id:
+        raise errors.ValidationFailed(errors={"id": ["The id must be the id in the URL (it cannot be changed)."]})
+
+
+# ------------------------------------------------------------------ parsing
+
+
+def parse(model: type[Model], query: Mapping[str, str]) -> Model:
+    """Query parameters through a pydantic model; errors as 422 with the parameter names."""
+    try:
+        return model.model_validate({name: value for name, value in query.items() if value != ""})
+    except ValidationError as exc:
+        raise errors.ValidationFailed(errors=validation_errors(list(exc.errors()))) from exc
+
+
+def public_url(event: Mapping[str, Any]) -> str:
+    """The URL the client called, without the query: links in list responses are absolute, as LeadHub's.
+
+    On the execute-api host the stage is part of the path; on a custom domain or the local stack it is not.
+    """
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    host = headers.get("host") or "localhost"
+    scheme = headers.get("x-forwarded-proto") or "https"
+    path = event.get("path") or "/"
+    stage = (event.get("requestContext") or {}).get("stage")
+    if host.endswith(".amazonaws.com") and stage and not path.startswith(f"/{stage}/"):
+        path = f"/{stage}{path}"
+    return f"{scheme}://{host}{path}"

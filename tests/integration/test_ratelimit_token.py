@@ -1,0 +1,179 @@
+"""POST /oauth2/token protection: per-client and per-IP limits, failed secrets counted apart, lockout and
+recovery. The pool's token endpoint is the local Cognito stand-in; a refused request must never reach it."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import parse_qsl, urlencode
+
+import boto3
+import pytest
+import responses
+
+import leadgate.ratelimit.counter as counter_module
+from leadgate.auth.clients import create_client
+from leadgate.aws import reset_clients
+from leadgate.settings import Settings, get_settings
+from leadgate_dev import local_cognito
+from leadgate_dev.events import rest_event
+from leadgate_dev.functions import load_function
+from leadgate_dev.metering import metered_dynamodb
+
+TOKEN_URL = "https://leadgate-test-123456789012.auth.us-east-1.amazoncognito.com/oauth2/token"
+SETTINGS = Settings.from_environment({})  # the defaults
+WINDOW = SETTINGS.token_window_seconds
+WINDOW_START = 1_800_000_000 - 1_800_000_000 % WINDOW
+FAILURES_PER_CLIENT = SETTINGS.token_failures_per_client
+REQUESTS_PER_CLIENT = SETTINGS.token_requests_per_client
+
+
+class FakeClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    fake = FakeClock(WINDOW_START + 60.0)
+    monkeypatch.setattr(counter_module, "wall_clock", fake)
+    return fake
+
+
+@pytest.fixture
+def cognito_calls(aws, monkeypatch):
+    """The pool's token endpoint (the local stand-in); yields the list of requests that reached it."""
+    monkeypatch.setenv("COGNITO_TOKEN_URL", TOKEN_URL)
+    reset_clients()
+    calls: list[dict] = []
+
+    def answer(request):
+        form = dict(parse_qsl(request.body))
+        calls.append(form)
+        status, body = local_cognito.issue_token(
+            boto3.client("cognito-idp"),
+            aws.user_pool_id,
+            form,
+            request.headers.get("Authorization"),
+            get_settings().cognito_issuer,
+        )
+        return status, {"Content-Type": "application/json"}, json.dumps(body)
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, TOKEN_URL, callback=answer)
+        yield calls
+
+
+@pytest.fixture
+def acme(cognito_calls):
+    return create_client("acme", ["read:leads"], "Acme CRM")
+
+
+def ask(lambda_context, client_id: str, secret: str, source_ip: str = "198.51.100.7"):
+    credentials = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    event = rest_event(
+        "POST",
+        "/oauth2/token",
+        headers={"Authorization": f"Basic {credentials}", "Content-Type": "application/x-www-form-urlencoded"},
+        body=urlencode({"grant_type": "client_credentials"}),
+        source_ip=source_ip,
+    )
+    response = load_function("token").lambda_handler(event, lambda_context)
+    headers = {name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items()}
+    headers.update(response.get("headers") or {})
+    return response["statusCode"], headers, json.loads(response["body"])
+
+
+def test_failed_secrets_lock_the_client_out_before_its_secret_is_checked(lambda_context, acme, cognito_calls, clock):
+    for _ in range(FAILURES_PER_CLIENT):
+        assert ask(lambda_context, acme["client_id"], "wrong")[0] == 401
+    reached = len(cognito_calls)
+
+    status, headers, body = ask(lambda_context, acme["client_id"], acme["client_secret"])
+
+    assert status == 429
+    assert body == {
+        "error": "slow_down",
+        "error_description": f"Too many failed authentications; retry after {WINDOW - 60} seconds.",
+    }
+    assert headers["Retry-After"] == str(WINDOW - 60)
+    assert headers["Cache-Control"] == "no-store"
+    assert len(cognito_calls) == reached  # the right secret was not even looked at
+
+
+def test_a_locked_out_client_recovers_when_the_window_ends(lambda_context, acme, clock):
+    for _ in range(FAILURES_PER_CLIENT):
+        ask(lambda_context, acme["client_id"], "wrong")
+    clock.now = WINDOW_START + WINDOW - 0.5
+    assert ask(lambda_context, acme["client_id"], acme["client_secret"])[1]["Retry-After"] == "1"
+
+    clock.now = WINDOW_START + WINDOW
+
+    status, _, body = ask(lambda_context, acme["client_id"], acme["client_secret"])
+    assert status == 200
+    assert body["access_token"]
+
+
+def test_an_unknown_client_id_counts_as_a_failure(lambda_context, cognito_calls, clock):
+    for _ in range(FAILURES_PER_CLIENT):
+        assert ask(lambda_context, "no-such-client", "guess")[0] == 401
+
+    assert ask(lambda_context, "no-such-client", "guess")[0] == 429
+    assert cognito_calls == []  # unknown to the registry: Cognito was never asked
+
+
+def test_one_address_guessing_many_clients_is_stopped(lambda_context, acme, cognito_calls, clock, monkeypatch):
+    monkeypatch.setenv("TOKEN_FAILURES_PER_IP", "6")  # above the 5 per client, to see the address's own limit
+    reset_clients()
+    for index in range(6):
+        assert ask(lambda_context, f"guess-{index}", "guess", source_ip="203.0.113.9")[0] == 401
+
+    status, headers, body = ask(lambda_context, acme["client_id"], acme["client_secret"], source_ip="203.0.113.9")
+    assert (status, body["error"]) == (429, "slow_down")
+    assert int(headers["Retry-After"]) > 0
+    # The same client from its own address is fine: the lockout is the guessing address's.
+    assert ask(lambda_context, acme["client_id"], acme["client_secret"], source_ip="192.0.2.1")[0] == 200
+
+
+def test_failures_of_one_client_do_not_lock_out_another(lambda_context, acme, clock):
+    for _ in range(FAILURES_PER_CLIENT):
+        ask(lambda_context, "someone-else", "wrong", source_ip="192.0.2.50")
+
+    assert ask(lambda_context, acme["client_id"], acme["client_secret"], source_ip="192.0.2.51")[0] == 200
+
+
+def test_a_client_asking_too_often_is_limited_too(lambda_context, acme, cognito_calls, clock):
+    statuses = [
+        ask(lambda_context, acme["client_id"], acme["client_secret"])[0] for _ in range(REQUESTS_PER_CLIENT + 1)
+    ]
+
+    assert statuses == [200] * REQUESTS_PER_CLIENT + [429]
+    assert len(cognito_calls) == REQUESTS_PER_CLIENT
+    _, _, body = ask(lambda_context, acme["client_id"], acme["client_secret"])
+    assert body["error_description"].startswith("Too many token requests")
+
+
+def test_the_guard_costs_one_update_per_subject_and_two_more_on_a_failure(lambda_context, acme, clock):
+    load_function("token")
+    with metered_dynamodb() as granted:
+        ask(lambda_context, acme["client_id"], acme["client_secret"])
+    with metered_dynamodb() as refused:
+        ask(lambda_context, acme["client_id"], "wrong")
+
+    assert granted.calls["UpdateItem"] == 2
+    assert refused.calls["UpdateItem"] == 4
+
+
+def test_malformed_requests_are_refused_without_counting(lambda_context, aws, clock):
+    event = rest_event(
+        "POST", "/oauth2/token", headers={"Content-Type": "text/plain"}, body="x", source_ip="198.51.100.7"
+    )
+    load_function("token")
+    with metered_dynamodb() as meter:
+        response = load_function("token").lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 400
+    assert meter.total_calls == 0

@@ -1,0 +1,271 @@
+"""POST /oauth2/token through the token function, with the user pool's token endpoint served by the local
+Cognito stand-in (moto has none): RFC 6749 answers, HOTLEAD's request shapes, the registry check."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from urllib.parse import parse_qsl, urlencode
+
+import boto3
+import jwt
+import pytest
+import requests
+import responses
+
+from leadgate.auth.clients import create_client, disable_client
+from leadgate.aws import reset_clients
+from leadgate.settings import get_settings
+from leadgate_dev import local_cognito
+from leadgate_dev.functions import load_function
+from tests.conftest import sample_event
+
+TOKEN_URL = "https://leadgate-test-123456789012.auth.us-east-1.amazoncognito.com/oauth2/token"
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def cognito_token_endpoint(aws, monkeypatch):
+    """Routes the function's requests to the pool's token URL to the stand-in; yields the forwarded forms."""
+    monkeypatch.setenv("COGNITO_TOKEN_URL", TOKEN_URL)
+    reset_clients()
+    forwarded: list[dict] = []
+
+    def answer(request):
+        form = dict(parse_qsl(request.body))
+        forwarded.append(form)
+        status, body = local_cognito.issue_token(
+            boto3.client("cognito-idp"),
+            aws.user_pool_id,
+            form,
+            request.headers.get("Authorization"),
+            get_settings().cognito_issuer,
+        )
+        return status, {"Content-Type": "application/json"}, json.dumps(body)
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, TOKEN_URL, callback=answer)
+        yield forwarded
+
+
+@pytest.fixture
+def invoke(lambda_context):
+    """The token function's answer as (status, headers, body), headers as API Gateway merges them."""
+
+    def _invoke(function: str, event: dict):
+        response = load_function(function).lambda_handler(event, lambda_context)
+        headers = {name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items()}
+        headers.update(response.get("headers") or {})
+        return response["statusCode"], headers, json.loads(response["body"])
+
+    return _invoke
+
+
+@pytest.fixture
+def acme(cognito_token_endpoint):
+    return create_client("acme", ["read:leads", "write:leads"], "Acme CRM")
+
+
+def basic(client_id: str, secret: str) -> str:
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
+def token_event(case: str, *, authorization: str | None = None, body: str | None = None, **headers: str) -> dict:
+    """A sample event from events/token with this request's credentials, body and headers."""
+    event = sample_event("token", case)
+    wanted = dict(event["headers"])
+    if authorization is not None:
+        wanted["Authorization"] = authorization
+    wanted.update({name.replace("_", "-"): value for name, value in headers.items()})
+    wanted = {name: value for name, value in wanted.items() if value}
+    event["headers"] = wanted
+    event["multiValueHeaders"] = {name: [value] for name, value in wanted.items()}
+    if body is not None:
+        event["body"] = body
+    return event
+
+
+def hotlead_request(client: dict, **form: str) -> dict:
+    """HOTLEAD's documented call: Basic credentials, plus `client_id` in the form."""
+    fields = {"grant_type": "client_credentials", "client_id": client["client_id"], **form}
+    return token_event(
+        "basic", authorization=basic(client["client_id"], client["client_secret"]), body=urlencode(fields)
+    )
+
+
+def post_request(client_id: str, secret: str, **form: str) -> dict:
+    fields = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, **form}
+    return token_event("client_secret_post", body=urlencode(fields))
+
+
+def claims(access_token: str) -> dict:
+    return jwt.decode(access_token, options={"verify_signature": False})
+
+
+def assert_oauth_error(response, status: int, error: str):
+    code, headers, body = response
+    assert (code, body["error"]) == (status, error)
+    assert set(body) == {"error", "error_description"}
+    assert body["error_description"]
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["X-Request-Id"]
+    if status == 401:
+        assert headers["WWW-Authenticate"] == 'Basic realm="leadgate"'
+    return body
+
+
+def test_hotlead_style_basic_request_gets_a_bearer_token(invoke, acme):
+    status, headers, body = invoke("token", hotlead_request(acme))
+
+    assert status == 200
+    assert set(body) == {"access_token", "expires_in", "token_type"}
+    assert (body["expires_in"], body["token_type"]) == (3600, "Bearer")
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Pragma"] == "no-cache"
+    assert headers["X-Request-Id"] == "3f1c2a4e-7b61-11e6-9a41-93e8deadbeef"
+    token = claims(body["access_token"])
+    assert token["client_id"] == acme["client_id"]
+    assert token["token_use"] == "access"
+    assert set(token["scope"].split()) == {"leadgate/read:leads", "leadgate/write:leads"}
+    assert token["iss"] == get_settings().cognito_issuer
+
+
+def test_client_secret_post_with_a_short_scope_name(invoke, acme, cognito_token_endpoint):
+    status, _, body = invoke("token", post_request(acme["client_id"], acme["client_secret"], scope="read:leads"))
+
+    assert status == 200
+    assert claims(body["access_token"])["scope"] == "leadgate/read:leads"
+    assert cognito_token_endpoint[-1] == {"grant_type": "client_credentials", "scope": "leadgate/read:leads"}
+
+
+def test_prefixed_scope_names_are_accepted_too(invoke, acme):
+    status, _, body = invoke("token", hotlead_request(acme, scope="leadgate/write:leads read:leads"))
+
+    assert status == 200
+    assert claims(body["access_token"])["scope"] == "leadgate/write:leads leadgate/read:leads"
+
+
+def test_base64_encoded_body(invoke, acme):
+    event = hotlead_request(acme)
+    event["body"] = base64.b64encode(event["body"].encode()).decode()
+    event["isBase64Encoded"] = True
+
+    assert invoke("token", event)[0] == 200
+
+
+def test_wrong_secret_is_invalid_client(invoke, acme):
+    assert_oauth_error(invoke("token", post_request(acme["client_id"], "not-the-secret")), 401, "invalid_client")
+    wrong_basic = token_event(
+        "basic", authorization=basic(acme["client_id"], "nope"), body="grant_type=client_credentials"
+    )
+    assert_oauth_error(invoke("token", wrong_basic), 401, "invalid_client")
+
+
+def test_unknown_client_is_refused_without_asking_cognito(invoke, cognito_token_endpoint):
+    assert_oauth_error(invoke("token", post_request("no-such-client", "secret")), 401, "invalid_client")
+    assert cognito_token_endpoint == []
+
+
+def test_disabled_client_is_refused_without_asking_cognito(invoke, acme, cognito_token_endpoint):
+    disable_client(acme["client_id"])
+
+    assert_oauth_error(invoke("token", hotlead_request(acme)), 401, "invalid_client")
+    assert cognito_token_endpoint == []
+
+
+def test_no_client_authentication_is_invalid_client(invoke, acme):
+    event = token_event("basic", authorization="", body=f"grant_type=client_credentials&client_id={acme['client_id']}")
+    assert_oauth_error(invoke("token", event), 401, "invalid_client")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Basic !!!not-base64!!!", "Basic " + base64.b64encode(b"no-colon").decode(), "Bearer abc.def.ghi"],
+)
+def test_malformed_authorization_is_invalid_client(invoke, acme, authorization):
+    event = token_event("basic", authorization=authorization, body="grant_type=client_credentials")
+    assert_oauth_error(invoke("token", event), 401, "invalid_client")
+
+
+@pytest.mark.parametrize("grant_type", ["password", "authorization_code", "refresh_token"])
+def test_other_grants_are_unsupported(invoke, acme, grant_type):
+    assert_oauth_error(invoke("token", hotlead_request(acme, grant_type=grant_type)), 400, "unsupported_grant_type")
+
+
+def test_missing_grant_type_is_invalid_request(invoke, acme):
+    event = token_event(
+        "basic", authorization=basic(acme["client_id"], acme["client_secret"]), body="scope=read%3Aleads"
+    )
+    body = assert_oauth_error(invoke("token", event), 400, "invalid_request")
+    assert "grant_type" in body["error_description"]
+
+
+def test_two_authentication_methods_are_invalid_request(invoke, acme):
+    event = post_request(acme["client_id"], acme["client_secret"])
+    event["headers"]["Authorization"] = basic(acme["client_id"], acme["client_secret"])
+
+    assert_oauth_error(invoke("token", event), 400, "invalid_request")
+
+
+def test_form_client_id_must_match_basic_credentials(invoke, acme):
+    event = hotlead_request(acme)
+    event["body"] = "grant_type=client_credentials&client_id=someone-else"
+
+    assert_oauth_error(invoke("token", event), 400, "invalid_request")
+
+
+def test_repeated_parameter_is_invalid_request(invoke, acme):
+    event = hotlead_request(acme)
+    event["body"] = "grant_type=client_credentials&scope=read%3Aleads&scope=write%3Aleads"
+
+    body = assert_oauth_error(invoke("token", event), 400, "invalid_request")
+    assert "scope" in body["error_description"]
+
+
+def test_json_body_is_invalid_request(invoke, acme):
+    event = token_event(
+        "basic",
+        authorization=basic(acme["client_id"], acme["client_secret"]),
+        body=json.dumps({"grant_type": "client_credentials"}),
+        Content_Type="application/json",
+    )
+    body = assert_oauth_error(invoke("token", event), 400, "invalid_request")
+    assert FORM in body["error_description"]
+
+
+@pytest.mark.parametrize("scope", ["read:everything", "delete:leads", "other/read:leads", "read:leads\tx"])
+def test_unknown_or_ungranted_scope_is_invalid_scope(invoke, acme, scope):
+    assert_oauth_error(invoke("token", hotlead_request(acme, scope=scope)), 400, "invalid_scope")
+
+
+def test_cognito_outage_is_temporarily_unavailable(invoke, aws, monkeypatch):
+    monkeypatch.setenv("COGNITO_TOKEN_URL", TOKEN_URL)
+    reset_clients()
+    client = create_client("acme", ["read:leads"])
+    with responses.RequestsMock() as mock:
+        mock.add(responses.POST, TOKEN_URL, body=requests.ConnectionError("connection refused"))
+        status, headers, body = invoke("token", hotlead_request(client))
+        mock.replace(responses.POST, TOKEN_URL, status=502, body="<html>Bad gateway</html>")
+        second = invoke("token", hotlead_request(client))
+
+    assert (status, body["error"]) == (503, "temporarily_unavailable")
+    assert headers["Cache-Control"] == "no-store"
+    assert (second[0], second[2]["error"]) == (503, "temporarily_unavailable")
+
+
+def test_secrets_and_tokens_never_reach_the_log(invoke, acme):
+    log = io.StringIO()
+    handler = load_function("token").logger.registered_handler
+    previous = handler.setStream(log)
+    try:
+        _, _, issued = invoke("token", hotlead_request(acme))
+        invoke("token", post_request(acme["client_id"], acme["client_secret"] + "x"))
+    finally:
+        handler.setStream(previous)
+
+    logged = log.getvalue()
+    assert "Token issued" in logged
+    assert "Token refused" in logged
+    assert acme["client_secret"] not in logged
+    assert issued["access_token"] not in logged

@@ -1,0 +1,73 @@
+"""The leads contracts: normalisation on input, PATCH semantics, list parameters."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from leadgate import errors
+from leadgate.leads.models import LeadData, LeadListParams, LeadPatch, parse_moment
+
+
+def test_input_is_normalised_where_it_is_matched_and_kept_as_sent_otherwise():
+    data = LeadData(
+        first_name=" 太郎 ",
+        last_name_kana="ﾔﾏﾀﾞ",
+        email=" Taro@Example.COM ",
+        phone="０９０ー１２３４ー５６７８",
+        tags=["VIP", "vip", " Hot "],
+        source="",
+    )
+
+    assert data.first_name == "太郎"
+    assert data.last_name_kana == "ヤマダ"
+    assert data.email == "Taro@Example.COM"
+    assert data.email_normalized == "taro@example.com"
+    assert data.phone_e164 == "+819012345678"
+    assert data.tags == ["vip", "hot"]
+    assert data.source is None  # an empty string is no value
+
+
+def test_patch_changes_only_the_fields_sent_and_null_means_the_default():
+    current = LeadData(first_name="A", status="new", tags=["x"], lead_score=5, notes="n")
+    patch = LeadPatch.model_validate({"status": None, "tags": None, "lead_score": 7, "id": "ignored"})
+
+    assert patch.changes() == {"status": None, "tags": [], "lead_score": 7}
+    assert patch.applied_to(current) == LeadData(first_name="A", notes="n", lead_score=7)
+
+
+def test_patch_cannot_clear_first_name():
+    with pytest.raises(ValidationError) as invalid:
+        LeadPatch.model_validate({"first_name": None})
+
+    assert invalid.value.errors()[0]["loc"] == ("first_name",)
+
+
+def test_list_parameters_parse_dates_inclusively():
+    params = LeadListParams.model_validate({"created_after": "2026-03-01", "created_before": "2026-03-01"})
+
+    assert params.created_after == datetime(2026, 3, 1, tzinfo=UTC)
+    assert params.created_before == datetime(2026, 3, 1, 23, 59, 59, 999000, tzinfo=UTC)
+    assert parse_moment("2026-03-01T09:00:00+09:00", end_of_day=False) == datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    assert parse_moment("2026-03-01T09:00:00Z", end_of_day=True) == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"page": "101", "per_page": "100"}, "page"),
+        ({"created_after": "2026-03-02", "created_before": "2026-03-01"}, "created_before"),
+        ({"search": "x", "sort": "email"}, "sort"),
+    ],
+)
+def test_rules_across_parameters_name_the_parameter(query, field):
+    with pytest.raises(errors.ValidationFailed) as invalid:
+        LeadListParams.model_validate(query)
+
+    assert field in invalid.value.errors
+
+
+def test_a_cursor_lifts_the_page_depth_limit():
+    assert LeadListParams.model_validate({"page": "101", "per_page": "100", "cursor": "abc"}).page == 101

@@ -1,0 +1,229 @@
+"""`leadgate`: the admin CLI. Manages API clients on the local stack (default) or a deployed stack.
+
+    leadgate clients create --tenant acme [--scopes read:leads write:leads] [--name NAME] [--tier standard]
+    leadgate clients list [--tenant acme]
+    leadgate clients disable CLIENT_ID
+    leadgate clients rotate-key CLIENT_ID
+    leadgate clients set-tier CLIENT_ID --tier partner
+    leadgate clients set-limits CLIENT_ID [--hourly 1000] [--minutely 60] [--policy LIMIT/SECONDS ...] [--default]
+
+Every command takes `--local-dir DIR` (default `.local` of the project, or $LEADGATE_LOCAL_DIR) or
+`--stack NAME [--region REGION]` for a deployed stack, whose outputs name the user pool and the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from leadgate.auth.clients import DEFAULT_TIER, ClientRegistry, ClientSpecError, UnknownClient
+from leadgate.ratelimit.policies import InvalidPolicies, Policy, parse_policy_spec
+from leadgate.usage_plans import ApiKeys, UnknownTier
+from leadgate_dev.functions import ROOT
+
+LOCAL_DIR_ENV = "LEADGATE_LOCAL_DIR"
+STACK_FILE = "stack.json"
+DEFAULT_SCOPE_PREFIX = "leadgate"
+
+
+class TargetError(RuntimeError):
+    """The stack to manage cannot be found or is incomplete."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the registry lives: a region, the clients table, the user pool, and (local) endpoints."""
+
+    region: str
+    clients_table: str
+    user_pool_id: str
+    scope_prefix: str = DEFAULT_SCOPE_PREFIX
+    endpoints: Mapping[str, str] = field(default_factory=dict)
+    local: bool = False
+    stack_name: str = "local"  # its usage plans are named `{stack_name}-{tier}`
+
+    @cached_property
+    def session(self) -> Any:
+        import boto3
+
+        # The local stack's emulators accept any credentials; the user's real ones are never sent there.
+        credentials = {"aws_access_key_id": "local", "aws_secret_access_key": "local"} if self.local else {}
+        return boto3.session.Session(region_name=self.region, **credentials)
+
+    def client(self, service: str) -> Any:
+        return self.session.client(service, endpoint_url=self.endpoints.get(service))
+
+    def registry(self) -> ClientRegistry:
+        return ClientRegistry(
+            dynamodb=self.client("dynamodb"),
+            cognito=self.client("cognito-idp"),
+            table=self.clients_table,
+            user_pool_id=self.user_pool_id,
+            scope_prefix=self.scope_prefix,
+            api_keys=ApiKeys.for_stack(self.client("apigateway"), self.stack_name),
+        )
+
+
+def local_target(local_dir: Path) -> Target:
+    """The local stack, from the `stack.json` it writes when it starts."""
+    path = local_dir / STACK_FILE
+    try:
+        stack = json.loads(path.read_text())
+        return Target(
+            region=stack["region"],
+            clients_table=stack["tables"]["CLIENTS_TABLE"],
+            user_pool_id=stack["user_pool_id"],
+            scope_prefix=stack.get("resource_server") or DEFAULT_SCOPE_PREFIX,
+            endpoints=stack.get("endpoints") or {},
+            local=True,
+        )
+    except FileNotFoundError as exc:
+        raise TargetError(f"No local stack at {path}: start it with `make run`, or pass --stack NAME.") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TargetError(f"{path} is not a local stack description ({exc!r}).") from exc
+
+
+def deployed_target(stack: str, region: str | None) -> Target:
+    """A deployed stack, from its CloudFormation outputs."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    cloudformation = boto3.session.Session(region_name=region).client("cloudformation")
+    try:
+        description = cloudformation.describe_stacks(StackName=stack)["Stacks"][0]
+    except (BotoCoreError, ClientError) as exc:
+        raise TargetError(f"Cannot read stack {stack!r}: {exc}") from exc
+    outputs = {output["OutputKey"]: output["OutputValue"] for output in description.get("Outputs", [])}
+    missing = [key for key in ("UserPoolId", "ClientsTable") if key not in outputs]
+    if missing:
+        raise TargetError(f"Stack {stack!r} has no output {', '.join(missing)}: is it a leadgate stack?")
+    return Target(
+        region=cloudformation.meta.region_name,
+        clients_table=outputs["ClientsTable"],
+        user_pool_id=outputs["UserPoolId"],
+        scope_prefix=outputs.get("ResourceServer") or DEFAULT_SCOPE_PREFIX,
+        stack_name=stack,
+    )
+
+
+def resolve_target(args: argparse.Namespace) -> Target:
+    if args.stack:
+        return deployed_target(args.stack, args.region)
+    local_dir = args.local_dir or os.environ.get(LOCAL_DIR_ENV) or ROOT / ".local"
+    return local_target(Path(local_dir))
+
+
+# ---------------------------------------------------------------- commands
+
+
+def create_client(target: Target, args: argparse.Namespace) -> Any:
+    """Printed once: the secret is not stored anywhere and cannot be shown again."""
+    return target.registry().create(args.tenant, args.scopes, args.name, args.tier)
+
+
+def list_clients(target: Target, args: argparse.Namespace) -> Any:
+    return [client.to_dict() for client in target.registry().list(args.tenant)]
+
+
+def disable_client(target: Target, args: argparse.Namespace) -> Any:
+    return target.registry().disable(args.client_id).to_dict()
+
+
+def rotate_key(target: Target, args: argparse.Namespace) -> Any:
+    return target.registry().rotate_key(args.client_id).to_dict()
+
+
+def set_tier(target: Target, args: argparse.Namespace) -> Any:
+    return target.registry().set_tier(args.client_id, args.tier).to_dict()
+
+
+def set_limits(target: Target, args: argparse.Namespace) -> Any:
+    policies = [parse_policy_spec(spec) for spec in args.policy or []]
+    windows = ((args.hourly, 3600), (args.minutely, 60))
+    policies += [Policy(limit=limit, window=window) for limit, window in windows if limit]
+    if args.default == bool(policies):
+        raise InvalidPolicies("Give --hourly, --minutely or --policy, or --default alone.")
+    return target.registry().set_limits(args.client_id, policies).to_dict()
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="leadgate", description="leadgate administration.")
+    target = argparse.ArgumentParser(add_help=False)
+    where = target.add_argument_group("target (default: the local stack)")
+    where.add_argument(
+        "--local-dir", type=Path, help=f"the local stack's data dir (default: ${LOCAL_DIR_ENV} or .local)"
+    )
+    where.add_argument("--stack", metavar="NAME", help="a deployed CloudFormation stack")
+    where.add_argument("--region", help="the deployed stack's region (default: your AWS configuration)")
+
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients}")
+    clients = groups.add_parser("clients", help="API clients (Cognito app clients and their registry entries)")
+    commands = clients.add_subparsers(dest="command", required=True)
+
+    create = commands.add_parser("create", parents=[target], help="create a client; prints its secret once")
+    create.add_argument("--tenant", required=True, help="tenant slug: a-z, 0-9 and '-', 2 to 40 characters")
+    create.add_argument("--scopes", nargs="+", metavar="SCOPE", help="e.g. read:leads write:leads (default: all)")
+    create.add_argument("--name", help="a name for the client (default: the tenant)")
+    create.add_argument("--tier", default=DEFAULT_TIER, help=f"usage tier (default: {DEFAULT_TIER})")
+    create.set_defaults(run=create_client)
+
+    listing = commands.add_parser("list", parents=[target], help="list clients (never their secrets)")
+    listing.add_argument("--tenant", help="only this tenant's clients")
+    listing.set_defaults(run=list_clients)
+
+    disable = commands.add_parser("disable", parents=[target], help="disable a client")
+    disable.add_argument("client_id", metavar="CLIENT_ID")
+    disable.set_defaults(run=disable_client)
+
+    rotate = commands.add_parser("rotate-key", parents=[target], help="give a client a new API key")
+    rotate.add_argument("client_id", metavar="CLIENT_ID")
+    rotate.set_defaults(run=rotate_key)
+
+    tier = commands.add_parser("set-tier", parents=[target], help="move a client to another usage plan")
+    tier.add_argument("client_id", metavar="CLIENT_ID")
+    tier.add_argument("--tier", required=True, help="a usage tier of the stack, e.g. standard or partner")
+    tier.set_defaults(run=set_tier)
+
+    limits = commands.add_parser("set-limits", parents=[target], help="set a client's rate limits")
+    limits.add_argument("client_id", metavar="CLIENT_ID")
+    limits.add_argument("--hourly", type=_count, default=0, metavar="N", help="requests per hour")
+    limits.add_argument("--minutely", type=_count, default=0, metavar="N", help="requests per minute")
+    limits.add_argument("--policy", action="append", metavar="LIMIT/SECONDS", help="e.g. 5000/86400 (repeatable)")
+    limits.add_argument("--default", action="store_true", help="back to the default, 1000 requests per hour")
+    limits.set_defaults(run=set_limits)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.region and not args.stack:
+        parser.error("--region only applies with --stack")
+    run: Callable[[Target, argparse.Namespace], Any] = args.run
+    try:
+        result = run(resolve_target(args), args)
+    except (TargetError, ClientSpecError, InvalidPolicies, UnknownTier) as exc:
+        print(f"leadgate: error: {exc}", file=sys.stderr)
+        return 2
+    except UnknownClient as exc:
+        print(f"leadgate: error: no client {exc} in the registry", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
