@@ -128,7 +128,7 @@ def test_a_request_still_running_makes_the_same_key_409_with_retry_after(aws, mo
 
     def slow_create(*args, **kwargs):
         entered.set()
-        assert release.wait(10)
+        assert release.wait(60)
         return original_create(*args, **kwargs)
 
     monkeypatch.setattr(repository, "create", slow_create)
@@ -136,11 +136,11 @@ def test_a_request_still_running_makes_the_same_key_409_with_retry_after(aws, mo
     first: dict = {}
     running = threading.Thread(target=lambda: first.update(reply=call(inbound(SARAH, headers=KEY), first_instance)))
     running.start()
-    assert entered.wait(10)
+    assert entered.wait(60)
 
     concurrent = call(inbound(SARAH, headers=KEY), second_instance)
     release.set()
-    running.join(10)
+    running.join(60)
 
     assert concurrent.status == 409
     assert concurrent.body["code"] == "IDEMPOTENCY_IN_PROGRESS"

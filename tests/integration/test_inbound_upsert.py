@@ -51,7 +51,7 @@ def test_a_known_person_is_200_updated_and_the_previous_values_reported(aws):
         "matched_on": ["phone"],
         "merge": {
             "policy": "update",
-            "filled": ["notes"],
+            "filled": ["notes", "tags"],
             "kept": {},
             "replaced": {"company": "佐藤商事", "custom_fields.budget": "10000"},
         },

@@ -6,8 +6,9 @@ from itertools import combinations
 
 import pytest
 
-from leadgate.auth.policy import build_policy, grants, is_allowed, resource_pattern
+from leadgate.auth.policy import build_policy, grants, resource_pattern
 from leadgate.routes import ALL_SCOPES, ROUTES, Route
+from leadgate_dev.local.authorizer import is_allowed
 
 API = "arn:aws:execute-api:ap-northeast-1:123456789012:a1b2c3d4e5/prod"
 SCOPE_SETS = [frozenset(chosen) for size in range(len(ALL_SCOPES) + 1) for chosen in combinations(ALL_SCOPES, size)]

@@ -65,7 +65,11 @@ def test_single_lead_operations_cost_what_the_design_says_at_every_tier(report):
 
 
 def test_intake_meets_the_design_minimum(report):
-    for operation in ("new (LeadHub inbound)", "matched (same person, respelled)", "replayed (same Idempotency-Key and body)"):
+    for operation in (
+        "new (LeadHub inbound)",
+        "matched (same person, respelled)",
+        "replayed (same Idempotency-Key and body)",
+    ):
         cells = row(report, operation)
         assert cells[-1].startswith(cells[0] + ":"), (operation, cells)
     assert row(report, "ambiguous (email of one lead, phone of another)")[0] == "1 / 2 / 0"

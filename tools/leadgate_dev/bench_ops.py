@@ -262,7 +262,7 @@ class Serials:
 SERIALS = Serials()
 
 
-def lead_operations(api: LeadsApi, neighbour: LoadedTenant, *, repeats: int) -> list[Measurement]:
+def lead_operations(api: LeadsApi, neighbour: LoadedTenant, *, repeats: int, walk: bool = True) -> list[Measurement]:
     """Every leads operation the issue names, at this tenant's size."""
     ids = api.tenant.lead_ids
     invoke(api.list())  # warm: clients built and routes compiled, as in a warm Lambda instance
@@ -314,7 +314,7 @@ def lead_operations(api: LeadsApi, neighbour: LoadedTenant, *, repeats: int) -> 
             expected_status=204,
         ),
     ]
-    results += list_operations(api, repeats=repeats)
+    results += list_operations(api, repeats=repeats, walk=walk)
     return results
 
 
@@ -327,7 +327,7 @@ def _created_leads(api: LeadsApi, count: int) -> list[dict[str, Any]]:
     return mine
 
 
-def list_operations(api: LeadsApi, *, repeats: int) -> list[Measurement]:
+def list_operations(api: LeadsApi, *, repeats: int, walk: bool = True) -> list[Measurement]:
     now = datetime.now(UTC)
     created_range = {
         "created_after": (now - timedelta(days=60)).date().isoformat(),
@@ -345,7 +345,7 @@ def list_operations(api: LeadsApi, *, repeats: int) -> list[Measurement]:
     deep = deep_page(api.tenant.size)
     lists.append((f"list, page={deep} (page number)", {"page": str(deep)}))
     results = [measure(name, lambda i, query=query: api.list(query), repeats=repeats) for name, query in lists]
-    results += deep_page_by_cursor(api, deep, repeats=repeats)
+    results += deep_page_by_cursor(api, deep, repeats=repeats, walk=walk)
     return results
 
 
@@ -354,22 +354,24 @@ def deep_page(size: int) -> int:
     return max(2, min(DEEP_PAGE, size // PER_PAGE))
 
 
-def deep_page_by_cursor(api: LeadsApi, page: int, *, repeats: int) -> list[Measurement]:
-    """Page `page` reached by following `links.next` from page 1: that last request, and all of them together."""
-    queries: list[dict[str, str]] = [{}]
-    for _ in range(page - 1):
+def deep_page_by_cursor(api: LeadsApi, page: int, *, repeats: int, walk: bool) -> list[Measurement]:
+    """Page `page` by cursor: that request, and (when `walk`) every request of a client that follows
+    `links.next` from page 1 to it. Without `walk` the cursor comes from page `page - 1`'s `links.next`."""
+    queries: list[dict[str, str]] = [{}] if walk else [{"page": str(page - 1)}]
+    for _ in range(page - 1 if walk else 1):
         reply = invoke(api.list(queries[-1]))
-        next_link = reply.body["links"]["next"]
-        queries.append(dict(parse_qsl(urlsplit(next_link).query)))
+        queries.append(dict(parse_qsl(urlsplit(reply.body["links"]["next"]).query)))
     deep = measure(f"list, page {page} via cursor (that request)", lambda i: api.list(queries[-1]), repeats=repeats)
-    walk = Measurement(f"list, pages 1-{page} via cursors (all {page} requests)", requests=page)
+    if not walk:
+        return [deep]
+    walked = Measurement(f"list, pages 1-{page} via cursors (all {page} requests)", requests=page)
     for query in queries:
         single = measure("", lambda i, query=query: api.list(query), repeats=1)
-        walk.statuses += single.statuses
-        walk.costs = [walk.costs[0] + single.costs[0]] if walk.costs else single.costs
-        walk.returned = [(walk.returned[0] if walk.returned else 0) + single.returned[0]]
-        walk.latencies_ms = [(walk.latencies_ms[0] if walk.latencies_ms else 0.0) + single.latencies_ms[0]]
-    return [deep, walk]
+        walked.statuses += single.statuses
+        walked.costs = [walked.costs[0] + single.costs[0]] if walked.costs else single.costs
+        walked.returned = [(walked.returned[0] if walked.returned else 0) + single.returned[0]]
+        walked.latencies_ms = [(walked.latencies_ms[0] if walked.latencies_ms else 0.0) + single.latencies_ms[0]]
+    return [deep, walked]
 
 
 # ------------------------------------------------------------------ intake
@@ -423,7 +425,7 @@ def intake_operations(tenant: LoadedTenant, *, repeats: int) -> list[Measurement
         return Request("inbound", "POST", "/public/api/leads", body=body, authorizer=context)
 
     people = [SERIALS.take() for _ in range(repeats)]
-    strangers = [inbound_person(SERIALS.take()) for _ in range(repeats)]  # leads whose phone the ambiguous use
+    strangers = [inbound_person(SERIALS.take()) for _ in range(repeats)]  # owners of the phones "ambiguous" sends
     keys = [f"bench-{SERIALS.take()}" for _ in range(repeats)]
     keyed = [inbound_person(SERIALS.take()) for _ in range(repeats)]
     registrations = [hotlead_registration(tenant_id, SERIALS.take()) for _ in range(repeats)]
@@ -436,14 +438,14 @@ def intake_operations(tenant: LoadedTenant, *, repeats: int) -> list[Measurement
             repeats=repeats,
             expected_status=201,
             minimum=f"3 / 2 / {new_items + 1}: identity read (both keys), 1 transaction of {new_items} items "
-            "(lead, 2 identities, inquiry, tags, search tokens), counter update",
+            "(lead, 2 identities, inquiry, tag, search tokens), counter update",
         ),
         measure(
             "matched (same person, respelled)",
             lambda i: inbound(inbound_person(people[i], respelled=True)),
             repeats=repeats,
-            minimum="3 / 3 / 2: identity read, lead read, 1 transaction (lead, inquiry); no counter when no "
-            "counted value changes",
+            minimum="3 / 3 / 2: identity read, lead read, 1 transaction (lead, inquiry); no counter update "
+            "when no counted value changes",
         ),
     ]
     for stranger in strangers:
@@ -546,24 +548,24 @@ def rate_limit_operations(tenant_id: str, *, repeats: int) -> list[Measurement]:
     limited = [f"bench-limited-{SERIALS.take()}" for _ in range(repeats)]
     for client_id in limited:
         invoke(health(LIMIT_ONE, client_id))  # the client's only request of the window
-    one = {"count": lambda reply: 0}
+    nothing = {"count": lambda reply: 0}
     results = [
-        measure("public route, not counted", lambda i: health(None), repeats=repeats, **one),
-        measure("counted, one window (hourly)", lambda i: health(ONE_WINDOW), repeats=repeats, **one),
-        measure("counted, two windows (minutely + hourly)", lambda i: health(TWO_WINDOWS), repeats=repeats, **one),
+        measure("public route, not counted", lambda i: health(None), repeats=repeats, **nothing),
+        measure("counted, one window (hourly)", lambda i: health(ONE_WINDOW), repeats=repeats, **nothing),
+        measure("counted, two windows (minutely + hourly)", lambda i: health(TWO_WINDOWS), repeats=repeats, **nothing),
         measure(
             "over the limit, in the instance that used the window up (429)",
             lambda i: health(LIMIT_ONE, limited[i]),
             repeats=repeats,
             expected_status=429,
-            **one,
+            **nothing,
         ),
         measure(
             "over the limit, first refusal in another instance (429)",
             lambda i: fresh_instance(limited[i]),
             repeats=repeats,
             expected_status=429,
-            **one,
+            **nothing,
         ),
     ]
     reset_clients()

@@ -53,9 +53,16 @@ kept as written.
   DynamoDB Local the load runs in a separate process, with parallel BatchWriteItem threads, while the moto
   tiers run. The population is lean (see "Population"): loading costs per item, while a request's cost
   does not depend on what the other leads carry.
-- **moto's transaction snapshot.** moto copies the whole table once per *item* of a TransactWriteItems
-  (17 copies for one create); the benchmark makes it copy once per table, which is the copy moto keeps for
-  rollback anyway (`bench_backends.snapshot_moto_tables_once`). Nothing else in moto is changed.
+- **Deep pages.** Page 50 (`per_page=15`) by page number (the keys before it are skipped through a
+  KEYS_ONLY index) and by cursor: the 50th request of a client that follows `links.next` from page 1, and
+  the 50 requests together. On moto at 10k the walk is not repeated (each moto query sorts the whole
+  table, a second or more per request); the page-50 cursor comes from page 49's `links.next` instead.
+- **Two changes to moto, for time only.** moto copies the whole table once per *item* of a
+  TransactWriteItems (17 copies for one create); the benchmark makes it copy once per table, the copy moto
+  keeps for rollback anyway (`bench_backends.snapshot_moto_tables_once`). And moto compares two string
+  attribute values through a generic type dispatch, millions of times per query while it sorts the table;
+  the benchmark compares them as strings directly, which gives the same order
+  (`bench_backends.compare_moto_strings_directly`). Counts are unaffected by either.
 - **Import times** are the median of 5 fresh interpreter processes per function (warm page cache, one
   discarded run first), beside a bare Powertools REST resolver with validation measured in the same run
   (`leadgate_dev.bench_imports`).
@@ -95,7 +102,6 @@ class Tier:
 @dataclass
 class Report:
     population: Population
-    options: dict[str, Any]
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     load_at_start: tuple[float, ...] = field(default_factory=_load_average)
     imports: list[ImportTiming] = field(default_factory=list)
@@ -164,8 +170,8 @@ def _run_section(report: Report) -> list[str]:
         )
     if report.local_load_seconds:
         lines.append(
-            f"- DynamoDB Local load, from start to ready (in the background, beside the moto tiers): "
-            f"{report.local_load_seconds:.0f} s."
+            f"- DynamoDB Local tables created and tenants loaded (in another process, beside the moto tiers) "
+            f"in {report.local_load_seconds:.0f} s."
         )
     if report.local_skipped:
         lines.append(f"- **{report.local_skipped}** Latency is not measured in this run.")

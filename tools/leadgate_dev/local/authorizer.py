@@ -70,8 +70,10 @@ def _context_value(value: Any) -> str:
     return str(value)
 
 
-def is_allowed(policy_document: Mapping[str, Any], arn: str) -> bool:
-    """IAM evaluation of an authorizer policy for one method ARN: an explicit Deny wins, no match denies."""
+def is_allowed(policy: Mapping[str, Any], arn: str) -> bool:
+    """IAM evaluation of an authorizer's policy (its response or the policy document) for one method ARN,
+    as API Gateway does: an explicit Deny wins, no match denies."""
+    policy_document = policy.get("policyDocument", policy)
     allowed = False
     for statement in _as_list(policy_document.get("Statement")):
         if not isinstance(statement, Mapping) or not _statement_applies(statement, arn):

@@ -103,20 +103,3 @@ def _wildcard_match(pattern: str, value: str) -> bool:
     """IAM's wildcards: `*` is any run of characters (including `/`), `?` is any one character."""
     regex = "".join(".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern)
     return re.fullmatch(regex, value, flags=re.DOTALL) is not None
-
-
-def is_allowed(authorizer_response: Mapping[str, Any], method_arn: str) -> bool:
-    """Evaluates an authorizer response (or its policy document) for one method ARN as API Gateway does:
-    an explicit Deny wins, otherwise an Allow is needed."""
-    document = authorizer_response.get("policyDocument", authorizer_response)
-    effects = {
-        statement["Effect"] for statement in document.get("Statement", []) if _statement_applies(statement, method_arn)
-    }
-    return "Allow" in effects and "Deny" not in effects
-
-
-def _statement_applies(statement: Mapping[str, Any], method_arn: str) -> bool:
-    resources = statement.get("Resource", [])
-    if isinstance(resources, str):
-        resources = [resources]
-    return any(_wildcard_match(resource, method_arn) for resource in resources)

@@ -23,15 +23,16 @@ from leadgate.intake.requests import parse
 from leadgate.leads.models import Channel, Email, LeadData, NewInquiry, OptionalName, Phone, Text200, Text500, iso
 
 MAX_BATCH_ITEMS = 100
-# Where a lead field derived from HOTLEAD's profile came from, for error messages.
+MAX_INQUIRY_FIELDS = 100
+# Where a lead field derived from HOTLEAD's body came from, for error messages.
 _PROFILE = {
     "display_name": "profile.name",
     "last_name": "profile.name",
     "first_name": "profile.name",
     "last_name_kana": "profile.name_kana",
     "first_name_kana": "profile.name_kana",
+    "source": "media_domain",
 }
-MAX_INQUIRY_FIELDS = 100
 
 MediaDomain = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=253)]
 
@@ -46,10 +47,6 @@ def _unit_id(value: Any) -> int | str:
 
 
 UnitId = Annotated[int | str, PlainValidator(_unit_id)]
-
-
-def _require(name: str, message: str) -> errors.ValidationFailed:
-    return errors.ValidationFailed(errors={name: [message]})
 
 
 @dataclass(frozen=True)
@@ -103,7 +100,7 @@ class InboundLead(IntakeLead):
 
     def require_identity(self) -> None:
         if self.email is None:
-            raise _require("email", "The email field is required.")
+            raise errors.ValidationFailed(errors={"email": ["The email field is required."]})
 
 
 class HotleadProfile(BaseModel):

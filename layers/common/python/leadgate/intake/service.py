@@ -101,11 +101,11 @@ def take_in(
         if matches is None:
             matches = _owners(tenant_id, intake, planned)
         owner = _single_owner(matches)
+        if isinstance(owner, int):
+            return Outcome(False, matched_on=_kinds(matches), matched_item=owner, dry_run=True)
         try:
             if owner is None:
                 return _create(tenant_id, intake, dry_run=dry_run, planned=planned, item=item)
-            if isinstance(owner, int):
-                return Outcome(False, matched_on=_kinds(matches), matched_item=owner, dry_run=True)
             outcome = _merge_into(
                 tenant_id,
                 owner,
@@ -116,7 +116,9 @@ def take_in(
                 planned=planned,
             )
         except repository.IdentityTaken as taken:
-            matches = dict(taken.matches)  # the winners, read strongly consistently by the repository
+            # Creating: the winners of the race, read strongly consistently by the repository. Merging: an
+            # identity the merge fills belongs to another lead now, so read every owner again.
+            matches = dict(taken.matches) if owner is None else None
             continue
         except repository.ConcurrentModification:
             matches = None

@@ -147,11 +147,14 @@ Score = Annotated[StrictInt, Field(ge=-MAX_SCORE, le=MAX_SCORE)]
 
 
 class LeadData(BaseModel):
-    """Every writable field of a lead, with its default. A POST body, and what PUT replaces a lead with."""
+    """Every writable field of a lead, with its default: what is stored, and what PUT replaces a lead with.
+
+    `first_name` is optional here because intake may know only an email or a family name; the REST API
+    requires it on POST and PUT (LeadCreate, LeadReplace) and PATCH cannot clear it."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    first_name: Name
+    first_name: OptionalName = None
     last_name: OptionalName = None
     first_name_kana: Kana = None
     last_name_kana: Kana = None
@@ -184,14 +187,16 @@ class LeadData(BaseModel):
     def _default_display_name_is_no_display_name(cls, raw: Any) -> Any:
         """A display name equal to the default (e.g. a GET record sent back) stays the default, so it keeps
         following the names."""
-        if isinstance(raw, dict) and all(isinstance(raw.get(name), str) for name in ("display_name", "first_name")):
-            last = raw.get("last_name") if isinstance(raw.get("last_name"), str) else None
-            if raw["display_name"].strip() == default_display_name(raw["first_name"].strip(), (last or "").strip()):
+        if isinstance(raw, dict) and isinstance(raw.get("display_name"), str):
+            first, last = (
+                raw.get(name) if isinstance(raw.get(name), str) else "" for name in ("first_name", "last_name")
+            )
+            if raw["display_name"].strip() == default_display_name(first.strip(), last.strip()):
                 return {**raw, "display_name": None}
         return raw
 
     @property
-    def shown_name(self) -> str:
+    def shown_name(self) -> str | None:
         """The display name as sent, else the full name in the order its script uses."""
         return self.display_name or default_display_name(self.first_name, self.last_name)
 
@@ -209,10 +214,10 @@ class LeadData(BaseModel):
         )
 
 
-def default_display_name(first_name: str, last_name: str | None) -> str:
+def default_display_name(first_name: str | None, last_name: str | None) -> str | None:
     """Family name first for Japanese names ("山田 太郎"), given name first otherwise ("Taro Yamada")."""
-    if not last_name:
-        return first_name
+    if not first_name or not last_name:
+        return first_name or last_name or None
     if _CJK.search(first_name + last_name):
         return f"{last_name} {first_name}"
     return f"{first_name} {last_name}"
@@ -239,11 +244,16 @@ class _EchoesReadOnlyFields(BaseModel):
 
 
 class LeadCreate(LeadData):
-    """POST /api/v1/leads."""
+    """POST /api/v1/leads: `first_name` required, as LeadHub has it."""
+
+    first_name: Name
 
 
 class LeadReplace(LeadData, _EchoesReadOnlyFields):
-    """PUT /api/v1/leads/{id}: every writable field; one not sent goes back to its default."""
+    """PUT /api/v1/leads/{id}: every writable field, `first_name` required; one not sent goes back to its
+    default."""
+
+    first_name: Name
 
 
 class LeadPatch(_EchoesReadOnlyFields):
