@@ -14,6 +14,7 @@ import pytest
 import requests
 import responses
 
+from leadgate import observability
 from leadgate.auth.clients import create_client, disable_client
 from leadgate.aws import reset_clients
 from leadgate.settings import get_settings
@@ -256,7 +257,7 @@ def test_cognito_outage_is_temporarily_unavailable(invoke, aws, monkeypatch):
 
 def test_secrets_and_tokens_never_reach_the_log(invoke, acme):
     log = io.StringIO()
-    handler = load_function("token").logger.registered_handler
+    handler = observability.logger.registered_handler
     previous = handler.setStream(log)
     try:
         _, _, issued = invoke("token", hotlead_request(acme))

@@ -212,7 +212,9 @@ class Gateway:
     def _proxy_event(self, request: HttpRequest, match: RouteMatch, request_id: str) -> dict[str, Any]:
         single_headers: dict[str, str] = {}
         multi_headers: dict[str, list[str]] = {}
-        for name, value in request.headers:
+        # API Gateway adds the forwarding headers; handlers build absolute links from them.
+        forwarded = [("X-Forwarded-Proto", "http"), ("X-Forwarded-For", request.source_ip)]
+        for name, value in [*request.headers, *forwarded]:
             single_headers[name] = value
             multi_headers.setdefault(name, []).append(value)
         event = rest_event(

@@ -29,19 +29,24 @@ def _tracer() -> Any:
     return Tracer()
 
 
-def lambda_handler(resolver: Any) -> LambdaHandler:
-    """The Lambda entry point for a resolver: correlation ids in logs, metrics flushed, traced in Lambda."""
-
-    def resolve(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return resolver.resolve(event, context)
+def observed(handler: LambdaHandler, *, capture_response: bool = True) -> LambdaHandler:
+    """A Lambda entry point: correlation ids in logs, metrics flushed, traced when running in Lambda.
+    `capture_response=False` keeps responses that carry credentials out of traces."""
 
     @cache
     def traced() -> LambdaHandler:
-        return _tracer().capture_lambda_handler(resolve) if get_settings().tracing_enabled else resolve
+        if not get_settings().tracing_enabled:
+            return handler
+        return _tracer().capture_lambda_handler(handler, capture_response=capture_response)
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @metrics.log_metrics
-    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    def entry_point(event: dict[str, Any], context: Any) -> dict[str, Any]:
         return traced()(event, context)
 
-    return handler
+    return entry_point
+
+
+def lambda_handler(resolver: Any, *, capture_response: bool = True) -> LambdaHandler:
+    """The Lambda entry point for a resolver."""
+    return observed(resolver.resolve, capture_response=capture_response)
