@@ -4,8 +4,8 @@ Every route takes an `Idempotency-Key`; dedup and merge live in `leadgate.intake
 """
 
 from leadgate.api import create_resolver
+from leadgate.idempotency import idempotent_response
 from leadgate.intake import endpoints
-from leadgate.intake.idempotency import idempotent_response
 from leadgate.observability import lambda_handler as observed
 
 app = create_resolver()

@@ -6,6 +6,7 @@ from urllib.parse import unquote
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from leadgate.api import create_resolver, json_response, record_response
+from leadgate.idempotency import idempotent_response
 from leadgate.leads import service
 from leadgate.leads.models import LeadCreate, LeadPatch, LeadReplace, TagBody
 from leadgate.observability import lambda_handler as observed
@@ -32,8 +33,11 @@ def list_leads():
 
 @app.post("/api/v1/leads")
 def create_lead(body: Annotated[LeadCreate, Body()]):
-    lead = service.create_lead(app.caller.tenant_id, body)
-    return json_response(201, {"data": lead.record()}, {"ETag": lead.etag, "Location": _url(lead.id)})
+    def create():
+        lead = service.create_lead(app.caller.tenant_id, body)
+        return json_response(201, {"data": lead.record()}, {"ETag": lead.etag, "Location": _url(lead.id)})
+
+    return idempotent_response(app, create)
 
 
 @app.get("/api/v1/leads/lookup")

@@ -512,3 +512,19 @@ def test_a_request_without_the_authorizer_context_is_401(api):
 
     assert reply.status == 401
     assert reply.body["code"] == "UNAUTHORIZED"
+
+
+def test_an_idempotency_key_creates_the_lead_once_and_replays_the_answer(api):
+    key = {"Idempotency-Key": "create-sarah-1"}
+    first = api.call("POST", "/api/v1/leads", body=SARAH, headers=key)
+    replay = api.call("POST", "/api/v1/leads", body=SARAH, headers=key)
+    reused = api.call("POST", "/api/v1/leads", body={**SARAH, "notes": "another request"}, headers=key)
+
+    assert first.status == 201
+    assert "Idempotent-Replayed" not in first.headers
+    assert (replay.status, replay.body) == (201, first.body)
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.headers["Location"] == first.headers["Location"]
+    assert reused.status == 422
+    assert reused.body["code"] == "IDEMPOTENCY_KEY_REUSED"
+    assert api.call("GET", "/api/v1/leads").body["meta"]["total"] == 1

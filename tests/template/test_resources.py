@@ -143,11 +143,11 @@ def _table_access(role: dict) -> dict[str, str]:
 def test_each_function_may_touch_only_the_tables_it_needs(transformed):
     expected = {
         "HealthFunction": {},
-        "TokenFunction": {"RateLimitTable": "crud"},  # token-endpoint limits (issue 4)
+        "TokenFunction": {"ClientsTable": "read", "RateLimitTable": "crud"},  # registry; token limits (issue 4)
         "AuthorizerFunction": {"ClientsTable": "read"},
-        "LeadsFunction": {"LeadsTable": "crud", "RateLimitTable": "crud"},
+        "LeadsFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
         "InboundFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
-        "UsageFunction": {"RateLimitTable": "read", "ClientsTable": "read"},
+        "UsageFunction": {"RateLimitTable": "crud"},
     }
     for function, access in expected.items():
         role = transformed["Resources"][f"{function}Role"]

@@ -3,10 +3,14 @@
 import unicodedata
 
 import phonenumbers
-from hypothesis import assume, example, given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from leadgate.normalize import canonical_email, canonical_phone, search_prefix, search_tokens, to_katakana
+
+# No per-example deadline: phonenumbers loads a region's metadata on first use, and a loaded machine is
+# slow; neither says anything about the property.
+unhurried = settings(deadline=None)
 
 FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
 DASHES = "-ー\uff70\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
@@ -43,12 +47,14 @@ def spell_phone(national: str, data) -> str:
     return text
 
 
+@unhurried
 @given(st.text())
 def test_canonical_email_is_idempotent(raw):
     key = canonical_email(raw)
     assert key is None or canonical_email(key) == key
 
 
+@unhurried
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=30))
 @example("０９０ー１２３４ー５６７８")
 def test_canonical_phone_is_idempotent(raw):
@@ -56,22 +62,26 @@ def test_canonical_phone_is_idempotent(raw):
     assert key is None or canonical_phone(key) == key
 
 
+@unhurried
 @given(st.text())
 def test_to_katakana_is_idempotent(raw):
     kana = to_katakana(raw)
     assert kana is None or to_katakana(kana) == kana
 
 
+@unhurried
 @given(emails, st.data())
 def test_spellings_of_one_email_share_one_key(email, data):
     assert canonical_email(spell_email(email, data)) == canonical_email(email) == email
 
 
+@unhurried
 @given(mobile_numbers, st.data())
 def test_spellings_of_one_phone_share_one_key(national, data):
     assert canonical_phone(spell_phone(national, data)) == "+81" + national[1:]
 
 
+@unhurried
 @given(st.text(alphabet="0123456789-+ ()ー", max_size=20))
 def test_a_phone_key_is_always_a_valid_e164_number(raw):
     key = canonical_phone(raw)
@@ -88,6 +98,7 @@ def _valid_in_jp(raw: str) -> bool:
         return False
 
 
+@unhurried
 @given(st.integers(0, 10**12))
 def test_numbers_phonenumbers_rejects_never_become_keys(digits):
     raw = str(digits)
@@ -95,11 +106,13 @@ def test_numbers_phonenumbers_rejects_never_become_keys(digits):
     assert canonical_phone(raw) is None
 
 
+@unhurried
 @given(st.text(min_size=1, max_size=20).filter(lambda s: "@" not in unicodedata.normalize("NFKC", s)))
 def test_text_without_an_at_sign_is_never_an_email_key(raw):
     assert canonical_email(raw) is None
 
 
+@unhurried
 @given(
     st.text(alphabet=st.characters(categories=["Lo", "Ll", "Lu"]), min_size=1, max_size=8),
     st.text(alphabet=st.characters(categories=["Lo", "Ll", "Lu"]), min_size=1, max_size=8),

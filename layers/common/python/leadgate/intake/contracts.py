@@ -20,7 +20,7 @@ from pydantic_core import PydanticCustomError
 
 from leadgate import errors, normalize
 from leadgate.intake.requests import parse
-from leadgate.leads.models import Channel, Email, LeadData, NewInquiry, OptionalName, Phone, Text200, Text500, iso
+from leadgate.leads.models import Channel, Email, LeadData, NewInquiry, Phone, Text200, Text500, iso
 
 MAX_BATCH_ITEMS = 100
 MAX_INQUIRY_FIELDS = 100
@@ -66,9 +66,8 @@ class Intake:
 
 
 class IntakeLead(LeadData):
-    """A lead as intake receives it: `first_name` optional, `created_at` when the inquiry happened."""
+    """A lead as intake receives it, plus `created_at`: when the inquiry happened."""
 
-    first_name: OptionalName = None
     created_at: AwareDatetime | None = None
 
     def values(self) -> dict[str, Any]:
