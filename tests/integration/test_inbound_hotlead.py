@@ -77,6 +77,8 @@ def test_the_same_person_registered_again_is_matched_and_both_inquiries_are_kept
     newest, oldest = inquiries(lead_id, tenant="1024")
     assert (newest["payload"], oldest["payload"]) == (second, first)
     assert newest["media_domain"] == "homes.co.jp"
+    assert newest["merge"]["kept"]["address"] == "東京都港区1-2-3"  # the differing value is on record
+    assert oldest["merge"] is None  # the first inquiry created the lead
     assert kinds("1024")["EMAIL"] == kinds("1024")["PHONE"] == 1
 
 

@@ -127,15 +127,8 @@ def generate(size: int, *, seed: int, now: datetime) -> Iterator[StoredLead]:
 
 
 def lead_items(tenant_id: str, lead: StoredLead) -> list[dict[str, Any]]:
-    """The items `repository.create` writes for a new lead, built by the repository itself.
-
-    The repository has no public builder for them, so this reaches for its private item functions: the
-    smallest seam that keeps one definition of the items (docs/benchmarks.md, "Method").
-    """
-    writes = [repository._put_lead(tenant_id, lead, expected_version=None)]
-    writes += repository._identity_writes(tenant_id, lead.id, None, lead)
-    writes += repository._membership_writes(tenant_id, lead.id, None, lead)
-    return [write.operation["Put"]["Item"] for write in writes]
+    """The items `repository.create` writes for a new lead, built by the repository itself."""
+    return repository.new_lead_items(tenant_id, lead)
 
 
 @dataclass

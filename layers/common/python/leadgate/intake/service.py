@@ -14,6 +14,7 @@ A dry run takes the same decisions and writes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
@@ -179,7 +180,8 @@ def _merge_into(
     if dry_run:
         _plan(planned, merged.data, lead_id)
         return Outcome(False, lead_id=lead_id, matched_on=matched_on, merge=merged, dry_run=True)
-    lead = repository.update(tenant_id, current, merged.data, inquiries=[intake.inquiry])
+    inquiry = dataclasses.replace(intake.inquiry, merge=merged.record())
+    lead = repository.update(tenant_id, current, merged.data, inquiries=[inquiry])
     return Outcome(False, lead=lead, lead_id=lead_id, matched_on=matched_on, merge=merged)
 
 

@@ -10,6 +10,7 @@ import json
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
@@ -446,6 +447,7 @@ class NewInquiry:
     source: str | None = None
     media_domain: str | None = None
     client_id: str | None = None
+    merge: Mapping[str, Any] | None = None  # what a match did with the values sent (filled, kept, replaced)
 
 
 @dataclass(frozen=True)
@@ -459,6 +461,7 @@ class StoredInquiry:
     source: str | None = None
     media_domain: str | None = None
     client_id: str | None = None
+    merge_json: str | None = None
 
     def record(self) -> dict[str, Any]:
         return {
@@ -471,6 +474,7 @@ class StoredInquiry:
             "client_id": self.client_id,
             "channel": self.channel,
             "payload": json.loads(self.payload_json),
+            "merge": json.loads(self.merge_json) if self.merge_json else None,
         }
 
 

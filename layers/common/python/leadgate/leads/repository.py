@@ -217,6 +217,10 @@ def _membership_writes(tenant_id: str, lead_id: str, old: StoredLead | None, new
     return writes
 
 
+def _compact_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
     writes = []
     for inquiry in inquiries:
@@ -225,12 +229,13 @@ def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry
             "id": inquiry_id,
             "lead_id": lead_id,
             "channel": inquiry.channel,
-            "payload": json.dumps(inquiry.payload, ensure_ascii=False, separators=(",", ":")),
+            "payload": _compact_json(inquiry.payload),
             "received_at": iso(now),
             "occurred_at": inquiry.occurred_at,
             "source": inquiry.source,
             "media_domain": inquiry.media_domain,
             "client_id": inquiry.client_id,
+            "merge": _compact_json(inquiry.merge) if inquiry.merge is not None else None,
         }
         present = {name: value for name, value in attributes.items() if value is not None}
         writes.append(_put(tenant_id, keys.inquiry_sk(lead_id, inquiry_id), "item", **present))
@@ -268,14 +273,24 @@ def create(
     now = _now()
     stamp = iso(now)
     lead = _stored(ids.new_ulid(now), data, version=1, created_at=stamp, updated_at=stamp, inquiries=len(inquiries))
-    writes = [_put_lead(tenant_id, lead, expected_version=None)]
-    writes += _identity_writes(tenant_id, lead.id, None, lead)
-    writes += _membership_writes(tenant_id, lead.id, None, lead)
+    writes = _new_lead_writes(tenant_id, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
     writes += [_Write(dict(item), "item") for item in extra_items]
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(None, data))
     return lead
+
+
+def _new_lead_writes(tenant_id: str, lead: StoredLead) -> list[_Write]:
+    writes = [_put_lead(tenant_id, lead, expected_version=None)]
+    writes += _identity_writes(tenant_id, lead.id, None, lead)
+    writes += _membership_writes(tenant_id, lead.id, None, lead)
+    return writes
+
+
+def new_lead_items(tenant_id: str, lead: StoredLead) -> list[dict[str, Any]]:
+    """The items `create` writes for a lead (lead, identities, tags, search tokens), for bulk loading."""
+    return [write.operation["Put"]["Item"] for write in _new_lead_writes(tenant_id, lead)]
 
 
 def update(
@@ -684,4 +699,5 @@ def _inquiry_from_item(item: Mapping[str, Any]) -> StoredInquiry:
         source=attributes.get("source"),
         media_domain=attributes.get("media_domain"),
         client_id=attributes.get("client_id"),
+        merge_json=attributes.get("merge"),
     )
