@@ -47,7 +47,8 @@ kept as written.
   size.
 - **Loading.** Tenants are bulk-loaded, not created request by request: each generated lead is validated
   as the API validates it (`LeadData`) and turned into exactly the items `repository.create` writes (lead,
-  identities, tags, search tokens) by the repository's own item builder (`repository.new_lead_items`, which `create` uses too), then
+  identities, tags, search tokens) by the repository's own item builder (`repository.new_lead_items`,
+  which `create` uses too), then
   written 25 per BatchWriteItem; the STATS counters get what the creates would have added. On
   DynamoDB Local the load runs in a separate process, with parallel BatchWriteItem threads, while the moto
   tiers run. The population is lean (see "Population"): loading costs per item, while a request's cost
