@@ -26,6 +26,16 @@ def lambda_context():
     )
 
 
+class FakeClock:
+    """A clock the test moves by hand (`clock.now += 60`)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def sample_event(function: str, case: str) -> dict:
     """A sample event from events/<function>/<case>.json."""
     return json.loads((EVENTS / function / f"{case}.json").read_text())

@@ -10,18 +10,10 @@ import leadgate.ratelimit.counter as counter_module
 from leadgate import ratelimit
 from leadgate_dev.events import rest_event
 from leadgate_dev.metering import metered_dynamodb
-from tests.conftest import caller_context, sample_event
+from tests.conftest import FakeClock, caller_context, sample_event
 
 HOUR_START = 1_800_000_000 - 1_800_000_000 % 3600  # an hour boundary
 TWO_WINDOWS = json.dumps([{"limit": 3, "window": 60}, {"limit": 5, "window": 3600}])
-
-
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -5,35 +5,24 @@ from __future__ import annotations
 
 import base64
 import json
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
-import boto3
 import pytest
-import responses
 
 import leadgate.ratelimit.counter as counter_module
 from leadgate.auth.clients import create_client
 from leadgate.aws import reset_clients
-from leadgate.settings import Settings, get_settings
-from leadgate_dev import local_cognito
+from leadgate.settings import Settings
 from leadgate_dev.events import rest_event
 from leadgate_dev.functions import load_function
 from leadgate_dev.metering import metered_dynamodb
+from tests.conftest import FakeClock
 
-TOKEN_URL = "https://leadgate-test-123456789012.auth.us-east-1.amazoncognito.com/oauth2/token"
 SETTINGS = Settings.from_environment({})  # the defaults
 WINDOW = SETTINGS.token_window_seconds
 WINDOW_START = 1_800_000_000 - 1_800_000_000 % WINDOW
 FAILURES_PER_CLIENT = SETTINGS.token_failures_per_client
 REQUESTS_PER_CLIENT = SETTINGS.token_requests_per_client
-
-
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -44,31 +33,7 @@ def clock(monkeypatch):
 
 
 @pytest.fixture
-def cognito_calls(aws, monkeypatch):
-    """The pool's token endpoint (the local stand-in); yields the list of requests that reached it."""
-    monkeypatch.setenv("COGNITO_TOKEN_URL", TOKEN_URL)
-    reset_clients()
-    calls: list[dict] = []
-
-    def answer(request):
-        form = dict(parse_qsl(request.body))
-        calls.append(form)
-        status, body = local_cognito.issue_token(
-            boto3.client("cognito-idp"),
-            aws.user_pool_id,
-            form,
-            request.headers.get("Authorization"),
-            get_settings().cognito_issuer,
-        )
-        return status, {"Content-Type": "application/json"}, json.dumps(body)
-
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add_callback(responses.POST, TOKEN_URL, callback=answer)
-        yield calls
-
-
-@pytest.fixture
-def acme(cognito_calls):
+def acme(cognito_token_endpoint):
     return create_client("acme", ["read:leads"], "Acme CRM")
 
 
@@ -87,10 +52,12 @@ def ask(lambda_context, client_id: str, secret: str, source_ip: str = "198.51.10
     return response["statusCode"], headers, json.loads(response["body"])
 
 
-def test_failed_secrets_lock_the_client_out_before_its_secret_is_checked(lambda_context, acme, cognito_calls, clock):
+def test_failed_secrets_lock_the_client_out_before_its_secret_is_checked(
+    lambda_context, acme, cognito_token_endpoint, clock
+):
     for _ in range(FAILURES_PER_CLIENT):
         assert ask(lambda_context, acme["client_id"], "wrong")[0] == 401
-    reached = len(cognito_calls)
+    reached = len(cognito_token_endpoint)
 
     status, headers, body = ask(lambda_context, acme["client_id"], acme["client_secret"])
 
@@ -101,7 +68,7 @@ def test_failed_secrets_lock_the_client_out_before_its_secret_is_checked(lambda_
     }
     assert headers["Retry-After"] == str(WINDOW - 60)
     assert headers["Cache-Control"] == "no-store"
-    assert len(cognito_calls) == reached  # the right secret was not even looked at
+    assert len(cognito_token_endpoint) == reached  # the right secret was not even looked at
 
 
 def test_a_locked_out_client_recovers_when_the_window_ends(lambda_context, acme, clock):
@@ -117,15 +84,15 @@ def test_a_locked_out_client_recovers_when_the_window_ends(lambda_context, acme,
     assert body["access_token"]
 
 
-def test_an_unknown_client_id_counts_as_a_failure(lambda_context, cognito_calls, clock):
+def test_an_unknown_client_id_counts_as_a_failure(lambda_context, cognito_token_endpoint, clock):
     for _ in range(FAILURES_PER_CLIENT):
         assert ask(lambda_context, "no-such-client", "guess")[0] == 401
 
     assert ask(lambda_context, "no-such-client", "guess")[0] == 429
-    assert cognito_calls == []  # unknown to the registry: Cognito was never asked
+    assert cognito_token_endpoint == []  # unknown to the registry: Cognito was never asked
 
 
-def test_one_address_guessing_many_clients_is_stopped(lambda_context, acme, cognito_calls, clock, monkeypatch):
+def test_one_address_guessing_many_clients_is_stopped(lambda_context, acme, cognito_token_endpoint, clock, monkeypatch):
     monkeypatch.setenv("TOKEN_FAILURES_PER_IP", "6")  # above the 5 per client, to see the address's own limit
     reset_clients()
     for index in range(6):
@@ -145,13 +112,13 @@ def test_failures_of_one_client_do_not_lock_out_another(lambda_context, acme, cl
     assert ask(lambda_context, acme["client_id"], acme["client_secret"], source_ip="192.0.2.51")[0] == 200
 
 
-def test_a_client_asking_too_often_is_limited_too(lambda_context, acme, cognito_calls, clock):
+def test_a_client_asking_too_often_is_limited_too(lambda_context, acme, cognito_token_endpoint, clock):
     statuses = [
         ask(lambda_context, acme["client_id"], acme["client_secret"])[0] for _ in range(REQUESTS_PER_CLIENT + 1)
     ]
 
     assert statuses == [200] * REQUESTS_PER_CLIENT + [429]
-    assert len(cognito_calls) == REQUESTS_PER_CLIENT
+    assert len(cognito_token_endpoint) == REQUESTS_PER_CLIENT
     _, _, body = ask(lambda_context, acme["client_id"], acme["client_secret"])
     assert body["error_description"].startswith("Too many token requests")
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import base64
 import io
 import json
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
-import boto3
 import jwt
 import pytest
 import requests
@@ -18,49 +17,10 @@ from leadgate import observability
 from leadgate.auth.clients import create_client, disable_client
 from leadgate.aws import reset_clients
 from leadgate.settings import get_settings
-from leadgate_dev import local_cognito
-from leadgate_dev.functions import load_function
 from tests.conftest import sample_event
+from tests.integration.conftest import TOKEN_URL
 
-TOKEN_URL = "https://leadgate-test-123456789012.auth.us-east-1.amazoncognito.com/oauth2/token"
 FORM = "application/x-www-form-urlencoded"
-
-
-@pytest.fixture
-def cognito_token_endpoint(aws, monkeypatch):
-    """Routes the function's requests to the pool's token URL to the stand-in; yields the forwarded forms."""
-    monkeypatch.setenv("COGNITO_TOKEN_URL", TOKEN_URL)
-    reset_clients()
-    forwarded: list[dict] = []
-
-    def answer(request):
-        form = dict(parse_qsl(request.body))
-        forwarded.append(form)
-        status, body = local_cognito.issue_token(
-            boto3.client("cognito-idp"),
-            aws.user_pool_id,
-            form,
-            request.headers.get("Authorization"),
-            get_settings().cognito_issuer,
-        )
-        return status, {"Content-Type": "application/json"}, json.dumps(body)
-
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add_callback(responses.POST, TOKEN_URL, callback=answer)
-        yield forwarded
-
-
-@pytest.fixture
-def invoke(lambda_context):
-    """The token function's answer as (status, headers, body), headers as API Gateway merges them."""
-
-    def _invoke(function: str, event: dict):
-        response = load_function(function).lambda_handler(event, lambda_context)
-        headers = {name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items()}
-        headers.update(response.get("headers") or {})
-        return response["statusCode"], headers, json.loads(response["body"])
-
-    return _invoke
 
 
 @pytest.fixture

@@ -17,19 +17,12 @@ from leadgate_dev.local.usage_plans import (
     quota_period_start,
 )
 from leadgate_dev.template import TemplateRoute
+from tests.conftest import FakeClock
 
 LEADS = TemplateRoute("GET", "/api/v1/leads", "leads", ("read:leads",))
 USAGE = TemplateRoute("GET", "/api/v1/usage", "usage", ("read:leads", "write:leads", "delete:leads"))
 HEALTH = TemplateRoute("GET", "/api/v1/health", "health", None)
 MIDDAY = datetime(2026, 3, 28, 12, 0, tzinfo=UTC).timestamp()  # a Saturday
-
-
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

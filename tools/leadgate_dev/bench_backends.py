@@ -24,7 +24,7 @@ from botocore.config import Config
 from leadgate.aws import reset_clients
 from leadgate_dev import template
 from leadgate_dev.functions import ROOT
-from leadgate_dev.local.emulation import DynamoDBLocal, _die_with_parent, install_dynamodb_local
+from leadgate_dev.local.emulation import DynamoDBLocal, install_dynamodb_local
 
 STACK = "bench"
 REGION = "us-east-1"
@@ -168,32 +168,6 @@ def moto_backend() -> Iterator[dict[str, str]]:
             reset_clients()
 
 
-class InMemoryDynamoDBLocal(DynamoDBLocal):
-    """The local stack's DynamoDB Local, started with `-inMemory` (nothing on disk, gone when stopped)."""
-
-    def start(self) -> None:
-        command = [
-            shutil.which("java") or "java",
-            "-Xmx1g",
-            f"-Djava.library.path={self.jar.parent / 'DynamoDBLocal_lib'}",
-            "-jar",
-            str(self.jar),
-            "-sharedDb",
-            "-inMemory",
-            "-port",
-            str(self.port),
-        ]
-        with self.log_path.open("ab") as log:
-            self._process = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=self.jar.parent,
-                preexec_fn=_die_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
-            )
-        self._wait_until_ready()
-
-
 def dynamodb_local_unavailable() -> str | None:
     """Why DynamoDB Local cannot run here, or None when it can."""
     if not shutil.which("java"):
@@ -210,7 +184,7 @@ def dynamodb_local() -> Iterator[DynamoDBLocal]:
     if jar is None:
         raise RuntimeError("DynamoDB Local is not available")
     with tempfile.TemporaryDirectory(prefix="leadgate-bench-") as scratch:
-        server = InMemoryDynamoDBLocal(jar, Path(scratch), Path(scratch) / "dynamodb-local.log")
+        server = DynamoDBLocal(jar, None, Path(scratch) / "dynamodb-local.log", max_heap="1g")
         server.start()
         try:
             yield server

@@ -93,27 +93,38 @@ PR_SET_PDEATHSIG = 1
 class DynamoDBLocal:
     """The real DynamoDB Local jar on the machine's Java, with its data in `data_dir` (survives restarts)."""
 
-    def __init__(self, jar: Path, data_dir: Path, log_path: Path, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        jar: Path,
+        data_dir: Path | None,
+        log_path: Path,
+        host: str = "127.0.0.1",
+        max_heap: str = "256m",
+    ) -> None:
+        """`data_dir=None` keeps the data in memory only (benchmarks)."""
         self.jar = jar
         self.data_dir = data_dir
+        self.max_heap = max_heap
         self.log_path = log_path
         self.port = free_port(host)
         self.endpoint = f"http://{host}:{self.port}"
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        storage = ["-inMemory"]
+        if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            storage = ["-dbPath", str(self.data_dir)]
         command = [
             shutil.which("java") or "java",
-            "-Xmx256m",
+            f"-Xmx{self.max_heap}",
             f"-Djava.library.path={self.jar.parent / 'DynamoDBLocal_lib'}",
             "-jar",
             str(self.jar),
             "-sharedDb",
             "-port",
             str(self.port),
-            "-dbPath",
-            str(self.data_dir),
+            *storage,
         ]
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
