@@ -22,7 +22,7 @@ run: setup  ## the local stack on http://127.0.0.1:$(PORT)
 test: setup  ## ruff, the template checks and the whole pytest suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 lint: setup
 	$(BIN)/ruff check .
