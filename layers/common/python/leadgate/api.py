@@ -103,10 +103,6 @@ class LeadgateResolver(APIGatewayRestResolver):
     def caller(self) -> Caller:
         return Caller.from_authorizer_context(self.current_event.raw_event.get("requestContext", {}).get("authorizer"))
 
-    @property
-    def request_id(self) -> str:
-        return self.current_event.raw_event.get("requestContext", {}).get("requestId") or ""
-
     def json_body(self) -> Any:
         """The parsed JSON body; malformed JSON is an INVALID_JSON error, not a crash."""
         try:

@@ -48,10 +48,6 @@ class NotFound(ApiError):
     status, code, default_message = 404, "NOT_FOUND", "The record does not exist."
 
 
-class MethodNotAllowed(ApiError):
-    status, code, default_message = 405, "METHOD_NOT_ALLOWED", "The method is not allowed on this resource."
-
-
 class Conflict(ApiError):
     status, code, default_message = 409, "CONFLICT", "The request conflicts with the current state."
 
