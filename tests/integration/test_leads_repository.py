@@ -105,6 +105,7 @@ def test_inquiries_are_kept_on_the_lead_and_listed_newest_first(api):
         "client_id": "client-acme",
         "channel": "hotlead",
         "payload": {"message": "inquiry 1", "property": {"id": 1}},
+        "merge": None,
     }
     assert [page.body["meta"]["total"] for page in pages] == [5, 5, 5]
     assert [page.body["meta"]["last_page"] for page in pages] == [3, 3, 3]
