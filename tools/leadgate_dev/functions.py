@@ -11,13 +11,18 @@ ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = ROOT / "functions"
 
 
-@cache
-def load_function(name: str) -> ModuleType:
-    """The handler module of `functions/<name>/app.py`, registered as `leadgate_function_<name>`."""
-    path = FUNCTIONS_DIR / name / "app.py"
-    spec = importlib.util.spec_from_file_location(f"leadgate_function_{name}", path)
+def load_module(function: str, module_name: str, functions_dir: Path = FUNCTIONS_DIR) -> ModuleType:
+    """A fresh copy of `functions/<function>/app.py` under `module_name`, independent of every other copy."""
+    path = functions_dir / function / "app.py"
+    spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"no handler at {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@cache
+def load_function(name: str) -> ModuleType:
+    """The handler module of `functions/<name>/app.py`, registered as `leadgate_function_<name>`."""
+    return load_module(name, f"leadgate_function_{name}")

@@ -9,7 +9,6 @@ The `leadgate` package and the libraries are shared, as they are thread-safe (bo
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import threading
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 
-from leadgate_dev.functions import FUNCTIONS_DIR
+from leadgate_dev.functions import FUNCTIONS_DIR, load_module
 
 DEFAULT_POOL_SIZE = 32
 LAMBDA_TIMEOUT_MS = 10_000
@@ -27,13 +26,7 @@ LAMBDA_TIMEOUT_MS = 10_000
 
 def load_instance(function: str, index: int, functions_dir: Path = FUNCTIONS_DIR) -> ModuleType:
     """A fresh copy of `functions/<function>/app.py`, independent of every other copy."""
-    path = functions_dir / function / "app.py"
-    spec = importlib.util.spec_from_file_location(f"leadgate_function_{function}_instance_{index}", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"no handler at {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_module(function, f"leadgate_function_{function}_instance_{index}", functions_dir)
 
 
 class FunctionPool:
