@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
+from leadgate_dev.events import lambda_context as make_lambda_context
 from leadgate_dev.functions import load_function
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,13 +17,7 @@ EVENTS = ROOT / "events"
 
 @pytest.fixture
 def lambda_context():
-    return SimpleNamespace(
-        function_name="test",
-        memory_limit_in_mb=256,
-        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:test",
-        aws_request_id="test-request",
-        get_remaining_time_in_millis=lambda: 30_000,
-    )
+    return make_lambda_context("test", "test-request", timeout_ms=30_000)
 
 
 class FakeClock:

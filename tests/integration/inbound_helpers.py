@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import boto3
 
 from leadgate.settings import get_settings
-from leadgate_dev.events import rest_event
+from leadgate_dev.events import lambda_context, rest_event
 from leadgate_dev.functions import load_function
 from tests.conftest import caller_context
-
-CONTEXT = SimpleNamespace(
-    function_name="inbound",
-    memory_limit_in_mb=256,
-    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:inbound",
-    aws_request_id="test-request",
-    get_remaining_time_in_millis=lambda: 25_000,
-)
 
 
 @dataclass(frozen=True)
@@ -33,7 +25,7 @@ class Reply:
 
 def call(event: dict[str, Any], function: str | ModuleType = "inbound") -> Reply:
     module = load_function(function) if isinstance(function, str) else function
-    response = module.lambda_handler(event, CONTEXT)
+    response = module.lambda_handler(event, lambda_context("inbound", "test-request", timeout_ms=25_000))
     headers = {name.lower(): value for name, value in (response.get("headers") or {}).items()}
     for name, values in (response.get("multiValueHeaders") or {}).items():
         headers[name.lower()] = ", ".join(values)

@@ -15,14 +15,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from leadgate.aws import reset_clients
 from leadgate.settings import get_settings
 from leadgate_dev.bench_population import FILTERS, LoadedTenant
-from leadgate_dev.events import rest_event
+from leadgate_dev.events import lambda_context, rest_event
 from leadgate_dev.functions import load_function
 from leadgate_dev.metering import DynamoMeter, metered_dynamodb
 
@@ -31,14 +30,6 @@ SCOPES = ("read:leads", "write:leads", "delete:leads")
 UNLIMITED = json.dumps([{"limit": 100_000_000, "window": 3600}])
 DEEP_PAGE = 50
 PER_PAGE = 15
-
-LAMBDA_CONTEXT = SimpleNamespace(
-    function_name="bench",
-    memory_limit_in_mb=512,
-    invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:bench",
-    aws_request_id="bench",
-    get_remaining_time_in_millis=lambda: 10_000,
-)
 
 
 def authorizer_context(
@@ -82,7 +73,7 @@ def invoke(request: Request) -> Reply:
         headers=request.headers,
         authorizer=request.authorizer,
     )
-    response = load_function(request.function).lambda_handler(event, LAMBDA_CONTEXT)
+    response = load_function(request.function).lambda_handler(event, lambda_context(request.function, "bench"))
     raw = response.get("body") or ""
     try:
         body = json.loads(raw) if raw else None

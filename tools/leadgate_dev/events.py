@@ -1,6 +1,7 @@
-"""API Gateway REST proxy events, built the way API Gateway builds them.
+"""API Gateway REST proxy events, built the way API Gateway builds them, and the Lambda context a handler
+gets with one.
 
-The local stack turns HTTP requests into these, and the tests use them to drive handlers directly.
+The local stack turns HTTP requests into these, and the tests and benchmarks use them to drive handlers.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -86,3 +88,18 @@ def _encode_body(body: bytes | str | Mapping[str, Any] | list[Any] | None) -> tu
     if isinstance(body, str):
         return body, False
     return json.dumps(body, ensure_ascii=False), False
+
+
+def lambda_context(function: str, request_id: str = "local-request", timeout_ms: int = 10_000) -> SimpleNamespace:
+    """What Lambda passes a handler beside the event, with a deadline `timeout_ms` from now."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    return SimpleNamespace(
+        function_name=f"local-{function}",
+        function_version="$LATEST",
+        memory_limit_in_mb=512,
+        invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:local-{function}",
+        aws_request_id=request_id,
+        log_group_name=f"/aws/lambda/local-{function}",
+        log_stream_name="local",
+        get_remaining_time_in_millis=lambda: max(0, int((deadline - time.monotonic()) * 1000)),
+    )

@@ -15,9 +15,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 
+from leadgate_dev.events import lambda_context
 from leadgate_dev.functions import FUNCTIONS_DIR, load_module
 
 DEFAULT_POOL_SIZE = 32
@@ -54,7 +55,7 @@ class FunctionPool:
     def invoke(self, function: str, event: dict[str, Any], request_id: str) -> Any:
         """Calls the function's `lambda_handler` on an instance of its own, with a Lambda-like context."""
         with self.instance(function) as module:
-            return module.lambda_handler(event, lambda_context(function, request_id))
+            return module.lambda_handler(event, lambda_context(function, request_id, LAMBDA_TIMEOUT_MS))
 
     def loaded(self, function: str) -> int:
         with self._available:
@@ -84,17 +85,3 @@ class FunctionPool:
         with self._available:
             self._load_seconds.setdefault(function, []).append(time.perf_counter() - started)
         return module
-
-
-def lambda_context(function: str, request_id: str) -> SimpleNamespace:
-    deadline = time.monotonic() + LAMBDA_TIMEOUT_MS / 1000
-    return SimpleNamespace(
-        function_name=f"local-{function}",
-        function_version="$LATEST",
-        memory_limit_in_mb=512,
-        invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:local-{function}",
-        aws_request_id=request_id,
-        log_group_name=f"/aws/lambda/local-{function}",
-        log_stream_name="local",
-        get_remaining_time_in_millis=lambda: max(0, int((deadline - time.monotonic()) * 1000)),
-    )
