@@ -28,13 +28,17 @@ _PHONE = re.compile(
 )
 
 
+def mask_pii(text: str) -> str:
+    """`text` with email addresses and phone numbers replaced by `[email]` and `[phone]`."""
+    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
+
+
 class PiiMaskingFormatter(LambdaPowertoolsFormatter):
     """Masks email addresses and phone numbers anywhere in a log line, tracebacks and extra keys included,
     so a value quoted by an exception never reaches the logs."""
 
     def format(self, record: Any) -> str:
-        line = super().format(record)
-        return _PHONE.sub("[phone]", _EMAIL.sub("[email]", line))
+        return mask_pii(super().format(record))
 
 
 logger = Logger(logger_formatter=PiiMaskingFormatter())
