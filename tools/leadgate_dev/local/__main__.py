@@ -18,7 +18,7 @@ import time
 import warnings
 from types import FrameType
 
-from leadgate.observability import mask_pii
+from leadgate.masking import mask_pii
 from leadgate_dev.local.stack import LocalStack, StackConfig
 
 STOP_GRACE_SECONDS = 15
@@ -26,7 +26,11 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class MaskingFormatter(logging.Formatter):
-    """The stack's own log lines (the access log's query strings, tracebacks) masked as the functions' are."""
+    """The stack's own log lines (the access log's query strings, tracebacks) masked as the functions' are.
+
+    The rule comes from leadgate.masking, not leadgate.observability: importing that builds the functions'
+    Powertools Logger, which must wait until the stack has set the functions' environment (its service).
+    """
 
     def format(self, record: logging.LogRecord) -> str:
         return mask_pii(super().format(record))

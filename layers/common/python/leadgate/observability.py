@@ -7,7 +7,6 @@ outside Lambda.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -16,21 +15,8 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from leadgate.masking import mask_pii
 from leadgate.settings import get_settings
-
-_EMAIL = re.compile(r"[^\s\"'<>@,;:]+@[^\s\"'<>@,;:]+")
-_SEPARATOR = r"[\s\-\u2010\u2011\u2013\u2014\u30fc]"
-# A number written in groups (090-1234-5678, +81 90 1234 5678) or in one run the way phones are stored
-# (09012345678, +819012345678); dates, times and epoch seconds match neither shape.
-_PHONE = re.compile(
-    rf"(?<![\w:.])(?:\+\d{{1,3}}{_SEPARATOR}?)?\(?\d{{1,4}}\)?{_SEPARATOR}\d{{1,4}}{_SEPARATOR}\d{{3,4}}(?![\w:.])"
-    r"|(?<![\w:.])(?:\+\d{10,15}|0\d{9,10})(?![\w:.])"
-)
-
-
-def mask_pii(text: str) -> str:
-    """`text` with email addresses and phone numbers replaced by `[email]` and `[phone]`."""
-    return _PHONE.sub("[phone]", _EMAIL.sub("[email]", text))
 
 
 class PiiMaskingFormatter(LambdaPowertoolsFormatter):
