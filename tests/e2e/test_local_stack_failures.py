@@ -6,6 +6,7 @@ import signal
 import socket
 import threading
 import time
+import uuid
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,7 +18,6 @@ pytestmark = pytest.mark.e2e
 
 STOPPED_WITHIN_SECONDS = 10  # "a stop always stops, within seconds"; the stack's own watchdog is at 15 s
 ANSWER_TIMEOUT_SECONDS = 30  # client side: far beyond every function's Timeout (10 s, inbound 25 s)
-A_LEAD = {"first_name": "Hanako", "email": "hanako@example.com"}
 
 
 def bearer(token):
@@ -182,7 +182,8 @@ def assert_unavailable(response):
 def list_and_create(stack, token):
     leads = stack.url("/api/v1/leads")
     listed = requests.get(leads, headers=bearer(token), timeout=ANSWER_TIMEOUT_SECONDS)
-    created = requests.post(leads, headers=bearer(token), json=A_LEAD, timeout=ANSWER_TIMEOUT_SECONDS)
+    lead = {"first_name": "Hanako", "email": f"hanako.{uuid.uuid4().hex}@example.com"}  # a new lead, never a 409
+    created = requests.post(leads, headers=bearer(token), json=lead, timeout=ANSWER_TIMEOUT_SECONDS)
     return listed, created
 
 
