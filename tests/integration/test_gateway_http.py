@@ -39,7 +39,11 @@ def server():
     def echo(request):
         return HttpResponse(200, [("Content-Type", "application/octet-stream")], request.body)
 
-    http_server = LocalHttpServer(("127.0.0.1", 0), gateway.handle, {"/_echo": echo}, template.gateway_responses())
+    def crash(request):
+        raise RuntimeError("a bug in the local stack")
+
+    routes = {"/_echo": echo, "/_crash": crash}
+    http_server = LocalHttpServer(("127.0.0.1", 0), gateway.handle, routes, template.gateway_responses())
     thread = threading.Thread(target=http_server.serve_forever, daemon=True)
     thread.start()
     wait_until_listening(http_server)
@@ -217,6 +221,12 @@ def test_bad_chunked_framing_is_a_400_envelope(server, chunks):
     response, body = send(server, raw, half_close=True)
 
     assert_rejected(response, body)
+
+
+def test_a_failure_of_the_local_stack_itself_is_still_an_envelope(server):
+    response, body = send(server, b"GET /_crash HTTP/1.1\r\nHost: localhost\r\n\r\n")
+
+    assert_envelope(response, body, 500, "SERVER_ERROR")
 
 
 def test_the_server_keeps_serving_after_rejections(server):

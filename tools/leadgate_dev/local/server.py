@@ -133,7 +133,13 @@ class RequestHandler(BaseHTTPRequestHandler):
             body=body,
             source_ip=self.client_address[0],
         )
-        self._answer(self.server.dispatch(request), f"{self.command} {_readable(split.path, split.query)}")
+        try:
+            response = self.server.dispatch(request)
+        except Exception:  # a bug of the local stack itself: still an answer, and the traceback in its log
+            logger.exception("the local stack failed on %s %s", self.command, split.path)
+            self._reject(Rejected("DEFAULT_5XX", "the local stack failed"))
+            return
+        self._answer(response, f"{self.command} {_readable(split.path, split.query)}")
 
     def _reject(self, rejected: Rejected) -> None:
         self.close_connection = True
