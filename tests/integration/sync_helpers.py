@@ -8,10 +8,9 @@ from typing import Any
 
 from leadgate import aws
 from leadgate.settings import get_settings
+from leadgate.sync import intercom as intercom_api
 from leadgate.sync.apply import RecordResult, apply_page
 from leadgate.sync.connector import ConnectorConfig, Record
-from leadgate.sync.intercom import IntercomConnector
-from leadgate.sync.transport import ProviderHttp
 
 
 def intercom_config(url: str, *, tenant: str = "acme", connection: str = "conn-intercom", page_size: int = 2):
@@ -25,11 +24,11 @@ def intercom_config(url: str, *, tenant: str = "acme", connection: str = "conn-i
     )
 
 
-def intercom(config: ConnectorConfig, **http: Any) -> IntercomConnector:
+def intercom(config: ConnectorConfig, **http: Any) -> intercom_api.IntercomConnector:
     """The connector with its transport's sleeps recorded instead of slept (`connector.sleeps`)."""
     sleeps: list[float] = []
     options = {"sleep": sleeps.append, **http}
-    connector = IntercomConnector(config, http=ProviderHttp("intercom", **options))
+    connector = intercom_api.IntercomConnector(config, http=intercom_api.transport(**options))
     connector.sleeps = sleeps  # type: ignore[attr-defined]
     return connector
 

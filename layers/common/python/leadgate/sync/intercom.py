@@ -37,6 +37,11 @@ DEFAULT_PAGE_SIZE = 150  # Intercom's maximum per_page for search
 RATE_LIMIT_HEADERS = RateLimitHeaders(remaining="X-RateLimit-Remaining", reset="X-RateLimit-Reset")
 
 
+def transport(**options: Any) -> ProviderHttp:
+    """Intercom's HTTP client for one run (options: the transport's clock, sleep, timeouts, retry bounds)."""
+    return ProviderHttp("intercom", rate_limit_headers=RATE_LIMIT_HEADERS, **options)
+
+
 class IntercomConnector:
     def __init__(self, config: ConnectorConfig, http: ProviderHttp | None = None) -> None:
         token = config.secrets.get("access_token")
@@ -45,7 +50,7 @@ class IntercomConnector:
         self.config = config
         self.base_url = (config.base_url or DEFAULT_BASE_URL).rstrip("/")
         self.page_size = int(config.settings.get("page_size", DEFAULT_PAGE_SIZE))
-        self.http = http or ProviderHttp("intercom", rate_limit_headers=RATE_LIMIT_HEADERS)
+        self.http = http or transport()
         self._headers = {
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
