@@ -146,6 +146,7 @@ def test_the_project_template_defines_the_stack_pieces_the_tools_need():
         "ClientsTable": "CLIENTS_TABLE",
         "RateLimitTable": "RATE_LIMIT_TABLE",
         "IdempotencyTable": "IDEMPOTENCY_TABLE",
+        "SyncTable": "SYNC_TABLE",
     }
     assert specs["RateLimitTable"].ttl_attribute == "expires_at"
     assert specs["IdempotencyTable"].ttl_attribute == "expiration"
