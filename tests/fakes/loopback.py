@@ -74,8 +74,11 @@ class LoopbackServer:
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
+                try:
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):  # the client timed out on a slow answer
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 return

@@ -159,6 +159,13 @@ def test_error_codes(aws, chatdealer_fake):
     forbidden = run_sync(cfg, connector(cfg, clock), clock=clock, budget_seconds=60)
     assert forbidden.status == "failed" and forbidden.error == "Chat Dealer answered 403, errors.code 7: x"
 
+    chatdealer_fake.server.fail(Reply(200, ["not", "an", "object"]), times=1)
+    odd = run_sync(cfg, connector(cfg, clock), clock=clock, budget_seconds=60)
+    assert odd.status == "failed" and odd.error == "Chat Dealer answered 200 with JSON that is not an object."
+    chatdealer_fake.server.fail(Reply(200), times=1)  # an empty body
+    empty = run_sync(cfg, connector(cfg, clock), clock=clock, budget_seconds=60)
+    assert empty.status == "failed" and empty.error == "Chat Dealer answered 200 without JSON."
+
     chatdealer_fake.token = "regenerated"
     refused = run_sync(cfg, connector(cfg, clock), clock=clock, budget_seconds=60)
     assert refused.status == "failed" and refused.error.startswith("Unauthorized: Chat Dealer refused the API token")

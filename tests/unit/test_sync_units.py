@@ -9,7 +9,15 @@ import requests
 
 from leadgate.sync import chatdealer, intercom, keys
 from leadgate.sync.apply import content_hash
-from leadgate.sync.connector import Budget, ConnectorConfig, ConnectorError, OutOfBudget, Record
+from leadgate.sync.connector import (
+    Budget,
+    Connector,
+    ConnectorConfig,
+    ConnectorError,
+    OutOfBudget,
+    PushingConnector,
+    Record,
+)
 from leadgate.sync.limiter import RequestLimiter
 from leadgate.sync.runs import Counts
 from leadgate.sync.transport import _retry_after_header
@@ -104,6 +112,11 @@ def test_a_chat_dealer_item_through_the_field_map():
     }
     assert record.updated_at == "2020-01-08T01:10:00+00:00"
     assert chatdealer.to_record({"mail": "a@example.com", "最終発言日時": "2020/1/8"}, mapping).updated_at is None
+
+
+def test_pull_only_connectors_are_not_pushing_connectors():
+    connector = intercom.IntercomConnector(ConnectorConfig("acme", "c", "intercom", "", {}, {"access_token": "t"}))
+    assert isinstance(connector, Connector) and not isinstance(connector, PushingConnector)
 
 
 def test_a_chat_dealer_connection_needs_its_domain_and_token():

@@ -114,7 +114,9 @@ class ChatDealerConnector:
             answer = response.json()
         except ValueError as exc:
             raise ConnectorError(f"Chat Dealer answered {response.status_code} without JSON.") from exc
-        error = answer.get("errors") if isinstance(answer, dict) else None
+        if not isinstance(answer, dict):
+            raise ConnectorError(f"Chat Dealer answered {response.status_code} with JSON that is not an object.")
+        error = answer.get("errors")
         if response.status_code == 200 and answer.get("status") == "success" and not error:
             items = answer.get("items") or []
             if not isinstance(items, list):

@@ -75,6 +75,22 @@ class Connector(Protocol):
     def fetch_changes(self, checkpoint: Checkpoint | None, budget: Budget) -> Iterator[Page]: ...
 
 
+@dataclass(frozen=True)
+class PushResult:
+    """What the provider did with one lead pushed to it: its id there, or why it refused."""
+
+    lead_id: str
+    external_id: str | None = None
+    error: str | None = None
+
+
+@runtime_checkable
+class PushingConnector(Connector, Protocol):
+    """A connector that also sends leads to its provider (HubSpot's batch upsert, with the merge)."""
+
+    def push(self, leads: Sequence[Any], budget: Budget) -> list[PushResult]: ...
+
+
 class ConnectorError(Exception):
     """The provider refused or failed the run; the message is safe to record (no secrets, no PII)."""
 
