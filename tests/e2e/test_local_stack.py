@@ -99,6 +99,7 @@ def test_files_describe_the_running_stack(local_stack):
         "RATE_LIMIT_TABLE",
         "IDEMPOTENCY_TABLE",
         "WEBHOOK_EVENTS_TABLE",
+        "SYNC_TABLE",
     }
     assert description["dynamodb_backend"] in ("dynamodb-local", "moto")
     assert (local_stack.data_dir / "demo-client.json").stat().st_mode & 0o077 == 0  # a secret: owner only

@@ -34,7 +34,14 @@ def _of_type(source: dict, resource_type: str) -> dict[str, dict]:
 
 def test_tables_are_on_demand_encrypted_recoverable_and_protected_in_prod(source):
     tables = _of_type(source, "AWS::DynamoDB::Table")
-    assert set(tables) == {"LeadsTable", "ClientsTable", "RateLimitTable", "IdempotencyTable", "WebhookEventsTable"}
+    assert set(tables) == {
+        "LeadsTable",
+        "ClientsTable",
+        "RateLimitTable",
+        "IdempotencyTable",
+        "WebhookEventsTable",
+        "SyncTable",
+    }
     for name, table in tables.items():
         properties = table["Properties"]
         assert properties["BillingMode"] == "PAY_PER_REQUEST", name
@@ -78,6 +85,8 @@ def test_small_tables_keys_and_ttl():
     assert specs["RateLimitTable"].ttl_attribute == "expires_at"
     assert [key["AttributeName"] for key in specs["IdempotencyTable"].create_kwargs["KeySchema"]] == ["id"]
     assert specs["IdempotencyTable"].ttl_attribute == "expiration"
+    assert [key["AttributeName"] for key in specs["SyncTable"].create_kwargs["KeySchema"]] == ["pk", "sk"]
+    assert specs["SyncTable"].ttl_attribute == "expires_at"
 
 
 def test_user_pool_is_protected_in_prod_and_has_a_domain_and_no_app_clients(source):
@@ -183,6 +192,7 @@ def test_outputs_the_cli_and_docs_rely_on(source):
         "ClientsTable",
         "RateLimitTable",
         "IdempotencyTable",
+        "SyncTable",
         "StandardUsagePlanId",
         "PartnerUsagePlanId",
         "CommonLayerArn",

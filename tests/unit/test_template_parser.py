@@ -147,6 +147,7 @@ def test_the_project_template_defines_the_stack_pieces_the_tools_need():
         "RateLimitTable": "RATE_LIMIT_TABLE",
         "IdempotencyTable": "IDEMPOTENCY_TABLE",
         "WebhookEventsTable": "WEBHOOK_EVENTS_TABLE",
+        "SyncTable": "SYNC_TABLE",
     }
     assert specs["RateLimitTable"].ttl_attribute == "expires_at"
     assert specs["WebhookEventsTable"].ttl_attribute == "expires_at"

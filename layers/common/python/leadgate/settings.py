@@ -17,6 +17,7 @@ class Settings:
     rate_limit_table: str
     idempotency_table: str
     webhook_events_table: str
+    sync_table: str
     user_pool_id: str
     cognito_token_url: str
     cognito_issuer: str
@@ -46,6 +47,7 @@ class Settings:
             rate_limit_table=env.get("RATE_LIMIT_TABLE", ""),
             idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
             webhook_events_table=env.get("WEBHOOK_EVENTS_TABLE", ""),
+            sync_table=env.get("SYNC_TABLE", ""),
             user_pool_id=user_pool_id,
             cognito_token_url=env.get("COGNITO_TOKEN_URL", ""),
             cognito_issuer=issuer,

@@ -45,7 +45,7 @@ MAX_ID = 2**53  # integer ids stay exact in every JSON client
 
 SortField = Literal["created_at", "updated_at", "lead_score", "first_name", "last_name", "email"]
 Direction = Literal["asc", "desc"]
-Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook"]
+Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook", "sync"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
