@@ -16,6 +16,8 @@ class Settings:
     clients_table: str
     rate_limit_table: str
     idempotency_table: str
+    connections_table: str
+    webhook_queue_url: str
     user_pool_id: str
     cognito_token_url: str
     cognito_issuer: str
@@ -44,6 +46,8 @@ class Settings:
             clients_table=env.get("CLIENTS_TABLE", ""),
             rate_limit_table=env.get("RATE_LIMIT_TABLE", ""),
             idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
+            connections_table=env.get("CONNECTIONS_TABLE", ""),
+            webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
             user_pool_id=user_pool_id,
             cognito_token_url=env.get("COGNITO_TOKEN_URL", ""),
             cognito_issuer=issuer,
