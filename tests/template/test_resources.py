@@ -11,7 +11,7 @@ import pytest
 from leadgate_dev import template
 from leadgate_dev.template import ROOT
 
-FUNCTION_FOLDERS = {"health", "token", "authorizer", "leads", "inbound", "usage"}
+FUNCTION_FOLDERS = {"health", "token", "authorizer", "leads", "inbound", "usage", "connections"}
 
 
 def resolve(source: dict, value: Any, stage: str) -> Any:
@@ -34,7 +34,7 @@ def _of_type(source: dict, resource_type: str) -> dict[str, dict]:
 
 def test_tables_are_on_demand_encrypted_recoverable_and_protected_in_prod(source):
     tables = _of_type(source, "AWS::DynamoDB::Table")
-    assert set(tables) == {"LeadsTable", "ClientsTable", "RateLimitTable", "IdempotencyTable"}
+    assert set(tables) == {"LeadsTable", "ClientsTable", "RateLimitTable", "IdempotencyTable", "ConnectionsTable"}
     for name, table in tables.items():
         properties = table["Properties"]
         assert properties["BillingMode"] == "PAY_PER_REQUEST", name
@@ -78,6 +78,12 @@ def test_small_tables_keys_and_ttl():
     assert specs["RateLimitTable"].ttl_attribute == "expires_at"
     assert [key["AttributeName"] for key in specs["IdempotencyTable"].create_kwargs["KeySchema"]] == ["id"]
     assert specs["IdempotencyTable"].ttl_attribute == "expiration"
+    assert specs["ConnectionsTable"].create_kwargs["KeySchema"] == [
+        {"AttributeName": "connection_id", "KeyType": "HASH"}
+    ]
+    (connections_by_tenant,) = specs["ConnectionsTable"].create_kwargs["GlobalSecondaryIndexes"]
+    assert connections_by_tenant["IndexName"] == "by_tenant"
+    assert [key["AttributeName"] for key in connections_by_tenant["KeySchema"]] == ["tenant_id", "connection_id"]
 
 
 def test_user_pool_is_protected_in_prod_and_has_a_domain_and_no_app_clients(source):
@@ -106,6 +112,8 @@ def test_functions_share_the_runtime_settings_from_globals(source, transformed):
             "CLIENTS_TABLE",
             "RATE_LIMIT_TABLE",
             "IDEMPOTENCY_TABLE",
+            "CONNECTIONS_TABLE",
+            "WEBHOOK_QUEUE_URL",
             "USER_POOL_ID",
             "SCOPE_PREFIX",
             "AUTH_CACHE_TTL",
@@ -148,6 +156,7 @@ def test_each_function_may_touch_only_the_tables_it_needs(transformed):
         "LeadsFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
         "InboundFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
         "UsageFunction": {"RateLimitTable": "crud"},
+        "ConnectionsFunction": {"ConnectionsTable": "read", "RateLimitTable": "crud"},  # no secrets, no queue
     }
     for function, access in expected.items():
         role = transformed["Resources"][f"{function}Role"]
@@ -183,6 +192,9 @@ def test_outputs_the_cli_and_docs_rely_on(source):
         "ClientsTable",
         "RateLimitTable",
         "IdempotencyTable",
+        "ConnectionsTable",
+        "WebhookQueueUrl",
+        "WebhookDeadLetterQueueUrl",
         "StandardUsagePlanId",
         "PartnerUsagePlanId",
         "CommonLayerArn",
