@@ -1,8 +1,7 @@
 """GET /api/v1/connections and GET /api/v1/connections/{id}: the caller's tenant's connections, without secrets."""
 
-from leadgate.api import create_resolver, json_response, record_response
+from leadgate.api import create_resolver, json_response, public_url, record_response
 from leadgate.connections import service
-from leadgate.leads.service import public_url
 from leadgate.observability import lambda_handler as observed
 
 app = create_resolver()
