@@ -100,8 +100,10 @@ def test_clients_keys_connections_and_secrets_survive_a_restart(tmp_path):
         hubspot_secrets = secret_value(stack, hubspot_arn)
         user_pool_after = stack.description["user_pool_id"]
         listed = stack.admin_json("clients", "list", "--tenant", "keeper")
+        demo_client_id = stack.demo_client["client_id"]
     finally:
         stop_stack(process)
+    state = json.loads((data_dir / "state.json").read_text())
 
     assert fresh_token.status_code == 200, fresh_token.text
     assert shown.status_code == 200, shown.text
@@ -113,3 +115,6 @@ def test_clients_keys_connections_and_secrets_survive_a_restart(tmp_path):
     assert previous["signing_secret"] == connection["signing_secret"]
     assert hubspot_secrets == {"client_id": "cid", "client_secret": "hs-secret", "refresh_token": "rt-1"}
     assert [entry["client_id"] for entry in listed] == [client["client_id"]]
+    # The old demo client and its API key went with it: nothing piles up restart after restart.
+    assert sorted(entry["ClientId"] for entry in state["app_clients"]) == sorted([client["client_id"], demo_client_id])
+    assert sorted(key["name"] for key in state["api_keys"]) == sorted([client["client_id"], demo_client_id])

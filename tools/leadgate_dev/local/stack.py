@@ -206,9 +206,17 @@ class LocalStack:
 
     def _forget_client(self, client_id: str) -> None:
         assert self.resources is not None
-        boto3.client("dynamodb").delete_item(
-            TableName=self.resources.tables["CLIENTS_TABLE"], Key={"client_id": {"S": client_id}}
+        removed = (
+            boto3.client("dynamodb")
+            .delete_item(
+                TableName=self.resources.tables["CLIENTS_TABLE"],
+                Key={"client_id": {"S": client_id}},
+                ReturnValues="ALL_OLD",
+            )
+            .get("Attributes", {})
         )
+        if "api_key_id" in removed:  # restored from state.json: without this, old demo keys would pile up
+            ApiKeys(boto3.client("apigateway"), self.resources.usage_plans).delete(removed["api_key_id"]["S"])
         cognito = boto3.client("cognito-idp")
         with contextlib.suppress(cognito.exceptions.ResourceNotFoundException):
             cognito.delete_user_pool_client(UserPoolId=self.resources.user_pool_id, ClientId=client_id)

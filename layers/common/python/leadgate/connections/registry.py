@@ -159,11 +159,6 @@ class ConnectionRegistry:
         self.cache.forget(connection.connection_id)
         return connection
 
-    def delete(self, connection_id: str) -> None:
-        """Removes an item (the CLI's clean-up when a connection's secret could not be stored)."""
-        self.dynamodb.delete_item(TableName=self.table, Key={"connection_id": {"S": connection_id}})
-        self.cache.forget(connection_id)
-
     def disable(self, connection_id: str) -> Connection:
         """Disables a connection: the receiver refuses it within the cache time, sync runs stop."""
         return self._update(

@@ -179,10 +179,6 @@ class SecretStore:
         with self._lock:
             self._cache.pop(arn, None)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
-
     def _remember(self, arn: str, versioned: VersionedSecrets) -> None:
         with self._lock:
             self._cache[arn] = (versioned, self.clock() + self.ttl)
@@ -201,13 +197,6 @@ def default_store() -> SecretStore:
             if _store is None or _store.client is not client:
                 _store = SecretStore(client=client, stage=get_settings().stage)
     return _store
-
-
-def reset_store() -> None:
-    """Forget the store and its cache (tests, and tools that switch endpoints)."""
-    global _store  # noqa: PLW0603
-    with _store_lock:
-        _store = None
 
 
 def _arn(connection: Connection) -> str:
