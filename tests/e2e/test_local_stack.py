@@ -101,6 +101,10 @@ def test_files_describe_the_running_stack(local_stack):
         "WEBHOOK_EVENTS_TABLE",
         "SYNC_TABLE",
     }
+        "CONNECTIONS_TABLE",
+    }
+    assert set(description["queues"]) == {"WebhookQueue", "WebhookDeadLetterQueue"}
+    assert description["environment"]["WEBHOOK_QUEUE_URL"] == description["queues"]["WebhookQueue"]
     assert description["dynamodb_backend"] in ("dynamodb-local", "moto")
     assert (local_stack.data_dir / "demo-client.json").stat().st_mode & 0o077 == 0  # a secret: owner only
 
@@ -228,7 +232,7 @@ def test_restart_keeps_dynamodb_data_and_replaces_the_demo_client(tmp_path):
         stop_stack(process)
 
     assert kept["client_id"] in clients  # the registry lives in DynamoDB Local's files
-    assert new_demo["client_id"] != old_demo["client_id"]  # moto's Cognito starts empty
+    assert new_demo["client_id"] != old_demo["client_id"]  # the demo client is replaced on every start
     assert old_demo["client_id"] not in clients
     assert new_demo["client_id"] in clients
     assert usage.status_code == 200

@@ -294,3 +294,19 @@ def test_token_with_no_route_scope_gets_an_explicit_deny(authorize):
 
     assert response["context"]["scopes"] == ""
     assert not any(allowed(response, route.method, route.path) for route in ROUTES)
+
+
+def test_read_integrations_scope_opens_the_connections_routes_only(authorize):
+    integrations = create_client("acme", ["read:integrations"])
+    reader = create_client("acme", ["read:leads"])
+
+    allowed_routes = authorize(access_token(integrations))
+    leads_only = authorize(access_token(reader))
+
+    connection = "/api/v1/connections/con_01JD8X5Q9R0000000000000000"
+    assert allowed(allowed_routes, "GET", "/api/v1/connections")
+    assert allowed(allowed_routes, "GET", connection)
+    assert allowed(allowed_routes, "GET", "/api/v1/usage")
+    assert not allowed(allowed_routes, "GET", "/api/v1/leads")
+    assert not allowed(leads_only, "GET", "/api/v1/connections")
+    assert not allowed(leads_only, "GET", connection)

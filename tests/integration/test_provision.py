@@ -1,5 +1,7 @@
 """Provisioning from template.yaml (moto in-process through the `aws` fixture)."""
 
+import json
+
 import boto3
 
 from leadgate_dev import template
@@ -58,3 +60,33 @@ def test_stack_name_prefixes_everything(aws):
 
     assert all(name.startswith("bench-") for name in other.tables.values())
     assert other.user_pool_id != aws.user_pool_id
+
+
+def test_queues_have_the_template_attributes_and_redrive_to_their_dead_letter_queue(aws):
+    sqs = boto3.client("sqs")
+
+    queue = sqs.get_queue_attributes(QueueUrl=aws.queues["WebhookQueue"], AttributeNames=["All"])["Attributes"]
+    dead_letters = sqs.get_queue_attributes(QueueUrl=aws.queues["WebhookDeadLetterQueue"], AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]
+
+    assert json.loads(queue["RedrivePolicy"]) == {"deadLetterTargetArn": dead_letters["QueueArn"], "maxReceiveCount": 5}
+    assert queue["VisibilityTimeout"] == "180"
+    assert aws.environment()["WEBHOOK_QUEUE_URL"] == aws.queues["WebhookQueue"]
+
+
+def test_a_message_received_max_receive_count_times_moves_to_the_dead_letter_queue(aws):
+    sqs = boto3.client("sqs")
+    sqs.send_message(QueueUrl=aws.queues["WebhookQueue"], MessageBody="poison")
+    for _ in range(5):
+        (_received,) = sqs.receive_message(QueueUrl=aws.queues["WebhookQueue"], VisibilityTimeout=0)["Messages"]
+
+    assert sqs.receive_message(QueueUrl=aws.queues["WebhookQueue"], VisibilityTimeout=0).get("Messages") is None
+    (dead,) = sqs.receive_message(QueueUrl=aws.queues["WebhookDeadLetterQueue"])["Messages"]
+    assert dead["Body"] == "poison"
+
+
+def test_provisioning_twice_keeps_the_queues(aws):
+    again = provision(dynamodb=boto3.client("dynamodb"), cognito=boto3.client("cognito-idp"))
+
+    assert again.queues == aws.queues

@@ -11,7 +11,7 @@ import pytest
 from leadgate_dev import template
 from leadgate_dev.template import ROOT
 
-FUNCTION_FOLDERS = {"health", "token", "authorizer", "leads", "inbound", "usage"}
+FUNCTION_FOLDERS = {"health", "token", "authorizer", "leads", "inbound", "usage", "connections"}
 
 
 def resolve(source: dict, value: Any, stage: str) -> Any:
@@ -41,6 +41,7 @@ def test_tables_are_on_demand_encrypted_recoverable_and_protected_in_prod(source
         "IdempotencyTable",
         "WebhookEventsTable",
         "SyncTable",
+        "ConnectionsTable",
     }
     for name, table in tables.items():
         properties = table["Properties"]
@@ -87,6 +88,12 @@ def test_small_tables_keys_and_ttl():
     assert specs["IdempotencyTable"].ttl_attribute == "expiration"
     assert [key["AttributeName"] for key in specs["SyncTable"].create_kwargs["KeySchema"]] == ["pk", "sk"]
     assert specs["SyncTable"].ttl_attribute == "expires_at"
+    assert specs["ConnectionsTable"].create_kwargs["KeySchema"] == [
+        {"AttributeName": "connection_id", "KeyType": "HASH"}
+    ]
+    (connections_by_tenant,) = specs["ConnectionsTable"].create_kwargs["GlobalSecondaryIndexes"]
+    assert connections_by_tenant["IndexName"] == "by_tenant"
+    assert [key["AttributeName"] for key in connections_by_tenant["KeySchema"]] == ["tenant_id", "connection_id"]
 
 
 def test_user_pool_is_protected_in_prod_and_has_a_domain_and_no_app_clients(source):
@@ -115,6 +122,8 @@ def test_functions_share_the_runtime_settings_from_globals(source, transformed):
             "CLIENTS_TABLE",
             "RATE_LIMIT_TABLE",
             "IDEMPOTENCY_TABLE",
+            "CONNECTIONS_TABLE",
+            "WEBHOOK_QUEUE_URL",
             "USER_POOL_ID",
             "SCOPE_PREFIX",
             "AUTH_CACHE_TTL",
@@ -157,6 +166,7 @@ def test_each_function_may_touch_only_the_tables_it_needs(transformed):
         "LeadsFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
         "InboundFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
         "UsageFunction": {"RateLimitTable": "crud"},
+        "ConnectionsFunction": {"ConnectionsTable": "read", "RateLimitTable": "crud"},  # no secrets, no queue
     }
     for function, access in expected.items():
         role = transformed["Resources"][f"{function}Role"]
@@ -193,6 +203,9 @@ def test_outputs_the_cli_and_docs_rely_on(source):
         "RateLimitTable",
         "IdempotencyTable",
         "SyncTable",
+        "ConnectionsTable",
+        "WebhookQueueUrl",
+        "WebhookDeadLetterQueueUrl",
         "StandardUsagePlanId",
         "PartnerUsagePlanId",
         "CommonLayerArn",

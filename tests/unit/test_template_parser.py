@@ -148,13 +148,47 @@ def test_the_project_template_defines_the_stack_pieces_the_tools_need():
         "IdempotencyTable": "IDEMPOTENCY_TABLE",
         "WebhookEventsTable": "WEBHOOK_EVENTS_TABLE",
         "SyncTable": "SYNC_TABLE",
+        "ConnectionsTable": "CONNECTIONS_TABLE",
     }
     assert specs["RateLimitTable"].ttl_attribute == "expires_at"
     assert specs["WebhookEventsTable"].ttl_attribute == "expires_at"
     assert specs["IdempotencyTable"].ttl_attribute == "expiration"
     assert template.resource_server() == template.ResourceServerSpec(
-        "leadgate", ("read:leads", "write:leads", "delete:leads")
+        "leadgate", ("read:leads", "write:leads", "delete:leads", "read:integrations")
     )
     assert {plan.tier for plan in template.usage_plans()} == {"standard", "partner"}
     assert template.usage_plan_logical_ids() == {"standard": "StandardUsagePlan", "partner": "PartnerUsagePlan"}
     assert template.function_environment("health")["POWERTOOLS_SERVICE_NAME"] == "leadgate"
+
+
+QUEUES = """
+Globals:
+  Function:
+    Environment:
+      Variables:
+        JOBS_URL: !Ref Jobs
+Resources:
+  Jobs:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: 90
+      RedrivePolicy: { deadLetterTargetArn: !GetAtt Dead.Arn, maxReceiveCount: 3 }
+  Dead:
+    Type: AWS::SQS::Queue
+    Properties:
+      MessageRetentionPeriod: 600
+"""
+
+
+def test_queues_come_dead_letter_queues_first_with_their_redrive():
+    dead, jobs = template.queues(parse_template(QUEUES))
+
+    assert dead == template.QueueSpec("Dead", None, {"MessageRetentionPeriod": "600"}, None, None)
+    assert jobs == template.QueueSpec("Jobs", "JOBS_URL", {"VisibilityTimeout": "90"}, "Dead", 3)
+
+
+def test_a_redrive_target_that_is_not_a_queue_arn_is_refused():
+    broken = QUEUES.replace("!GetAtt Dead.Arn", "arn:aws:sqs:us-east-1:1:dead")
+
+    with pytest.raises(TemplateError, match="deadLetterTargetArn"):
+        template.queues(parse_template(broken))

@@ -6,9 +6,16 @@
     leadgate clients rotate-key CLIENT_ID
     leadgate clients set-tier CLIENT_ID --tier partner
     leadgate clients set-limits CLIENT_ID [--hourly 1000] [--minutely 60] [--policy LIMIT/SECONDS ...] [--default]
+    leadgate connections create --tenant acme --provider standard|hubspot|intercom|chatdealer [provider options]
+    leadgate connections list [--tenant acme]
+    leadgate connections show CONNECTION_ID
+    leadgate connections disable CONNECTION_ID
+    leadgate connections rotate-secret CONNECTION_ID
 
 Every command takes `--local-dir DIR` (default `.local` of the project, or $LEADGATE_LOCAL_DIR) or
 `--stack NAME [--region REGION]` for a deployed stack, whose outputs name the user pool and the tables.
+On the local stack, every command that changes something saves the stack's state (`leadgate_dev.local_state`),
+so that clients, API keys and connection secrets survive a restart.
 """
 
 from __future__ import annotations
@@ -24,8 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from leadgate.auth.clients import DEFAULT_TIER, ClientRegistry, ClientSpecError, UnknownClient
+from leadgate.connections.models import Provider
+from leadgate.connections.registry import ConnectionRegistry, UnknownConnection
+from leadgate.connections.secrets import SecretStore
 from leadgate.ratelimit.policies import InvalidPolicies, Policy, parse_policy_spec
 from leadgate.usage_plans import ApiKeys, UnknownTier
+from leadgate_dev import local_state
+from leadgate_dev.admin.connections import SECRET_OPTIONS, SETTING_OPTIONS, ConnectionAdmin, ConnectionSpecError
 from leadgate_dev.functions import ROOT
 
 LOCAL_DIR_ENV = "LEADGATE_LOCAL_DIR"
@@ -48,6 +60,10 @@ class Target:
     endpoints: Mapping[str, str] = field(default_factory=dict)
     local: bool = False
     stack_name: str = "local"  # its usage plans are named `{stack_name}-{tier}`
+    connections_table: str = ""
+    api_url: str = ""
+    stage: str = "local"  # connection secrets are named `leadgate/{stage}/connections/{id}`
+    local_dir: Path | None = None
 
     @cached_property
     def session(self) -> Any:
@@ -58,7 +74,9 @@ class Target:
         return boto3.session.Session(region_name=self.region, **credentials)
 
     def client(self, service: str) -> Any:
-        return self.session.client(service, endpoint_url=self.endpoints.get(service))
+        # Locally, a service without its own endpoint is on moto's server ("default"), never on AWS.
+        endpoint = self.endpoints.get(service) or (self.endpoints.get("default") if self.local else None)
+        return self.session.client(service, endpoint_url=endpoint)
 
     def registry(self) -> ClientRegistry:
         return ClientRegistry(
@@ -69,6 +87,27 @@ class Target:
             scope_prefix=self.scope_prefix,
             api_keys=ApiKeys.for_stack(self.client("apigateway"), self.stack_name),
         )
+
+    def connections(self) -> ConnectionAdmin:
+        if not self.connections_table:
+            raise TargetError("This stack has no connections table: restart the local stack, or deploy again.")
+        return ConnectionAdmin(
+            registry=ConnectionRegistry(dynamodb=self.client("dynamodb"), table=self.connections_table),
+            secrets=SecretStore(client=self.client("secretsmanager"), stage=self.stage),
+            api_url=self.api_url,
+        )
+
+    def save_local_state(self) -> None:
+        """The local stack's moto-held state, so that a restart gives back the same credentials."""
+        if self.local and self.local_dir is not None:
+            state = local_state.snapshot(
+                cognito=self.client("cognito-idp"),
+                apigateway=self.client("apigateway"),
+                secretsmanager=self.client("secretsmanager"),
+                user_pool_id=self.user_pool_id,
+                stack=self.stack_name,
+            )
+            local_state.save(self.local_dir, state)
 
 
 def local_target(local_dir: Path) -> Target:
@@ -83,6 +122,10 @@ def local_target(local_dir: Path) -> Target:
             scope_prefix=stack.get("resource_server") or DEFAULT_SCOPE_PREFIX,
             endpoints=stack.get("endpoints") or {},
             local=True,
+            connections_table=stack["tables"].get("CONNECTIONS_TABLE", ""),
+            api_url=stack.get("api_url", ""),
+            stage=stack.get("stage", "local"),
+            local_dir=local_dir,
         )
     except FileNotFoundError as exc:
         raise TargetError(f"No local stack at {path}: start it with `make run`, or pass --stack NAME.") from exc
@@ -101,6 +144,7 @@ def deployed_target(stack: str, region: str | None) -> Target:
     except (BotoCoreError, ClientError) as exc:
         raise TargetError(f"Cannot read stack {stack!r}: {exc}") from exc
     outputs = {output["OutputKey"]: output["OutputValue"] for output in description.get("Outputs", [])}
+    parameters = {item["ParameterKey"]: item.get("ParameterValue") for item in description.get("Parameters", [])}
     missing = [key for key in ("UserPoolId", "ClientsTable") if key not in outputs]
     if missing:
         raise TargetError(f"Stack {stack!r} has no output {', '.join(missing)}: is it a leadgate stack?")
@@ -110,6 +154,9 @@ def deployed_target(stack: str, region: str | None) -> Target:
         user_pool_id=outputs["UserPoolId"],
         scope_prefix=outputs.get("ResourceServer") or DEFAULT_SCOPE_PREFIX,
         stack_name=stack,
+        connections_table=outputs.get("ConnectionsTable", ""),
+        api_url=outputs.get("ApiUrl", ""),
+        stage=parameters.get("Stage") or "dev",
     )
 
 
@@ -153,6 +200,28 @@ def set_limits(target: Target, args: argparse.Namespace) -> Any:
     return target.registry().set_limits(args.client_id, policies).to_dict()
 
 
+def create_connection(target: Target, args: argparse.Namespace) -> Any:
+    """Printed once: a generated signing secret is shown here and never again."""
+    options = {name: getattr(args, name) for name in (*SETTING_OPTIONS, *SECRET_OPTIONS)}
+    return target.connections().create(args.tenant, args.provider, options, base_url=args.base_url)
+
+
+def list_connections(target: Target, args: argparse.Namespace) -> Any:
+    return target.connections().list(args.tenant)
+
+
+def show_connection(target: Target, args: argparse.Namespace) -> Any:
+    return target.connections().show(args.connection_id)
+
+
+def disable_connection(target: Target, args: argparse.Namespace) -> Any:
+    return target.connections().disable(args.connection_id)
+
+
+def rotate_connection_secret(target: Target, args: argparse.Namespace) -> Any:
+    return target.connections().rotate_secret(args.connection_id)
+
+
 def _count(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
@@ -169,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--stack", metavar="NAME", help="a deployed CloudFormation stack")
     where.add_argument("--region", help="the deployed stack's region (default: your AWS configuration)")
 
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections}")
     clients = groups.add_parser("clients", help="API clients (Cognito app clients and their registry entries)")
     commands = clients.add_subparsers(dest="command", required=True)
 
@@ -178,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--scopes", nargs="+", metavar="SCOPE", help="e.g. read:leads write:leads (default: all)")
     create.add_argument("--name", help="a name for the client (default: the tenant)")
     create.add_argument("--tier", default=DEFAULT_TIER, help=f"usage tier (default: {DEFAULT_TIER})")
-    create.set_defaults(run=create_client)
+    create.set_defaults(run=create_client, changes=True)
 
     listing = commands.add_parser("list", parents=[target], help="list clients (never their secrets)")
     listing.add_argument("--tenant", help="only this tenant's clients")
@@ -186,16 +255,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     disable = commands.add_parser("disable", parents=[target], help="disable a client")
     disable.add_argument("client_id", metavar="CLIENT_ID")
-    disable.set_defaults(run=disable_client)
+    disable.set_defaults(run=disable_client, changes=True)
 
     rotate = commands.add_parser("rotate-key", parents=[target], help="give a client a new API key")
     rotate.add_argument("client_id", metavar="CLIENT_ID")
-    rotate.set_defaults(run=rotate_key)
+    rotate.set_defaults(run=rotate_key, changes=True)
 
     tier = commands.add_parser("set-tier", parents=[target], help="move a client to another usage plan")
     tier.add_argument("client_id", metavar="CLIENT_ID")
     tier.add_argument("--tier", required=True, help="a usage tier of the stack, e.g. standard or partner")
-    tier.set_defaults(run=set_tier)
+    tier.set_defaults(run=set_tier, changes=True)
 
     limits = commands.add_parser("set-limits", parents=[target], help="set a client's rate limits")
     limits.add_argument("client_id", metavar="CLIENT_ID")
@@ -203,8 +272,48 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument("--minutely", type=_count, default=0, metavar="N", help="requests per minute")
     limits.add_argument("--policy", action="append", metavar="LIMIT/SECONDS", help="e.g. 5000/86400 (repeatable)")
     limits.add_argument("--default", action="store_true", help="back to the default, 1000 requests per hour")
-    limits.set_defaults(run=set_limits)
+    limits.set_defaults(run=set_limits, changes=True)
+    _connection_commands(groups, target)
     return parser
+
+
+def _connection_commands(groups: Any, target: argparse.ArgumentParser) -> None:
+    connections = groups.add_parser("connections", help="connections to external systems (docs/integrations.md)")
+    commands = connections.add_subparsers(dest="command", required=True)
+    secret = " (a value, @path to read a file, or - to read standard input)"
+
+    create = commands.add_parser("create", parents=[target], help="create a connection; prints a generated secret once")
+    create.add_argument("--tenant", required=True, help="tenant slug")
+    create.add_argument("--provider", required=True, choices=[provider.value for provider in Provider])
+    create.add_argument("--base-url", help="the provider API's base URL (default: the provider's own)")
+    create.add_argument("--portal-id", help="hubspot: the portal (account) id")
+    create.add_argument("--app-id", help="hubspot, intercom: the app id")
+    create.add_argument("--client-id", help="hubspot: the OAuth app's client id")
+    create.add_argument("--client-secret", help="hubspot, intercom: the app's client secret" + secret)
+    create.add_argument("--refresh-token", help="hubspot: an OAuth refresh token" + secret)
+    create.add_argument("--access-token", help="hubspot: a private-app token; intercom: the access token" + secret)
+    create.add_argument("--domain", help="chatdealer: the environment's domain")
+    create.add_argument("--api-token", help="chatdealer: the API token (X-CD-apitoken)" + secret)
+    create.add_argument("--field-map", metavar="JSON", help='chatdealer: e.g. {"email": "メールアドレス"}')
+    create.set_defaults(run=create_connection, changes=True)
+
+    listing = commands.add_parser("list", parents=[target], help="list connections (never their secrets)")
+    listing.add_argument("--tenant", help="only this tenant's connections")
+    listing.set_defaults(run=list_connections)
+
+    for name, run, changes, help_text in (
+        ("show", show_connection, False, "show a connection (never its secrets)"),
+        ("disable", disable_connection, True, "disable a connection: its webhooks are refused"),
+        (
+            "rotate-secret",
+            rotate_connection_secret,
+            True,
+            "standard: a new signing secret; the old one stays valid 24 h",
+        ),
+    ):
+        command = commands.add_parser(name, parents=[target], help=help_text)
+        command.add_argument("connection_id", metavar="CONNECTION_ID")
+        command.set_defaults(run=run, changes=changes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -214,12 +323,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--region only applies with --stack")
     run: Callable[[Target, argparse.Namespace], Any] = args.run
     try:
-        result = run(resolve_target(args), args)
-    except (TargetError, ClientSpecError, InvalidPolicies, UnknownTier) as exc:
+        target = resolve_target(args)
+        result = run(target, args)
+        if getattr(args, "changes", False):
+            target.save_local_state()
+    except (TargetError, ClientSpecError, InvalidPolicies, UnknownTier, ConnectionSpecError) as exc:
         print(f"leadgate: error: {exc}", file=sys.stderr)
         return 2
     except UnknownClient as exc:
         print(f"leadgate: error: no client {exc} in the registry", file=sys.stderr)
+        return 1
+    except UnknownConnection as exc:
+        print(f"leadgate: error: no connection {exc} in the registry", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0

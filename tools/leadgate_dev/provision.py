@@ -1,4 +1,4 @@
-"""Creates a stack's tables and Cognito pool from template.yaml on any DynamoDB/Cognito endpoint.
+"""Creates a stack's tables, queues and Cognito pool from template.yaml on any DynamoDB/SQS/Cognito endpoint.
 
 Used by the `aws` test fixture (moto in-process), the local stack (DynamoDB Local + moto server) and the
 admin CLI. Idempotent: on an existing database it reuses what is there, so a restarted local stack keeps
@@ -8,6 +8,7 @@ its data.
 from __future__ import annotations
 
 import contextlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,10 +28,17 @@ class StackResources:
     region: str
     scopes: tuple[str, ...] = field(default=())
     usage_plans: dict[str, str] = field(default_factory=dict)  # tier -> API Gateway usage plan id
+    queues: dict[str, str] = field(default_factory=dict)  # logical id (WebhookQueue, ...) -> queue URL
+    queue_variables: dict[str, str] = field(default_factory=dict)  # env var (WEBHOOK_QUEUE_URL) -> queue URL
 
     def environment(self) -> dict[str, str]:
         """The settings environment that points the handlers at these resources."""
-        return {**self.tables, "USER_POOL_ID": self.user_pool_id, "SCOPE_PREFIX": self.resource_server}
+        return {
+            **self.tables,
+            **self.queue_variables,
+            "USER_POOL_ID": self.user_pool_id,
+            "SCOPE_PREFIX": self.resource_server,
+        }
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -40,19 +48,25 @@ class StackResources:
             "region": self.region,
             "scopes": list(self.scopes),
             "usage_plans": dict(self.usage_plans),
+            "queues": dict(self.queues),
+            "queue_variables": dict(self.queue_variables),
         }
 
 
-def provision(*, dynamodb: Any, cognito: Any, stack: str = "local", apigateway: Any | None = None) -> StackResources:
-    """Every table (with GSIs and TTL), the user pool with its resource server and the usage plans (API
-    Gateway; by default on the endpoint boto3 is configured for), named after `stack`."""
+def provision(
+    *, dynamodb: Any, cognito: Any, stack: str = "local", apigateway: Any | None = None, sqs: Any | None = None
+) -> StackResources:
+    """Every table (with GSIs and TTL), queue (with its dead-letter queue), the user pool with its resource
+    server and the usage plans (API Gateway and SQS: by default on the endpoints boto3 is configured for),
+    named after `stack`."""
+    import boto3
+
     tables = {spec.env_var: _ensure_table(dynamodb, spec, f"{stack}-{spec.logical_id}") for spec in template.tables()}
+    queues = _ensure_queues(sqs or boto3.client("sqs", region_name=dynamodb.meta.region_name), stack)
     server = template.resource_server()
     pool_id = _ensure_user_pool(cognito, f"{stack}-{USER_POOL_NAME}")
     _ensure_resource_server(cognito, pool_id, server.identifier, server.scopes)
     if apigateway is None:
-        import boto3
-
         apigateway = boto3.client("apigateway", region_name=dynamodb.meta.region_name)
     usage_plans = ensure_usage_plans(apigateway, stack)
     return StackResources(
@@ -62,7 +76,37 @@ def provision(*, dynamodb: Any, cognito: Any, stack: str = "local", apigateway: 
         region=dynamodb.meta.region_name,
         scopes=tuple(server.scopes),
         usage_plans=usage_plans,
+        queues=queues,
+        queue_variables={
+            spec.env_var: queues[spec.logical_id] for spec in template.queues() if spec.env_var is not None
+        },
     )
+
+
+def _ensure_queues(sqs: Any, stack: str) -> dict[str, str]:
+    """The template's queues named `{stack}-{LogicalId}`, dead-letter queues first; logical id -> URL.
+
+    CreateQueue is idempotent for equal attributes; an existing queue gets the template's attributes.
+    """
+    urls: dict[str, str] = {}
+    for spec in template.queues():
+        attributes = dict(spec.attributes)
+        if spec.dead_letter_queue is not None:
+            target = sqs.get_queue_attributes(QueueUrl=urls[spec.dead_letter_queue], AttributeNames=["QueueArn"])
+            attributes["RedrivePolicy"] = json.dumps(
+                {
+                    "deadLetterTargetArn": target["Attributes"]["QueueArn"],
+                    "maxReceiveCount": str(spec.max_receive_count),
+                }
+            )
+        name = f"{stack}-{spec.logical_id}"
+        try:
+            url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        except sqs.exceptions.QueueNameExists:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=attributes)
+        urls[spec.logical_id] = url
+    return urls
 
 
 def _ensure_table(dynamodb: Any, spec: Any, name: str) -> str:

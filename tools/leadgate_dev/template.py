@@ -39,6 +39,15 @@ class TableSpec:
 
 
 @dataclass(frozen=True)
+class QueueSpec:
+    logical_id: str
+    env_var: str | None  # the Globals variable that carries its URL, if any
+    attributes: dict[str, str]  # SQS attributes (VisibilityTimeout, ...), RedrivePolicy left out
+    dead_letter_queue: str | None  # logical id of its dead-letter queue
+    max_receive_count: int | None
+
+
+@dataclass(frozen=True)
 class TemplateRoute:
     method: str
     path: str
@@ -188,6 +197,39 @@ def tables(template: dict[str, Any] | None = None) -> list[TableSpec]:
             )
         )
     return specs
+
+
+# ------------------------------------------------------------------ queues
+
+# CloudFormation's AWS::SQS::Queue properties that are SQS attributes of the same name.
+_QUEUE_ATTRIBUTES = ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds")
+
+
+def queues(template: dict[str, Any] | None = None) -> list[QueueSpec]:
+    """Every SQS queue, dead-letter queues first (a redrive policy names its DLQ's ARN)."""
+    template = _template(template)
+    env_by_queue = {
+        value["Ref"]: name
+        for name, value in _global_environment(template).items()
+        if isinstance(value, dict) and set(value) == {"Ref"}
+    }
+    specs = []
+    for logical_id, resource in _resources(template, "AWS::SQS::Queue").items():
+        properties = resource.get("Properties") or {}
+        redrive = properties.get("RedrivePolicy") or {}
+        target = redrive.get("deadLetterTargetArn")
+        if redrive and not (isinstance(target, dict) and target.get("Fn::GetAtt", [None, None])[1] == "Arn"):
+            raise TemplateError(f"{logical_id}: deadLetterTargetArn must be !GetAtt <Queue>.Arn")
+        specs.append(
+            QueueSpec(
+                logical_id=logical_id,
+                env_var=env_by_queue.get(logical_id),
+                attributes={name: str(properties[name]) for name in _QUEUE_ATTRIBUTES if name in properties},
+                dead_letter_queue=target["Fn::GetAtt"][0] if redrive else None,
+                max_receive_count=int(redrive["maxReceiveCount"]) if redrive else None,
+            )
+        )
+    return sorted(specs, key=lambda spec: spec.dead_letter_queue is not None)
 
 
 # ------------------------------------------------------------------ functions and routes

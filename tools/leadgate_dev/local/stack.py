@@ -16,14 +16,14 @@ import boto3
 
 from leadgate import aws
 from leadgate.usage_plans import ApiKeys
-from leadgate_dev import local_cognito, template
+from leadgate_dev import local_cognito, local_state, template
 from leadgate_dev.local.authorizer import PolicyCache
 from leadgate_dev.local.emulation import Emulation, start_emulation
 from leadgate_dev.local.gateway import AUTHORIZER_FUNCTION, Gateway, HttpRequest, HttpResponse
 from leadgate_dev.local.instances import DEFAULT_POOL_SIZE, FunctionPool
 from leadgate_dev.local.server import LocalHttpServer
 from leadgate_dev.local.usage_plans import create_usage_plans
-from leadgate_dev.provision import StackResources, provision
+from leadgate_dev.provision import USER_POOL_NAME, StackResources, provision
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"
@@ -96,13 +96,23 @@ class LocalStack:
             use_dynamodb_local=self.config.use_dynamodb_local,
         )
         os.environ.update(self._aws_environment())
+        saved = local_state.load(self.config.local_dir)  # what the CLI made before a restart
+        local_state.restore_user_pool(saved, name=f"{STACK_NAME}-{USER_POOL_NAME}", region=REGION)
         self.resources = provision(
             dynamodb=boto3.client("dynamodb"), cognito=boto3.client("cognito-idp"), stack=STACK_NAME
         )
         os.environ.update(self.handler_environment())
         aws.reset_clients()  # built again on the local endpoints
         usage_plans = create_usage_plans(STACK_NAME)  # the tiers' plans exist before any client gets a key
+        local_state.restore(
+            saved,
+            user_pool_id=self.resources.user_pool_id,
+            usage_plans=self.resources.usage_plans,
+            region=REGION,
+            secretsmanager=boto3.client("secretsmanager"),
+        )
         self.demo_client = self._replace_demo_client()
+        self._save_state()
         self.functions = FunctionPool(self.config.pool_size)
         self._gateway = Gateway(
             routes=template.api_routes(),
@@ -163,6 +173,18 @@ class LocalStack:
             "COGNITO_JWKS_URL": f"{self.emulation.moto.endpoint}/{pool_id}/.well-known/jwks.json",
         }
 
+    def _save_state(self) -> None:
+        """state.json as the admin CLI writes it (leadgate_dev.local_state), now with this start's demo client."""
+        assert self.resources is not None
+        state = local_state.snapshot(
+            cognito=boto3.client("cognito-idp"),
+            apigateway=boto3.client("apigateway"),
+            secretsmanager=boto3.client("secretsmanager"),
+            user_pool_id=self.resources.user_pool_id,
+            stack=STACK_NAME,
+        )
+        local_state.save(self.config.local_dir, state)
+
     @property
     def cognito_issuer(self) -> str:
         assert self.resources is not None
@@ -187,9 +209,17 @@ class LocalStack:
 
     def _forget_client(self, client_id: str) -> None:
         assert self.resources is not None
-        boto3.client("dynamodb").delete_item(
-            TableName=self.resources.tables["CLIENTS_TABLE"], Key={"client_id": {"S": client_id}}
+        removed = (
+            boto3.client("dynamodb")
+            .delete_item(
+                TableName=self.resources.tables["CLIENTS_TABLE"],
+                Key={"client_id": {"S": client_id}},
+                ReturnValues="ALL_OLD",
+            )
+            .get("Attributes", {})
         )
+        if "api_key_id" in removed:  # restored from state.json: without this, old demo keys would pile up
+            ApiKeys(boto3.client("apigateway"), self.resources.usage_plans).delete(removed["api_key_id"]["S"])
         cognito = boto3.client("cognito-idp")
         with contextlib.suppress(cognito.exceptions.ResourceNotFoundException):
             cognito.delete_user_pool_client(UserPoolId=self.resources.user_pool_id, ClientId=client_id)

@@ -65,6 +65,21 @@ def _message(error: Mapping[str, Any]) -> str:
     return message if message.endswith(".") else message + "."
 
 
+def public_url(event: Mapping[str, Any]) -> str:
+    """The URL the client called, without the query: links in list responses are absolute, as LeadHub's.
+
+    On the execute-api host the stage is part of the path; on a custom domain or the local stack it is not.
+    """
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    host = headers.get("host") or "localhost"
+    scheme = headers.get("x-forwarded-proto") or "https"
+    path = event.get("path") or "/"
+    stage = (event.get("requestContext") or {}).get("stage")
+    if host.endswith(".amazonaws.com") and stage and not path.startswith(f"/{stage}/"):
+        path = f"/{stage}{path}"
+    return f"{scheme}://{host}{path}"
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who is calling, as the authorizer established it."""

@@ -48,6 +48,14 @@ def cognito() -> Any:
     return client("cognito-idp")
 
 
+def secretsmanager() -> Any:
+    return client("secretsmanager")
+
+
+def sqs() -> Any:
+    return client("sqs")
+
+
 def reset_clients() -> None:
     """Forget clients and settings (tests and tools that switch endpoints, credentials or environments)."""
     with _lock:

@@ -14,7 +14,8 @@ from functools import cached_property
 READ_LEADS = "read:leads"
 WRITE_LEADS = "write:leads"
 DELETE_LEADS = "delete:leads"
-ALL_SCOPES = (READ_LEADS, WRITE_LEADS, DELETE_LEADS)
+READ_INTEGRATIONS = "read:integrations"
+ALL_SCOPES = (READ_LEADS, WRITE_LEADS, DELETE_LEADS, READ_INTEGRATIONS)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/leads/upsert", "inbound", (WRITE_LEADS,)),
     Route("POST", "/api/v1/leads/batch", "inbound", (WRITE_LEADS,)),
     Route("GET", "/api/v1/usage", "usage", ALL_SCOPES),
+    Route("GET", "/api/v1/connections", "connections", (READ_INTEGRATIONS,)),
+    Route("GET", "/api/v1/connections/{id}", "connections", (READ_INTEGRATIONS,)),
 )
 
 

@@ -18,6 +18,8 @@ class Settings:
     idempotency_table: str
     webhook_events_table: str
     sync_table: str
+    connections_table: str
+    webhook_queue_url: str
     user_pool_id: str
     cognito_token_url: str
     cognito_issuer: str
@@ -48,6 +50,8 @@ class Settings:
             idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
             webhook_events_table=env.get("WEBHOOK_EVENTS_TABLE", ""),
             sync_table=env.get("SYNC_TABLE", ""),
+            connections_table=env.get("CONNECTIONS_TABLE", ""),
+            webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
             user_pool_id=user_pool_id,
             cognito_token_url=env.get("COGNITO_TOKEN_URL", ""),
             cognito_issuer=issuer,

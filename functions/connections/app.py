@@ -1,0 +1,22 @@
+"""GET /api/v1/connections and GET /api/v1/connections/{id}: the caller's tenant's connections, without secrets."""
+
+from leadgate.api import create_resolver, json_response, public_url, record_response
+from leadgate.connections import service
+from leadgate.observability import lambda_handler as observed
+
+app = create_resolver()
+
+
+@app.get("/api/v1/connections")
+def list_connections():
+    query = dict(app.current_event.query_string_parameters or {})
+    url = public_url(app.current_event.raw_event)
+    return json_response(200, service.list_connections(app.caller.tenant_id, query, url))
+
+
+@app.get("/api/v1/connections/<connection_id>")
+def get_connection(connection_id: str):
+    return record_response(service.get_connection(app.caller.tenant_id, connection_id))
+
+
+lambda_handler = observed(app)

@@ -1,0 +1,86 @@
+"""Issue 9's resources: the connections table's access, the webhook queue, its dead-letter queue and alarm."""
+
+from __future__ import annotations
+
+import json
+
+from leadgate_dev import template
+
+WORKER_TIMEOUT_SECONDS = 30  # the webhook worker's Timeout (issue 9); the queue's visibility must be 6 x that
+
+
+def _roles_touching(transformed: dict, logical_id: str) -> set[str]:
+    return {
+        name
+        for name, resource in transformed["Resources"].items()
+        if resource["Type"] == "AWS::IAM::Role" and {"Ref": logical_id} in _refs(resource)
+    }
+
+
+def _refs(value) -> list:
+    if isinstance(value, dict):
+        return ([value] if set(value) == {"Ref"} else []) + [ref for item in value.values() for ref in _refs(item)]
+    if isinstance(value, list):
+        return [ref for item in value for ref in _refs(item)]
+    return []
+
+
+def test_only_the_connections_function_reads_the_connections_table_and_only_reads(transformed):
+    assert _roles_touching(transformed, "ConnectionsTable") == {"ConnectionsFunctionRole"}
+    role = json.dumps(transformed["Resources"]["ConnectionsFunctionRole"])
+    assert "secretsmanager:" not in role  # it answers without secrets, so it may not read them
+    assert "sqs:" not in role
+
+
+def test_connections_function_writes_only_its_rate_counters(transformed):
+    statements = [
+        statement
+        for policy in transformed["Resources"]["ConnectionsFunctionRole"]["Properties"]["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    for statement in statements:
+        tables = {resource["Fn::Sub"][1]["tableName"]["Ref"] for resource in statement["Resource"]}
+        writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & set(statement["Action"])
+        assert not writes or tables == {"RateLimitTable"}, statement
+    assert any(
+        {resource["Fn::Sub"][1]["tableName"]["Ref"] for resource in statement["Resource"]} == {"ConnectionsTable"}
+        and "dynamodb:Query" in statement["Action"]
+        for statement in statements
+    )
+
+
+def test_webhook_queue_has_a_dead_letter_queue_and_a_long_enough_visibility_timeout(source):
+    queue = source["Resources"]["WebhookQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["WebhookDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert queue["VisibilityTimeout"] >= 6 * WORKER_TIMEOUT_SECONDS
+    assert source["Resources"]["WebhookDeadLetterQueue"]["Type"] == "AWS::SQS::Queue"
+    # The DLQ keeps messages longer than the queue, so nothing expires there before it is looked at.
+    assert (
+        source["Resources"]["WebhookDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"]
+        > queue["MessageRetentionPeriod"]
+    )
+
+
+def test_dead_letter_alarm_fires_on_any_message(source):
+    alarm = source["Resources"]["WebhookDeadLetterAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["WebhookDeadLetterQueue", "QueueName"]}}
+    ]
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("GreaterThanThreshold", 0)
+
+
+def test_queues_parse_for_the_local_stack_dead_letter_queue_first():
+    specs = template.queues()
+    assert [spec.logical_id for spec in specs] == ["WebhookDeadLetterQueue", "WebhookQueue"]
+    queue = specs[1]
+    assert (queue.env_var, queue.dead_letter_queue, queue.max_receive_count) == (
+        "WEBHOOK_QUEUE_URL",
+        "WebhookDeadLetterQueue",
+        5,
+    )
+    assert queue.attributes["VisibilityTimeout"] == "180"
+    assert template.function_environment("connections")["SCOPE_PREFIX"] == "leadgate"
