@@ -100,7 +100,6 @@ def test_files_describe_the_running_stack(local_stack):
         "IDEMPOTENCY_TABLE",
         "WEBHOOK_EVENTS_TABLE",
         "SYNC_TABLE",
-    }
         "CONNECTIONS_TABLE",
     }
     assert set(description["queues"]) == {"WebhookQueue", "WebhookDeadLetterQueue"}
