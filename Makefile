@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 
-.PHONY: run test lint bench build clean setup
+.PHONY: run test lint bench build clean setup openapi
 
 # The venv is rebuilt when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -30,6 +30,9 @@ lint: setup
 
 bench: setup  ## DynamoDB calls, items read/written and import times; writes docs/benchmarks.md
 	$(BIN)/python -m leadgate_dev.bench
+
+openapi: setup  ## docs/openapi.json (and the docs function's copy), generated from the handlers
+	$(BIN)/python -m leadgate_dev.openapi
 
 build: setup  ## sam build, without Docker (aws-sam-cli lives in its own venv)
 	bash tools/sam-build.sh

@@ -28,7 +28,7 @@ fail() { echo "sam-build: $*" >&2; exit 1; }
 native=$(find "$layer/pydantic_core" -maxdepth 1 -name '_pydantic_core.cpython-313-aarch64-linux-gnu.so' | head -n 1)
 [[ -n $native ]] || fail "layer lacks pydantic_core built for CPython 3.13 on aarch64"
 [[ ! -e $layer/botocore ]] || fail "layer ships botocore, which would shadow the runtime's"
-for function in health token authorizer leads inbound usage; do
+for function in health token authorizer leads inbound usage docs; do
     [[ -f .aws-sam/build/${function^}Function/app.py ]] || fail "no build of functions/$function"
 done
 echo "sam-build: OK ($(du -sh "$layer" | cut -f1) layer; $(basename "$native"))"

@@ -54,6 +54,11 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/leads/upsert", "inbound", (WRITE_LEADS,)),
     Route("POST", "/api/v1/leads/batch", "inbound", (WRITE_LEADS,)),
     Route("GET", "/api/v1/usage", "usage", ALL_SCOPES),
+    # The API description and its page (docs/openapi.json, Swagger UI): public.
+    Route("GET", "/api/v1/openapi.json", "docs", None),
+    Route("GET", "/api/v1/docs", "docs", None),
+    Route("GET", "/api/v1/docs/swagger-ui-bundle.min.js", "docs", None),
+    Route("GET", "/api/v1/docs/swagger-ui.min.css", "docs", None),
 )
 
 
