@@ -194,6 +194,8 @@ def _template_paths(paths: dict[str, Any], route_table: dict[tuple[str, str], Ro
         target = next((route.path for route in route_table.values() if _segments(route.path) == _segments(path)), path)
         names = dict(zip(_parameter_names(path), _parameter_names(target), strict=True))
         for operation in item.values():
+            if isinstance(operation, dict) and operation.get("summary", "").endswith(f" {path}"):
+                operation["summary"] = operation["summary"].removesuffix(path) + target  # Powertools' default
             for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
                 if parameter.get("in") == "path":
                     parameter["name"] = names.get(parameter["name"], parameter["name"])
