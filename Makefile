@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 
-.PHONY: run test lint bench build clean setup openapi
+.PHONY: run test lint bench build clean setup openapi fuzz-contract
 
 # The venv is rebuilt when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -33,6 +33,13 @@ bench: setup  ## DynamoDB calls, items read/written and import times; writes doc
 
 openapi: setup  ## docs/openapi.json (and the docs function's copy), generated from the handlers
 	$(BIN)/python -m leadgate_dev.openapi
+
+# The long contract run: schemathesis on the local stack, every phase, a new seed each time (tests/contract).
+CONTRACT_MAX_EXAMPLES ?= 100
+CONTRACT_MAX_TIME ?= 600
+fuzz-contract: setup  ## schemathesis against the local stack for CONTRACT_MAX_TIME seconds
+	CONTRACT_MAX_EXAMPLES=$(CONTRACT_MAX_EXAMPLES) CONTRACT_MAX_TIME=$(CONTRACT_MAX_TIME) CONTRACT_SEED=random \
+		$(BIN)/pytest -m contract -p no:xdist -s tests/contract
 
 build: setup  ## sam build, without Docker (aws-sam-cli lives in its own venv)
 	bash tools/sam-build.sh

@@ -75,6 +75,13 @@ class RequestHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve()
 
+    def __getattr__(self, name: str):
+        # Any other method (TRACE, QUERY, ...): API Gateway answers it (with a gateway response), where the
+        # stdlib server would say 501 for want of a `do_` method.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
     def _serve(self) -> None:
         started = time.perf_counter()
         body = self._read_body()
