@@ -37,7 +37,7 @@ def test_failures_count_failing_cases_per_check_and_operation():
     assert counts == {("not_a_server_error", "GET /a"): 3, ("status_code_conformance", "POST /b"): 1}
     text = contract.summary(counts)
     assert "not_a_server_error: 3 failing cases" in text
-    assert "    3  GET /a" in text.splitlines()
+    assert "        3  GET /a" in text.splitlines()
     assert contract.summary(contract.failures([])) == "no failures"
 
 
