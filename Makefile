@@ -1,7 +1,8 @@
 # leadgate: one command each to run the local stack, test, lint, benchmark and build.
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := .venv
+# Another interpreter gets its own venv: `make test PYTHON=.../3.13/bin/python VENV=.venv-313`.
+VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 
@@ -19,10 +20,11 @@ setup: $(VENV)/.installed
 run: setup  ## the local stack on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(BIN)/python -m leadgate_dev.local
 
-test: setup  ## ruff, the template checks and the whole pytest suite
+TESTS ?=  # pytest paths; empty: the whole suite
+test: setup  ## ruff, the template checks and the whole pytest suite (or TESTS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto $(TESTS)
 
 lint: setup
 	$(BIN)/ruff check .
