@@ -42,6 +42,17 @@ def page(browser, local_stack):
     context.close()
 
 
+def test_the_description_is_public_and_the_committed_one(local_stack):
+    from leadgate_dev.openapi import DESCRIPTION_PATH
+
+    response = local_stack.session.get(local_stack.url("/api/v1/openapi.json"), timeout=10)
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.headers["X-Request-Id"]
+    assert response.text == DESCRIPTION_PATH.read_text()
+
+
 def test_the_page_lists_every_operation_of_the_template(page):
     listed = {
         (
@@ -58,7 +69,7 @@ def test_the_demo_client_authorises_and_lists_leads_from_the_page(page, local_st
     from playwright.sync_api import expect
 
     requests_sent = []
-    page.on("request", lambda request: requests_sent.append(request))
+    page.on("request", requests_sent.append)
 
     page.click("button.authorize")
     page.fill("input[data-name=clientId]", local_stack.demo_client["client_id"])
