@@ -69,7 +69,11 @@ def test_the_demo_client_authorises_and_lists_leads_from_the_page(page, local_st
     from playwright.sync_api import expect
 
     requests_sent = []
-    page.on("request", requests_sent.append)
+
+    def record(request) -> None:  # Playwright takes Python functions, not a bound builtin such as list.append
+        requests_sent.append(request)
+
+    page.on("request", record)
 
     page.click("button.authorize")
     page.fill("input[data-name=clientId]", local_stack.demo_client["client_id"])
