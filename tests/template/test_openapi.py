@@ -143,3 +143,13 @@ def test_enrichment_keeps_what_a_handler_declares_and_maps_parameter_names():
     assert operation["responses"]["404"]["headers"]["X-Request-Id"]
     assert operation["security"] == [{"oauth2": ["read:things"]}]
     assert json.dumps(generated).count("thing_id") == 2, "the input is not changed"
+
+
+def test_a_handler_that_fails_to_load_fails_the_generation(tmp_path, monkeypatch):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "app.py").write_text("raise ImportError('no such thing')\n")
+    monkeypatch.setattr(openapi, "FUNCTIONS_DIR", tmp_path)
+
+    with pytest.raises(UserWarning, match="Failed to load"):
+        openapi.from_handlers(["broken"])
