@@ -1,11 +1,12 @@
 # leadgate: one command each to run the local stack, test, lint, benchmark and build.
 SHELL := /bin/bash
 PYTHON ?= python3
-VENV := .venv
+# Another interpreter gets its own venv: `make test PYTHON=.../3.13/bin/python VENV=.venv-313`.
+VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 
-.PHONY: run test lint bench build clean setup
+.PHONY: run test lint bench build clean setup openapi fuzz-contract
 
 # The venv is rebuilt when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -19,10 +20,11 @@ setup: $(VENV)/.installed
 run: setup  ## the local stack on http://127.0.0.1:$(PORT)
 	PORT=$(PORT) $(BIN)/python -m leadgate_dev.local
 
-test: setup  ## ruff, the template checks and the whole pytest suite
+TESTS ?=  # pytest paths; empty: the whole suite
+test: setup  ## ruff, the template checks and the whole pytest suite (or TESTS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n auto
+	$(BIN)/pytest -n auto $(TESTS)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -30,6 +32,16 @@ lint: setup
 
 bench: setup  ## DynamoDB calls, items read/written and import times; writes docs/benchmarks.md
 	$(BIN)/python -m leadgate_dev.bench
+
+openapi: setup  ## docs/openapi.json (and the docs function's copy), generated from the handlers
+	$(BIN)/python -m leadgate_dev.openapi
+
+# The long contract run: schemathesis on the local stack, every phase, a new seed each time (tests/contract).
+CONTRACT_MAX_EXAMPLES ?= 100
+CONTRACT_MAX_TIME ?= 600
+fuzz-contract: setup  ## schemathesis against the local stack for CONTRACT_MAX_TIME seconds
+	CONTRACT_MAX_EXAMPLES=$(CONTRACT_MAX_EXAMPLES) CONTRACT_MAX_TIME=$(CONTRACT_MAX_TIME) CONTRACT_SEED=random \
+		$(BIN)/pytest -m contract -p no:xdist -s tests/contract
 
 build: setup  ## sam build, without Docker (aws-sam-cli lives in its own venv)
 	bash tools/sam-build.sh

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from leadgate_dev import bench_backends as backends
+from leadgate_dev import bench_layer
 from leadgate_dev.bench_imports import measure_imports
 from leadgate_dev.bench_ops import (
     LeadsApi,
@@ -47,6 +48,7 @@ class Options:
     repeats: int
     threads: int
     imports: bool
+    layer: bool
     output: Path | None
 
 
@@ -60,6 +62,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--repeats", type=int, default=5, help="repeats per operation on DynamoDB Local")
     parser.add_argument("--threads", type=int, default=8, help="BatchWriteItem threads loading DynamoDB Local")
     parser.add_argument("--no-imports", dest="imports", action="store_false", help="skip the import timings")
+    parser.add_argument("--no-layer", dest="layer", action="store_false", help="skip building the layer to size it")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"), help="'-' for stdout only")
     args = parser.parse_args(argv)
     local_neighbour = args.local_neighbour if args.local_neighbour is not None else args.local_size // 10
@@ -70,6 +73,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         repeats=max(args.repeats, 1),
         threads=max(args.threads, 1),
         imports=args.imports,
+        layer=args.layer,
         output=None if args.output == "-" else Path(args.output),
     )
 
@@ -139,6 +143,9 @@ def main(argv: list[str] | None = None) -> Report:
     if options.imports:
         log("import times (median of 5 fresh processes each)")
         report.imports = measure_imports()
+    if options.layer:
+        log("layer size (built as sam build does, unzipped)")
+        report.layer = bench_layer.build_and_measure()
     with ExitStack() as stack:
         local = _start_local_tier(options, stack, report) if options.local_size else None
         for size in options.sizes:

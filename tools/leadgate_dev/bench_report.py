@@ -16,6 +16,7 @@ from typing import Any
 
 from leadgate_dev import bench_backends as backends
 from leadgate_dev.bench_imports import ImportTiming
+from leadgate_dev.bench_layer import TOP, LayerSize, megabytes
 from leadgate_dev.bench_ops import Cost, Measurement
 from leadgate_dev.bench_population import FILTERS, LoadedTenant, Population
 
@@ -105,6 +106,7 @@ class Report:
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     load_at_start: tuple[float, ...] = field(default_factory=_load_average)
     imports: list[ImportTiming] = field(default_factory=list)
+    layer: LayerSize | None = None
     tiers: list[Tier] = field(default_factory=list)
     local_skipped: str = ""
     dynamodb_local: str = ""
@@ -135,6 +137,7 @@ def render(report: Report, existing: Path | None = None) -> str:
         parts += _intake_section(report.tiers)
         parts += _rate_limit_section(report.tiers)
     parts += _imports_section(report.imports)
+    parts += layer_section(report.layer)
     parts += _population_section(report)
     return "\n".join(parts).rstrip() + "\n"
 
@@ -270,6 +273,25 @@ def _imports_section(imports: list[ImportTiming]) -> list[str]:
     for timing in imports:
         delta = "" if timing is imports[0] else _signed_ms(timing.median_ms - bare)
         lines.append(f"| {timing.name} | {timing.median_ms:.0f} | {delta} |")
+    return [*lines, ""]
+
+
+def layer_section(layer: LayerSize | None) -> list[str]:
+    if layer is None:
+        return ["## Layer size", "", "Not measured in this run (`--no-layer`).", ""]
+    lines = [
+        "## Layer size",
+        "",
+        f"The common layer unzipped, built by layers/common/Makefile as `sam build` does: "
+        f"**{megabytes(layer.total_bytes)}** in {layer.files:,} files (Lambda's limit: 250 MB with the function).",
+        "",
+        "| package | size |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {name} | {megabytes(size)} |" for name, size in layer.packages[:TOP]]
+    rest = sum(size for _, size in layer.packages[TOP:])
+    if rest:
+        lines.append(f"| {len(layer.packages) - TOP} more | {megabytes(rest)} |")
     return [*lines, ""]
 
 

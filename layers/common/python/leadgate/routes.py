@@ -57,6 +57,11 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/usage", "usage", ALL_SCOPES),
     Route("GET", "/api/v1/connections", "connections", (READ_INTEGRATIONS,)),
     Route("GET", "/api/v1/connections/{id}", "connections", (READ_INTEGRATIONS,)),
+    # The API description and its page (docs/openapi.json, Swagger UI): public.
+    Route("GET", "/api/v1/openapi.json", "docs", None),
+    Route("GET", "/api/v1/docs", "docs", None),
+    Route("GET", "/api/v1/docs/swagger-ui-bundle.min.js", "docs", None),
+    Route("GET", "/api/v1/docs/swagger-ui.min.css", "docs", None),
 )
 
 
