@@ -16,16 +16,37 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from leadgate import dependencies
 from leadgate.settings import get_settings
 
-_EMAIL = re.compile(r"[^\s\"'<>@,;:]+@[^\s\"'<>@,;:]+")
+_EMAIL = r"[^\s\"'<>@,;:]+@[^\s\"'<>@,;:]+"
 _SEPARATOR = r"[\s\-\u2010\u2011\u2013\u2014\u30fc]"
 # A number written in groups (090-1234-5678, +81 90 1234 5678) or in one run the way phones are stored
 # (09012345678, +819012345678); dates, times and epoch seconds match neither shape.
-_PHONE = re.compile(
+_PHONE = (
     rf"(?<![\w:.])(?:\+\d{{1,3}}{_SEPARATOR}?)?\(?\d{{1,4}}\)?{_SEPARATOR}\d{{1,4}}{_SEPARATOR}\d{{3,4}}(?![\w:.])"
     r"|(?<![\w:.])(?:\+\d{10,15}|0\d{9,10})(?![\w:.])"
 )
+# Identifiers that are kept as they are, so logs can be joined on them: UUIDs (request and correlation ids),
+# ULIDs (lead ids) and long hex ids (trace ids). Matched first and only as whole words, not inside an email.
+_IDENTIFIER = (
+    r"(?<![\w@.+\-])"
+    r"(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    r"|[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]{26}|[0-9a-fA-F]{16,})"
+    r"(?![\w@\-])"
+)
+_PII = re.compile(rf"(?P<identifier>{_IDENTIFIER})|(?P<email>{_EMAIL})|(?P<phone>{_PHONE})")
+
+
+def mask_pii(text: str) -> str:
+    """`text` with emails and phone numbers replaced, identifiers left as they are."""
+    return _PII.sub(_mask, text)
+
+
+def _mask(match: re.Match[str]) -> str:
+    if match.lastgroup == "identifier":
+        return match.group()
+    return f"[{match.lastgroup}]"
 
 
 class PiiMaskingFormatter(LambdaPowertoolsFormatter):
@@ -33,8 +54,7 @@ class PiiMaskingFormatter(LambdaPowertoolsFormatter):
     so a value quoted by an exception never reaches the logs."""
 
     def format(self, record: Any) -> str:
-        line = super().format(record)
-        return _PHONE.sub("[phone]", _EMAIL.sub("[email]", line))
+        return mask_pii(super().format(record))
 
 
 logger = Logger(logger_formatter=PiiMaskingFormatter())
@@ -51,8 +71,9 @@ def _tracer() -> Any:
 
 
 def observed(handler: LambdaHandler, *, capture_response: bool = True) -> LambdaHandler:
-    """A Lambda entry point: correlation ids in logs, metrics flushed, traced when running in Lambda.
-    `capture_response=False` keeps responses that carry credentials out of traces."""
+    """A Lambda entry point: correlation ids in logs, metrics flushed, traced when running in Lambda, AWS calls
+    bounded by the invocation's deadline. `capture_response=False` keeps responses that carry credentials out
+    of traces."""
 
     @cache
     def traced() -> LambdaHandler:
@@ -63,7 +84,8 @@ def observed(handler: LambdaHandler, *, capture_response: bool = True) -> Lambda
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @metrics.log_metrics
     def entry_point(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return traced()(event, context)
+        with dependencies.deadline(context):
+            return traced()(event, context)
 
     return entry_point
 

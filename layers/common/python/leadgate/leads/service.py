@@ -310,18 +310,3 @@ def parse(model: type[Model], query: Mapping[str, str]) -> Model:
         return model.model_validate({name: value for name, value in query.items() if value != ""})
     except ValidationError as exc:
         raise errors.ValidationFailed(errors=validation_errors(list(exc.errors()))) from exc
-
-
-def public_url(event: Mapping[str, Any]) -> str:
-    """The URL the client called, without the query: links in list responses are absolute, as LeadHub's.
-
-    On the execute-api host the stage is part of the path; on a custom domain or the local stack it is not.
-    """
-    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
-    host = headers.get("host") or "localhost"
-    scheme = headers.get("x-forwarded-proto") or "https"
-    path = event.get("path") or "/"
-    stage = (event.get("requestContext") or {}).get("stage")
-    if host.endswith(".amazonaws.com") and stage and not path.startswith(f"/{stage}/"):
-        path = f"/{stage}{path}"
-    return f"{scheme}://{host}{path}"
