@@ -23,7 +23,8 @@ class Settings:
     scope_prefix: str
     auth_cache_ttl: int
     tracing_enabled: bool
-    # POST /oauth2/token protection (leadgate.ratelimit.token_guard): counts per fixed window.
+    # POST /oauth2/token protection (leadgate.ratelimit.token_guard): counts per fixed window; the `client`
+    # limits count one client id from one source address (never a client id alone: docs/rate-limits.md).
     token_window_seconds: int
     token_requests_per_client: int
     token_failures_per_client: int
