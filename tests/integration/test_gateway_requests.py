@@ -164,13 +164,14 @@ def test_unauthorized_is_not_cached(gateway, functions):
 
 
 @pytest.mark.parametrize("answer", [RuntimeError("boom"), {"principalId": "x"}])
-def test_authorizer_crash_or_malformed_answer_is_a_500_in_the_envelope(gateway, functions, answer):
+def test_authorizer_crash_or_malformed_answer_is_a_503_in_the_envelope(gateway, functions, answer):
+    """The template's AUTHORIZER_FAILURE answer: an authorizer that fails met a failing dependency."""
     functions.authorizer_answer = answer
 
     response = gateway.handle(request("GET", "/api/v1/leads"))
 
-    assert response.status == 500
-    assert envelope(response)["code"] == "SERVER_ERROR"
+    assert response.status == 503
+    assert envelope(response)["code"] == "SERVICE_UNAVAILABLE"
     assert_request_id(response)
     assert functions.handler_events == []
 

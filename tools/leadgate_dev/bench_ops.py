@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from leadgate.aws import reset_clients
 from leadgate.settings import get_settings
+from leadgate_dev import template
 from leadgate_dev.bench_population import FILTERS, LoadedTenant
 from leadgate_dev.events import lambda_context, rest_event
 from leadgate_dev.functions import load_function
@@ -73,7 +74,9 @@ def invoke(request: Request) -> Reply:
         headers=request.headers,
         authorizer=request.authorizer,
     )
-    response = load_function(request.function).lambda_handler(event, lambda_context(request.function, "bench"))
+    # The function's own time budget from the template (inbound has 25 s for batches), as Lambda gives it.
+    context = lambda_context(request.function, "bench", timeout_ms=template.function_timeout(request.function) * 1000)
+    response = load_function(request.function).lambda_handler(event, context)
     raw = response.get("body") or ""
     try:
         body = json.loads(raw) if raw else None

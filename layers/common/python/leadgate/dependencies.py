@@ -3,10 +3,11 @@
 - Every AWS client gets `client_config()`: short connect and read timeouts and botocore's standard retry mode
   with a bounded number of attempts (settings `DEPENDENCY_*`; defaults 1 s, 3 s, 3 attempts).
 - The invocation's time budget bounds them further: `deadline(context)` (entered by every handler, see
-  `leadgate.observability`) remembers when Lambda will stop the function, and an attempt that could not
-  finish before then (connect + read timeout + a margin to answer) is not started: it raises
-  `DeadlineExceeded` instead. A hung dependency therefore costs at most the budget minus the margin, and the
-  client gets an answer rather than Lambda's timeout.
+  `leadgate.observability`) remembers when Lambda will stop the function. Once an attempt has failed on the
+  network (refused, reset, timed out) in this invocation, no attempt is started that could not end before
+  then (connect + read timeout + a margin to answer): it raises `DeadlineExceeded` instead. A hung dependency
+  therefore costs at most the budget minus the margin, and the client gets an answer rather than Lambda's
+  timeout; while the network is healthy, calls run until the margin, so long work (a batch) is not cut short.
 - `unavailable(exc)` is the one list of failures that are the dependency's, not ours: throttling, 5xx,
   connection and timeout errors, at any depth of an exception's chain (Powertools wraps them). They become
   `errors.ServiceUnavailable` (503 `SERVICE_UNAVAILABLE` with `Retry-After`) in `leadgate.api`.
@@ -18,6 +19,7 @@ import contextvars
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from leadgate import errors
@@ -46,7 +48,14 @@ UNAVAILABLE_CODES = frozenset(
     {"InternalServerError", "InternalFailure", "InternalErrorException", "ServiceUnavailable", "RequestTimeout"}
 )
 
-_deadline: contextvars.ContextVar[float | None] = contextvars.ContextVar("leadgate_deadline", default=None)
+
+@dataclass
+class _Budget:
+    end: float  # time.monotonic() when Lambda stops the invocation
+    failing: bool = False  # an attempt failed on the network in this invocation
+
+
+_budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("leadgate_budget", default=None)
 
 
 class DeadlineExceeded(Exception):
@@ -66,9 +75,10 @@ def client_config() -> Any:
 
 
 def watch_deadline(client: Any) -> Any:
-    """Makes `client` refuse attempts that would outlast the invocation (botocore's before-send event, which
-    runs before every attempt, retries included)."""
+    """Makes `client` refuse attempts that would outlast the invocation (botocore's before-send event runs
+    before every attempt, retries included; needs-retry after each, with the network error if there was one)."""
     client.meta.events.register("before-send", _check_deadline)
+    client.meta.events.register("needs-retry", _note_network_failure)
     return client
 
 
@@ -76,32 +86,40 @@ def watch_deadline(client: Any) -> Any:
 def deadline(context: Any) -> Iterator[None]:
     """The invocation's time budget, from the Lambda context; no context (tools, tests) means no budget."""
     remaining = getattr(context, "get_remaining_time_in_millis", None)
-    token = _deadline.set(time.monotonic() + remaining() / 1000 if callable(remaining) else None)
+    token = _budget.set(_Budget(time.monotonic() + remaining() / 1000) if callable(remaining) else None)
     try:
         yield
     finally:
-        _deadline.reset(token)
+        _budget.reset(token)
 
 
 def time_left(cap: float) -> float:
     """Seconds a call outside botocore (an HTTP request) may wait: `cap`, or less when the budget is short."""
-    end = _deadline.get()
-    if end is None:
+    budget = _budget.get()
+    if budget is None:
         return cap
-    left = end - time.monotonic() - ANSWER_MARGIN_SECONDS
+    left = budget.end - time.monotonic() - ANSWER_MARGIN_SECONDS
     if left <= 0:
         raise DeadlineExceeded("No time left for the call.")
     return min(cap, left)
 
 
 def _check_deadline(**_kwargs: Any) -> None:
-    end = _deadline.get()
-    if end is None:
+    budget = _budget.get()
+    if budget is None:
         return
-    settings = get_settings()
-    needed = settings.dependency_connect_timeout + settings.dependency_read_timeout + ANSWER_MARGIN_SECONDS
-    if end - time.monotonic() < needed:
+    needed = ANSWER_MARGIN_SECONDS
+    if budget.failing:  # this attempt may well hang too: start it only if its timeouts end within the budget
+        settings = get_settings()
+        needed += settings.dependency_connect_timeout + settings.dependency_read_timeout
+    if budget.end - time.monotonic() < needed:
         raise DeadlineExceeded("Not enough time left for another attempt.")
+
+
+def _note_network_failure(caught_exception: BaseException | None = None, **_kwargs: Any) -> None:
+    budget = _budget.get()
+    if budget is not None and caught_exception is not None:
+        budget.failing = True
 
 
 def unavailable(exc: BaseException) -> errors.ServiceUnavailable | None:
