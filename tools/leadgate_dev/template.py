@@ -243,16 +243,6 @@ def function_environment(function: str, template: dict[str, Any] | None = None) 
     raise TemplateError(f"no function with CodeUri functions/{function}/")
 
 
-def function_timeout(function: str, template: dict[str, Any] | None = None) -> int:
-    """Seconds `functions/<function>` may run (its own `Timeout`, else the Globals'), as Lambda enforces."""
-    template = _template(template)
-    default = template.get("Globals", {}).get("Function", {}).get("Timeout", 3)
-    for resource in _functions(template).values():
-        if function_folder(resource) == function:
-            return int(resource["Properties"].get("Timeout", default))
-    raise TemplateError(f"no function with CodeUri functions/{function}/")
-
-
 # ------------------------------------------------------------------ API, auth, usage plans
 
 

@@ -191,8 +191,7 @@ class LeadgateResolver(APIGatewayRestResolver):
             return None
 
     def _validation_failed(self, exc: RequestValidationError) -> Response:
-        if any(error.get("type") == "json_invalid" for error in exc.errors()):
-            return error_response(errors.InvalidJson(errors={"body": ["Malformed JSON."]}))
+        # Field messages only: never pydantic's `input`, which would echo what the client sent.
         return error_response(errors.ValidationFailed(errors=validation_errors(list(exc.errors()))))
 
     def _route_not_found(self, _exc: NotFoundError) -> Response:
