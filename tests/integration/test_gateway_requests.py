@@ -323,9 +323,9 @@ def test_gateway_response_templates_substitute_context_variables():
 
 def test_uncustomised_response_types_fall_back_to_default_4xx_or_5xx_keeping_their_status():
     responses = template.gateway_responses()
-    assert "AUTHORIZER_FAILURE" not in responses
+    assert "AUTHORIZER_CONFIGURATION_ERROR" not in responses
 
-    failure = render_gateway_response(responses, "AUTHORIZER_FAILURE", "req-2")
+    failure = render_gateway_response(responses, "AUTHORIZER_CONFIGURATION_ERROR", "req-2")
     not_customised = render_gateway_response({}, "ACCESS_DENIED", "req-3")
 
     assert (failure.status, json.loads(failure.body)["code"]) == (500, "SERVER_ERROR")
