@@ -36,11 +36,13 @@ def sample_event(function: str, case: str) -> dict:
 
 
 @pytest.fixture
-def invoke(lambda_context):
-    """Invoke a function's handler with an event; returns (status, headers, parsed body)."""
+def invoke():
+    """Invoke a function's handler with an event; returns (status, headers, parsed body). Each call is its
+    own invocation, with a fresh deadline."""
 
     def _invoke(function: str, event: dict):
-        response = load_function(function).lambda_handler(event, lambda_context)
+        context = make_lambda_context("test", "test-request", timeout_ms=30_000)
+        response = load_function(function).lambda_handler(event, context)
         body = response.get("body") or ""
         # API Gateway merges both header maps; Powertools puts route headers in multiValueHeaders when the
         # event has them (ETag, Location, ...).

@@ -5,7 +5,7 @@ from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from leadgate.api import create_resolver, json_response, record_response
+from leadgate.api import create_resolver, json_response, public_url, record_response
 from leadgate.idempotency import idempotent_response
 from leadgate.leads import service
 from leadgate.leads.models import LeadCreate, LeadPatch, LeadReplace, TagBody
@@ -23,7 +23,7 @@ def _if_match() -> str | None:
 
 
 def _url(*segments: str) -> str:
-    return "/".join([service.public_url(app.current_event.raw_event), *segments])
+    return "/".join([public_url(app.current_event.raw_event), *segments])
 
 
 @app.get("/api/v1/leads")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from urllib.parse import parse_qsl
 
 import boto3
@@ -38,3 +39,20 @@ def cognito_token_endpoint(aws, monkeypatch):
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback(responses.POST, TOKEN_URL, callback=answer)
         yield forwarded
+
+
+@pytest.fixture
+def closed_port():
+    """A loopback port where nothing listens: connections are refused at once (a stopped DynamoDB)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))  # bound, never listening: nothing else takes the port meanwhile
+        yield sock.getsockname()[1]
+
+
+@pytest.fixture
+def hung_port():
+    """A loopback port that accepts connections and never answers (a paused DynamoDB, a network partition)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)  # the kernel completes the handshakes; nobody ever reads or writes
+        yield sock.getsockname()[1]

@@ -14,6 +14,8 @@ from leadgate_dev.events import lambda_context, rest_event
 from leadgate_dev.functions import load_function
 from tests.conftest import caller_context
 
+TEST_BUDGET_MS = 15 * 60 * 1000  # Lambda's maximum
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -25,7 +27,9 @@ class Reply:
 
 def call(event: dict[str, Any], function: str | ModuleType = "inbound") -> Reply:
     module = load_function(function) if isinstance(function, str) else function
-    response = module.lambda_handler(event, lambda_context("inbound", "test-request", timeout_ms=25_000))
+    # A generous budget: on moto a batch of 100 on a loaded machine can outrun the template's 25 s, and these
+    # tests are not about the deadline (tests/integration/test_dependency_failures.py is).
+    response = module.lambda_handler(event, lambda_context("inbound", "test-request", timeout_ms=TEST_BUDGET_MS))
     headers = {name.lower(): value for name, value in (response.get("headers") or {}).items()}
     for name, values in (response.get("multiValueHeaders") or {}).items():
         headers[name.lower()] = ", ".join(values)

@@ -164,13 +164,14 @@ def test_unauthorized_is_not_cached(gateway, functions):
 
 
 @pytest.mark.parametrize("answer", [RuntimeError("boom"), {"principalId": "x"}])
-def test_authorizer_crash_or_malformed_answer_is_a_500_in_the_envelope(gateway, functions, answer):
+def test_authorizer_crash_or_malformed_answer_is_a_503_in_the_envelope(gateway, functions, answer):
+    """The template's AUTHORIZER_FAILURE answer: an authorizer that fails met a failing dependency."""
     functions.authorizer_answer = answer
 
     response = gateway.handle(request("GET", "/api/v1/leads"))
 
-    assert response.status == 500
-    assert envelope(response)["code"] == "SERVER_ERROR"
+    assert response.status == 503
+    assert envelope(response)["code"] == "SERVICE_UNAVAILABLE"
     assert_request_id(response)
     assert functions.handler_events == []
 
@@ -322,9 +323,9 @@ def test_gateway_response_templates_substitute_context_variables():
 
 def test_uncustomised_response_types_fall_back_to_default_4xx_or_5xx_keeping_their_status():
     responses = template.gateway_responses()
-    assert "AUTHORIZER_FAILURE" not in responses
+    assert "AUTHORIZER_CONFIGURATION_ERROR" not in responses
 
-    failure = render_gateway_response(responses, "AUTHORIZER_FAILURE", "req-2")
+    failure = render_gateway_response(responses, "AUTHORIZER_CONFIGURATION_ERROR", "req-2")
     not_customised = render_gateway_response({}, "ACCESS_DENIED", "req-3")
 
     assert (failure.status, json.loads(failure.body)["code"]) == (500, "SERVER_ERROR")

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from leadgate.intake.requests import MAX_BODY_BYTES
+from leadgate.intake.endpoints import MAX_ITEM_BYTES as MAX_BODY_BYTES
 from tests.conftest import sample_event
 from tests.integration.inbound_helpers import call, get_lead, inbound, inquiries, items, kinds, lead_ids, post
 

@@ -212,6 +212,7 @@ def test_cognito_outage_is_temporarily_unavailable(invoke, aws, monkeypatch):
 
     assert (status, body["error"]) == (503, "temporarily_unavailable")
     assert headers["Cache-Control"] == "no-store"
+    assert int(headers["Retry-After"]) > 0
     assert (second[0], second[2]["error"]) == (503, "temporarily_unavailable")
 
 
@@ -230,3 +231,47 @@ def test_secrets_and_tokens_never_reach_the_log(invoke, acme):
     assert "Token refused" in logged
     assert acme["client_secret"] not in logged
     assert issued["access_token"] not in logged
+
+
+@pytest.mark.parametrize(
+    ("client_id", "secret"),
+    [
+        ("x" * 5000, "secret"),  # issue 7: was a 500 (DynamoDB key size)
+        ("クライアント", "secret"),
+        ("client id", "secret"),
+        ("client\x00id", "secret"),
+        ("client", "s" * 5000),
+        ("client", "秘密"),
+    ],
+)
+def test_credentials_no_client_can_have_are_invalid_client(invoke, aws, client_id, secret, cognito_token_endpoint):
+    basic_event = token_event(
+        "basic",
+        authorization="Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode(),
+        body="grant_type=client_credentials",
+    )
+    assert_oauth_error(invoke("token", basic_event), 401, "invalid_client")
+    assert_oauth_error(invoke("token", post_request(client_id, secret)), 401, "invalid_client")
+    assert cognito_token_endpoint == []
+
+
+def test_a_body_that_is_not_utf8_or_too_large_is_invalid_request(invoke, acme):
+    event = hotlead_request(acme)
+    event["body"] = base64.b64encode(b"grant_type=\xff\xfe").decode()
+    event["isBase64Encoded"] = True
+    assert_oauth_error(invoke("token", event), 400, "invalid_request")
+
+    event = hotlead_request(acme, padding="x" * 10_000)
+    assert_oauth_error(invoke("token", event), 413, "invalid_request")
+
+
+def test_registry_unreachable_is_temporarily_unavailable_with_retry_after(invoke, acme, monkeypatch, closed_port):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", f"http://127.0.0.1:{closed_port}")
+    monkeypatch.setenv("DEPENDENCY_MAX_ATTEMPTS", "1")
+    reset_clients()
+
+    status, headers, body = invoke("token", hotlead_request(acme))
+
+    assert (status, body["error"]) == (503, "temporarily_unavailable")
+    assert int(headers["Retry-After"]) > 0
+    assert headers["Cache-Control"] == "no-store"

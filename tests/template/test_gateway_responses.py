@@ -14,6 +14,7 @@ EXPECTED = {
     "MISSING_AUTHENTICATION_TOKEN": (404, "NOT_FOUND"),  # unknown route or method
     "THROTTLED": (429, "RATE_LIMITED"),
     "QUOTA_EXCEEDED": (429, "RATE_LIMITED"),
+    "AUTHORIZER_FAILURE": (503, "SERVICE_UNAVAILABLE"),
     "DEFAULT_4XX": (400, "BAD_REQUEST"),
     "DEFAULT_5XX": (500, "SERVER_ERROR"),
 }
@@ -46,6 +47,14 @@ def test_every_deployed_gateway_response_is_an_envelope_with_a_request_id(deploy
 
 def test_throttled_answers_say_when_to_retry(deployed):
     assert deployed["THROTTLED"]["responseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+    assert int(deployed["AUTHORIZER_FAILURE"]["responseParameters"]["gatewayresponse.header.Retry-After"].strip("'"))
+
+
+def test_every_gateway_response_is_never_cached_nor_sniffed(deployed):
+    for response_type, response in deployed.items():
+        parameters = response["responseParameters"]
+        assert parameters["gatewayresponse.header.Cache-Control"] == "'no-store'", response_type
+        assert parameters["gatewayresponse.header.X-Content-Type-Options"] == "'nosniff'", response_type
 
 
 def test_parser_reads_the_same_responses(deployed):

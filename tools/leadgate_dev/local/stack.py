@@ -169,6 +169,7 @@ class LocalStack:
             "STAGE": STAGE,
             "AUTH_CACHE_TTL": str(self.auth_cache_ttl),
             "COGNITO_TOKEN_URL": f"{self.url}{COGNITO_TOKEN_PATH}",
+            "PUBLIC_BASE_URL": self.url,
             "COGNITO_ISSUER": self.cognito_issuer,
             "COGNITO_JWKS_URL": f"{self.emulation.moto.endpoint}/{pool_id}/.well-known/jwks.json",
         }

@@ -1,6 +1,7 @@
 """The one way to build the API's resolvers and responses.
 
-`create_resolver()` gives every function the same error envelope, request ids and caller context, so a
+`create_resolver()` gives every function the same error envelope, request ids, caller context, body rule
+(`leadgate.bodies`), security headers and answer to failing dependencies (`leadgate.dependencies`), so a
 handler module only declares its routes.
 """
 
@@ -17,11 +18,14 @@ from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from leadgate import errors, ratelimit
+from leadgate import bodies, dependencies, errors, ratelimit, routes
+from leadgate.settings import get_settings
 
 logger = Logger(child=True)
 
 REQUEST_ID_HEADER = "X-Request-Id"
+# On every answer: lead data and tokens must not be cached by a browser or proxy, and no answer is sniffed.
+SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
@@ -37,6 +41,22 @@ def json_response(status: int, body: Any, headers: Mapping[str, str] | None = No
 def record_response(record: Mapping[str, Any], *, status: int = 200, etag: str | None = None) -> Response:
     """A single record in LeadHub's `{"data": {...}}` envelope, with its ETag when it has one."""
     return json_response(status, {"data": record}, {"ETag": etag} if etag else None)
+
+
+def public_url(event: Mapping[str, Any]) -> str:
+    """The requested resource's URL as clients reach the API, without the query (links and `Location`).
+
+    The base is PUBLIC_BASE_URL when set (a custom domain, the local stack), else API Gateway's own domain and
+    stage from the request context. Never the `Host` header: the client chooses that one.
+    """
+    base = get_settings().public_base_url
+    if not base:
+        context = event.get("requestContext") or {}
+        domain = context.get("domainName") or "localhost"
+        stage = context.get("stage")
+        # On the execute-api host the stage is part of the path; on a custom domain the mapping replaces it.
+        base = f"https://{domain}/{stage}" if domain.endswith(".amazonaws.com") and stage else f"https://{domain}"
+    return base + (event.get("path") or "/")
 
 
 def error_body(error: errors.ApiError) -> dict[str, Any]:
@@ -63,21 +83,6 @@ def _message(error: Mapping[str, Any]) -> str:
         return "This field is not allowed."
     message = str(error.get("msg") or "Invalid value.")
     return message if message.endswith(".") else message + "."
-
-
-def public_url(event: Mapping[str, Any]) -> str:
-    """The URL the client called, without the query: links in list responses are absolute, as LeadHub's.
-
-    On the execute-api host the stage is part of the path; on a custom domain or the local stack it is not.
-    """
-    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
-    host = headers.get("host") or "localhost"
-    scheme = headers.get("x-forwarded-proto") or "https"
-    path = event.get("path") or "/"
-    stage = (event.get("requestContext") or {}).get("stage")
-    if host.endswith(".amazonaws.com") and stage and not path.startswith(f"/{stage}/"):
-        path = f"/{stage}{path}"
-    return f"{scheme}://{host}{path}"
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,7 @@ class LeadgateResolver(APIGatewayRestResolver):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(enable_validation=True, **kwargs)
+        self._body: bodies.AcceptedBody | None = None
         self.exception_handler(errors.ApiError)(error_response)
         self.exception_handler(RequestValidationError)(self._validation_failed)
         self.exception_handler(NotFoundError)(self._route_not_found)
@@ -119,27 +125,35 @@ class LeadgateResolver(APIGatewayRestResolver):
         return Caller.from_authorizer_context(self.current_event.raw_event.get("requestContext", {}).get("authorizer"))
 
     def json_body(self) -> Any:
-        """The parsed JSON body; malformed JSON is an INVALID_JSON error, not a crash."""
-        try:
-            return json.loads(self.current_event.decoded_body or "null")
-        except ValueError as exc:
-            raise errors.InvalidJson(errors={"body": [f"Malformed JSON: {exc}."]}) from exc
+        """The request's JSON document, as the route's body rule accepted it (`leadgate.bodies`)."""
+        if self._body is None:
+            raise errors.BadRequest("A JSON body is required.", errors={"body": ["This field is required."]})
+        return self._body.document
 
     def _to_proxy_event(self, event: dict) -> Any:
         # Powertools keeps the current event on the BaseRouter *class*, shared by every resolver in the process.
         # Keeping it on this resolver lets separately loaded handler instances serve requests side by side in
         # threads (the local stack); one resolver still serves one request at a time, as a Lambda instance does.
         proxy_event = super()._to_proxy_event(event)
+        if self._body is not None:
+            # Powertools' validation reads the document the body rule parsed, never the raw body again.
+            proxy_event.__dict__["decoded_body"] = self._body.text
+            proxy_event.__dict__["json_body"] = self._body.document
         self.current_event = proxy_event
         return proxy_event
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         request_id = (event.get("requestContext") or {}).get("requestId") or ""
         self.lambda_context = context
+        self._body = None
         limit = self._count_request(event)
-        if limit is not None and not limit.allowed:
-            # Over the limit: answered here, so the route and everything it would touch never run.
-            response = ResponseBuilder(error_response(limit.error())).build(self._to_proxy_event(dict(event)))
+        try:
+            if limit is not None and not limit.allowed:
+                # Over the limit: answered here, so the route and everything it would touch never run.
+                raise limit.error()
+            event = self._accept_body(event)
+        except errors.ApiError as refused:
+            response = ResponseBuilder(error_response(refused)).build(self._to_proxy_event(dict(event)))
         else:
             response = super().resolve(event, context)
         headers = response.setdefault("headers", {}) or {}
@@ -147,7 +161,22 @@ class LeadgateResolver(APIGatewayRestResolver):
         headers[REQUEST_ID_HEADER] = request_id
         if limit is not None:
             headers.update(limit.headers())
+        _add_missing(response, SECURITY_HEADERS)
         return response
+
+    def _accept_body(self, event: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The event with its body checked by the route's rule (ApiError if refused); its Content-Type is then
+        plain `application/json`, the one Powertools parses."""
+        route = routes.find_route(str(event.get("httpMethod") or ""), str(event.get("resource") or event.get("path")))
+        if route is None or route.body is None:
+            return event
+        self._body = bodies.accept(event, route.body)
+        accepted = dict(event, body=self._body.text, isBase64Encoded=False)
+        for name, value in (("headers", bodies.JSON), ("multiValueHeaders", [bodies.JSON])):
+            if event.get(name):
+                others = {key: old for key, old in event[name].items() if key.lower() != "content-type"}
+                accepted[name] = {**others, "Content-Type": value}
+        return accepted
 
     @staticmethod
     def _count_request(event: Mapping[str, Any]) -> ratelimit.RequestLimit | None:
@@ -162,8 +191,7 @@ class LeadgateResolver(APIGatewayRestResolver):
             return None
 
     def _validation_failed(self, exc: RequestValidationError) -> Response:
-        if any(error.get("type") == "json_invalid" for error in exc.errors()):
-            return error_response(errors.InvalidJson(errors={"body": ["Malformed JSON."]}))
+        # Field messages only: never pydantic's `input`, which would echo what the client sent.
         return error_response(errors.ValidationFailed(errors=validation_errors(list(exc.errors()))))
 
     def _route_not_found(self, _exc: NotFoundError) -> Response:
@@ -171,8 +199,21 @@ class LeadgateResolver(APIGatewayRestResolver):
         return error_response(errors.NotFound(f"No route matches {event.http_method} {event.path}.", code="NOT_FOUND"))
 
     def _crashed(self, exc: Exception) -> Response:
+        unavailable = dependencies.unavailable(exc)
+        if unavailable is not None:
+            logger.warning("A dependency failed", extra={"error_type": type(exc).__name__}, exc_info=exc)
+            return error_response(unavailable)
         logger.exception("Unhandled error", extra={"error_type": type(exc).__name__})
         return error_response(errors.ApiError())
+
+
+def _add_missing(response: dict[str, Any], headers: Mapping[str, str]) -> None:
+    """Adds each header the response does not already carry (in either of API Gateway's header maps)."""
+    present = {name.lower() for name in response.get("headers") or {}}
+    present |= {name.lower() for name in response.get("multiValueHeaders") or {}}
+    for name, value in headers.items():
+        if name.lower() not in present:
+            response["headers"][name] = value
 
 
 def create_resolver(**kwargs: Any) -> LeadgateResolver:

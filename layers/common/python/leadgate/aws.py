@@ -1,5 +1,6 @@
 """Lazily built AWS clients, one per service and process. Endpoint overrides come from boto3's own
-AWS_ENDPOINT_URL_<SERVICE> variables, so the local stack needs no code here."""
+AWS_ENDPOINT_URL_<SERVICE> variables, so the local stack needs no code here. Every client has the timeouts,
+retries and deadline of `leadgate.dependencies`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import threading
 from functools import cache
 from typing import Any
 
+from leadgate import dependencies
 from leadgate.settings import get_settings
 
 # boto3 sessions are not thread-safe, hence one lock around client creation. Loading service models is the
@@ -36,7 +38,10 @@ def client(service: str) -> Any:
     if service not in _clients:
         with _lock:
             if service not in _clients:
-                _clients[service] = new_session().client(service, region_name=get_settings().region)
+                made = new_session().client(
+                    service, region_name=get_settings().region, config=dependencies.client_config()
+                )
+                _clients[service] = dependencies.watch_deadline(made)
     return _clients[service]
 
 

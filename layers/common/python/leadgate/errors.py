@@ -70,3 +70,15 @@ class ValidationFailed(ApiError):
 
 class RateLimited(ApiError):
     status, code, default_message = 429, "RATE_LIMITED", "Too many requests."
+
+
+class ServiceUnavailable(ApiError):
+    """A dependency (DynamoDB, Cognito, ...) was throttled, unreachable or too slow; `Retry-After` says when to
+    try again. Raised by `leadgate.dependencies`, which decides what counts."""
+
+    status, code = 503, "SERVICE_UNAVAILABLE"
+    default_message = "The service is temporarily unavailable; retry after the time in Retry-After."
+
+    def __init__(self, retry_after: int, message: str | None = None) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+        self.retry_after = retry_after

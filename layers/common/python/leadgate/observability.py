@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
+from leadgate import dependencies
 from leadgate.masking import mask_pii
 from leadgate.settings import get_settings
 
@@ -41,8 +42,9 @@ def _tracer() -> Any:
 
 
 def observed(handler: LambdaHandler, *, capture_response: bool = True) -> LambdaHandler:
-    """A Lambda entry point: correlation ids in logs, metrics flushed, traced when running in Lambda.
-    `capture_response=False` keeps responses that carry credentials out of traces."""
+    """A Lambda entry point: correlation ids in logs, metrics flushed, traced when running in Lambda, AWS calls
+    bounded by the invocation's deadline. `capture_response=False` keeps responses that carry credentials out
+    of traces."""
 
     @cache
     def traced() -> LambdaHandler:
@@ -53,7 +55,8 @@ def observed(handler: LambdaHandler, *, capture_response: bool = True) -> Lambda
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     @metrics.log_metrics
     def entry_point(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return traced()(event, context)
+        with dependencies.deadline(context):
+            return traced()(event, context)
 
     return entry_point
 

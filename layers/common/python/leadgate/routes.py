@@ -1,8 +1,9 @@
-"""The route table: every API route, the function that serves it and the scopes it needs.
+"""The route table: every API route, the function that serves it, the scopes it needs and the body it takes.
 
 The authorizer builds its policies from this table, and the template must declare the same routes with
 the same `AuthorizationScopes` (checked by tests/template). A route needs any one of its scopes; a route
-with `scopes=None` is public (no authorizer).
+with `scopes=None` is public (no authorizer). A route with a `body` rule (`leadgate.bodies`) gets only bodies
+that pass it; the token route reads its form itself, in OAuth's error format.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+
+from leadgate import bodies
 
 READ_LEADS = "read:leads"
 WRITE_LEADS = "write:leads"
@@ -24,6 +27,7 @@ class Route:
     path: str
     function: str
     scopes: tuple[str, ...] | None
+    body: bodies.BodyRule | None = None
 
     @property
     def public(self) -> bool:
@@ -41,19 +45,19 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/health", "health", None),
     Route("POST", "/oauth2/token", "token", None),
     Route("GET", "/api/v1/leads", "leads", (READ_LEADS,)),
-    Route("POST", "/api/v1/leads", "leads", (WRITE_LEADS,)),
+    Route("POST", "/api/v1/leads", "leads", (WRITE_LEADS,), bodies.SINGLE_LEAD),
     Route("GET", "/api/v1/leads/lookup", "leads", (READ_LEADS,)),
     Route("GET", "/api/v1/leads/{id}", "leads", (READ_LEADS,)),
-    Route("PUT", "/api/v1/leads/{id}", "leads", (WRITE_LEADS,)),
-    Route("PATCH", "/api/v1/leads/{id}", "leads", (WRITE_LEADS,)),
+    Route("PUT", "/api/v1/leads/{id}", "leads", (WRITE_LEADS,), bodies.SINGLE_LEAD),
+    Route("PATCH", "/api/v1/leads/{id}", "leads", (WRITE_LEADS,), bodies.LEAD_PATCH),
     Route("DELETE", "/api/v1/leads/{id}", "leads", (DELETE_LEADS,)),
-    Route("POST", "/api/v1/leads/{id}/tags", "leads", (WRITE_LEADS,)),
+    Route("POST", "/api/v1/leads/{id}/tags", "leads", (WRITE_LEADS,), bodies.TAG),
     Route("DELETE", "/api/v1/leads/{id}/tags/{tag}", "leads", (WRITE_LEADS,)),
     Route("GET", "/api/v1/leads/{id}/inquiries", "leads", (READ_LEADS,)),
-    Route("POST", "/public/api/leads", "inbound", (WRITE_LEADS,)),
-    Route("POST", "/api/inbound/leads", "inbound", (WRITE_LEADS,)),
-    Route("POST", "/api/v1/leads/upsert", "inbound", (WRITE_LEADS,)),
-    Route("POST", "/api/v1/leads/batch", "inbound", (WRITE_LEADS,)),
+    Route("POST", "/public/api/leads", "inbound", (WRITE_LEADS,), bodies.SINGLE_LEAD),
+    Route("POST", "/api/inbound/leads", "inbound", (WRITE_LEADS,), bodies.SINGLE_LEAD),
+    Route("POST", "/api/v1/leads/upsert", "inbound", (WRITE_LEADS,), bodies.SINGLE_LEAD),
+    Route("POST", "/api/v1/leads/batch", "inbound", (WRITE_LEADS,), bodies.BATCH),
     Route("GET", "/api/v1/usage", "usage", ALL_SCOPES),
     Route("GET", "/api/v1/connections", "connections", (READ_INTEGRATIONS,)),
     Route("GET", "/api/v1/connections/{id}", "connections", (READ_INTEGRATIONS,)),

@@ -27,12 +27,20 @@ class Settings:
     scope_prefix: str
     auth_cache_ttl: int
     tracing_enabled: bool
-    # POST /oauth2/token protection (leadgate.ratelimit.token_guard): counts per fixed window.
+    # POST /oauth2/token protection (leadgate.ratelimit.token_guard): counts per fixed window; the `client`
+    # limits count one client id from one source address (never a client id alone: docs/rate-limits.md).
     token_window_seconds: int
     token_requests_per_client: int
     token_failures_per_client: int
     token_requests_per_ip: int
     token_failures_per_ip: int
+    # The origin links and Location headers are built on (`https://api.example.com`); empty: API Gateway's
+    # domain and stage from the request context (leadgate.leads.service.public_url). Never the Host header.
+    public_base_url: str
+    # Every AWS client (leadgate.dependencies): seconds to connect, seconds to wait for an answer, attempts.
+    dependency_connect_timeout: float
+    dependency_read_timeout: float
+    dependency_max_attempts: int
 
     @classmethod
     def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
@@ -63,6 +71,10 @@ class Settings:
             token_failures_per_client=int(env.get("TOKEN_FAILURES_PER_CLIENT", "5")),
             token_requests_per_ip=int(env.get("TOKEN_REQUESTS_PER_IP", "300")),
             token_failures_per_ip=int(env.get("TOKEN_FAILURES_PER_IP", "20")),
+            public_base_url=env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+            dependency_connect_timeout=float(env.get("DEPENDENCY_CONNECT_TIMEOUT", "1")),
+            dependency_read_timeout=float(env.get("DEPENDENCY_READ_TIMEOUT", "3")),
+            dependency_max_attempts=int(env.get("DEPENDENCY_MAX_ATTEMPTS", "3")),
             tracing_enabled=bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
             and env.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"),
         )

@@ -7,6 +7,9 @@ which checks the secret and the scopes and signs the token.
 
 This endpoint speaks OAuth, not our API: errors are RFC 6749 §5.2 bodies `{"error", "error_description"}`
 (what OAuth client libraries parse), with `X-Request-Id` like every response and `Cache-Control: no-store`.
+Credentials are checked for shape (length, printable ASCII) before anything uses them as a key: a malformed
+one is `invalid_client`, never a 5xx. A dependency that fails (DynamoDB, Cognito) is 503
+`temporarily_unavailable` with `Retry-After`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+from leadgate import bodies, dependencies, errors
 from leadgate.api import json_response
 from leadgate.auth import clients
 from leadgate.ratelimit.token_guard import TokenAttemptsExceeded, token_guard
@@ -36,7 +40,11 @@ GRANT_TYPE = "client_credentials"
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="leadgate"'}
-COGNITO_TIMEOUT = (3.05, 10)  # (connect, read) seconds; API Gateway gives up at 29 s
+# (connect, read) seconds for the pool's token endpoint, the read bounded further by the invocation's time left.
+COGNITO_CONNECT_TIMEOUT, COGNITO_READ_TIMEOUT = 2.0, 5.0
+# Cognito's app client ids are at most 128 characters; secrets are shorter than 256. Printable ASCII only.
+MAX_CLIENT_ID_LENGTH, MAX_CLIENT_SECRET_LENGTH = 128, 256
+CREDENTIAL = re.compile(r"^[\x21-\x7e]+$")
 # RFC 6749 appendix A.4: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 SCOPE_TOKEN = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")
 # The errors of RFC 6749 §5.2 that Cognito can answer, and that we pass on as they are.
@@ -64,14 +72,23 @@ DESCRIPTIONS = {
 class OAuthError(Exception):
     """An RFC 6749 §5.2 error answer."""
 
-    def __init__(self, error: str, description: str | None = None, status: int | None = None) -> None:
+    def __init__(
+        self, error: str, description: str | None = None, status: int | None = None, retry_after: int | None = None
+    ) -> None:
         self.error = error
         self.description = description or DESCRIPTIONS[error]
         self.status = status or (401 if error == "invalid_client" else 400)
+        self.retry_after = retry_after
         super().__init__(f"{error}: {self.description}")
+
+    @classmethod
+    def unavailable(cls, retry_after: int = dependencies.RETRY_AFTER_UNAVAILABLE) -> OAuthError:
+        return cls("temporarily_unavailable", status=503, retry_after=retry_after)
 
     def response(self) -> Response:
         headers = {**NO_STORE, **(CHALLENGE if self.status == 401 else {})}
+        if self.retry_after is not None:
+            headers["Retry-After"] = str(self.retry_after)
         return json_response(self.status, {"error": self.error, "error_description": self.description}, headers)
 
 
@@ -88,10 +105,20 @@ def token_response(event: APIGatewayProxyEvent) -> Response:
         request = parse_token_request(event.headers, _body(event), get_settings().scope_prefix)
     except OAuthError as error:
         return _refused(error)
-    source_ip = event.request_context.identity.source_ip or ""
+    try:
+        return _issue(request, event.request_context.identity.source_ip or "")
+    except Exception as exc:
+        unavailable = dependencies.unavailable(exc)
+        if unavailable is None:
+            raise
+        logger.warning("Token endpoint dependency failed", extra={"error_type": type(exc).__name__})
+        return _refused(OAuthError.unavailable(unavailable.retry_after))
+
+
+def _issue(request: TokenRequest, source_ip: str) -> Response:
     guard = token_guard()
     try:
-        # Per-client and per-IP limits (issue 4), before the registry and Cognito are asked.
+        # Per-address and per-(client, address) limits (docs/rate-limits.md), before the registry and Cognito.
         guard.admit(request.client_id, source_ip)
         _check_registered(request.client_id)
         grant = exchange(request)
@@ -120,6 +147,7 @@ def parse_token_request(headers: Mapping[str, str], body: str, scope_prefix: str
     if "grant_type" not in form:
         raise OAuthError("invalid_request", "The grant_type parameter is required.")
     client_id, client_secret = _client_credentials(headers.get("authorization"), form)
+    _check_shape(client_id, client_secret)
     if form["grant_type"] != GRANT_TYPE:
         raise OAuthError("unsupported_grant_type")
     return TokenRequest(client_id, client_secret, _scopes(form.get("scope"), scope_prefix))
@@ -136,19 +164,19 @@ def exchange(request: TokenRequest) -> dict[str, Any]:
             data=form,
             auth=(request.client_id, request.client_secret),
             headers={"Accept": "application/json"},
-            timeout=COGNITO_TIMEOUT,
+            timeout=(COGNITO_CONNECT_TIMEOUT, dependencies.time_left(COGNITO_READ_TIMEOUT)),
         )
         body = answer.json()
     except (requests.RequestException, ValueError) as exc:
         logger.warning("Cognito token endpoint failed", extra={"error_type": type(exc).__name__})
-        raise OAuthError("temporarily_unavailable", status=503) from exc
+        raise OAuthError.unavailable() from exc
     if answer.status_code == 200 and isinstance(body, dict) and body.get("access_token"):
         return {"access_token": body["access_token"], "expires_in": int(body["expires_in"]), "token_type": "Bearer"}
     error = body.get("error") if isinstance(body, dict) else None
     if 400 <= answer.status_code < 500 and error in OAUTH_ERRORS:
         raise OAuthError(error)
     logger.warning("Cognito token endpoint answered unexpectedly", extra={"status": answer.status_code})
-    raise OAuthError("temporarily_unavailable", status=503)
+    raise OAuthError.unavailable()
 
 
 def _check_registered(client_id: str) -> None:
@@ -158,11 +186,23 @@ def _check_registered(client_id: str) -> None:
 
 
 def _body(event: APIGatewayProxyEvent) -> str:
-    raw = event.body or ""
+    """The form as text, within the size limit of `leadgate.bodies` (413 above it, 400 unless UTF-8)."""
     try:
-        return base64.b64decode(raw).decode("utf-8") if event.is_base64_encoded else raw
-    except (binascii.Error, UnicodeDecodeError) as exc:
-        raise OAuthError("invalid_request", "The request body is not UTF-8 form data.") from exc
+        return bodies.decode(event.body, event.is_base64_encoded, bodies.TOKEN_FORM_MAX_BYTES)
+    except errors.ApiError as exc:
+        status = 413 if isinstance(exc, errors.PayloadTooLarge) else 400
+        raise OAuthError("invalid_request", exc.message, status=status) from exc
+
+
+def _check_shape(client_id: str, client_secret: str) -> None:
+    """Credentials no client can have are refused before they are used as a key (DynamoDB's are bounded)."""
+    if (
+        len(client_id) > MAX_CLIENT_ID_LENGTH
+        or len(client_secret) > MAX_CLIENT_SECRET_LENGTH
+        or not CREDENTIAL.match(client_id)
+        or not CREDENTIAL.match(client_secret)
+    ):
+        raise OAuthError("invalid_client")
 
 
 def _form(body: str) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""Reading intake requests: JSON bodies within a size limit, contracts validated into the error envelope."""
+"""Reading intake requests: contracts validated into the error envelope, and query flags. The body itself has
+passed its route's rule (`leadgate.bodies`) before any of this runs."""
 
 from __future__ import annotations
 
@@ -13,28 +14,9 @@ from leadgate.api import validation_errors
 if TYPE_CHECKING:
     from leadgate.api import LeadgateResolver
 
-MAX_BODY_BYTES = 64 * 1024
-MAX_BATCH_BODY_BYTES = 1024 * 1024
 _TRUE, _FALSE = ("true", "1"), ("false", "0", "")
 
 Model = TypeVar("Model", bound=BaseModel)
-
-
-def json_body(app: LeadgateResolver, *, max_bytes: int = MAX_BODY_BYTES) -> Any:
-    """The request's JSON body: 415 unless JSON, 413 above `max_bytes`, 400 when empty or malformed."""
-    event = app.current_event
-    media_type = (event.headers.get("content-type") or "application/json").split(";")[0].strip().lower()
-    if media_type != "application/json" and not media_type.endswith("+json"):
-        raise errors.UnsupportedMediaType()
-    size = len((event.decoded_body or "").encode("utf-8"))
-    if size > max_bytes:
-        raise errors.PayloadTooLarge(
-            f"The request body is {size} bytes; at most {max_bytes} are accepted.",
-            errors={"body": [f"At most {max_bytes} bytes."]},
-        )
-    if size == 0:
-        raise errors.BadRequest("A JSON body is required.", errors={"body": ["This field is required."]})
-    return app.json_body()
 
 
 def parse(model: type[Model], data: Any, *, rename: Mapping[str, str] | None = None) -> Model:

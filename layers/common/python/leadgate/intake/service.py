@@ -30,7 +30,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from leadgate import errors
+from leadgate import dependencies, errors
 from leadgate.intake.contracts import ExternalRef, Intake
 from leadgate.intake.merge import Merge, merge
 from leadgate.intake.requests import parse
@@ -374,7 +374,9 @@ def take_in_batch(
             results.append(ItemResult(index, outcome=outcome))
         except errors.ApiError as error:
             results.append(ItemResult(index, error=error))
-        except Exception:  # one item's crash must not lose the results of the items already written
+        except Exception as exc:  # one item's crash must not lose the results of the items already written
+            if dependencies.unavailable(exc):
+                raise  # the whole batch is a 503: retrying it is safe (the items written are matched again)
             logger.exception("Batch item failed", extra={"index": index})
             results.append(ItemResult(index, error=errors.ApiError()))
     return results

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from pydantic import BaseModel, ValidationError
 
 from leadgate import errors, normalize
-from leadgate.api import public_url, validation_errors  # noqa: F401 - public_url: the leads handler uses it
+from leadgate.api import validation_errors
 from leadgate.leads import repository
 from leadgate.leads.models import (
     MAX_OFFSET,

@@ -1,15 +1,21 @@
-"""Protection of POST /oauth2/token: request limits per client_id and per source IP, and failed secrets
-counted separately (brute force). Checked before the secret is: a refused request never reaches Cognito.
+"""Protection of POST /oauth2/token: requests and failed secrets counted per source address and per
+(client id, source address). Checked before the secret is: a refused request never reaches Cognito.
 
-One item per subject and window (15 minutes by default; pk `token#client#{client_id}` or `token#ip#{ip}` plus
-`#{window}`, sk the window start) holds `hits` and `failures`. Admission is one conditional UpdateItem per
-subject (`ADD hits :one` while both counts are under their limits); a failed secret adds to `failures`.
-The IP is checked first, so a client id sprayed from one address is stopped before its own counter moves.
+Client ids are not secret, so nothing is counted per client id alone: failures from one address must never
+lock the right secret out at another (issue 7). An address guessing one client's secret is stopped by the
+pair's limit, an address guessing many clients' by its own; the right secret from an address that has not
+been failing keeps working. docs/rate-limits.md has the policy.
+
+One item per subject and window (15 minutes by default; pk `token#ip#{ip}` or `token#pair#{ip}#{client_id}`
+plus `#{window}`, sk the window start) holds `hits` and `failures`. Admission is one conditional UpdateItem
+per subject (`ADD hits :one` while both counts are under their limits); a failed secret adds to `failures`.
+The address is checked first, so a client id sprayed from one address is stopped before its pair counter
+moves. Client ids reach this module already checked (at most 128 printable ASCII characters,
+`leadgate.auth.token`), and addresses contain no `#`, so the keys are unambiguous and within DynamoDB's bounds.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +28,6 @@ from leadgate.ratelimit import counter
 from leadgate.settings import get_settings
 
 TTL_MARGIN_SECONDS = 600
-MAX_SUBJECT_LENGTH = 128  # longer client ids (never valid in Cognito) are keyed by their hash
 
 
 @dataclass(frozen=True)
@@ -35,7 +40,7 @@ class TokenAttemptsExceeded(Exception):
     """Too many token requests or failed secrets for a client id or an address: 429 until `retry_after`."""
 
     def __init__(self, subject_kind: str, reason: str, retry_after: int) -> None:
-        self.subject_kind = subject_kind  # "client" or "ip"
+        self.subject_kind = subject_kind  # "client" (this client id from this address) or "ip"
         self.reason = reason  # "requests" or "failures"
         self.retry_after = retry_after
         super().__init__(f"{subject_kind} {reason} over the limit; retry after {retry_after}s")
@@ -69,7 +74,7 @@ class TokenGuard:
             self._count_request(kind, subject, now)
 
     def record_failure(self, client_id: str, source_ip: str) -> None:
-        """A secret (or client id) was refused: one more failure for the client id and the address."""
+        """A secret (or client id) was refused: one more failure for the address and for the pair."""
         now = counter.wall_clock()
         for _kind, subject in self._subjects(client_id, source_ip):
             self.dynamodb.update_item(
@@ -105,7 +110,7 @@ class TokenGuard:
             raise TokenAttemptsExceeded(kind, reason, self._retry_after(now)) from None
 
     def _subjects(self, client_id: str, source_ip: str) -> tuple[tuple[str, str], ...]:
-        return (("ip", f"token#ip#{source_ip}"), ("client", f"token#client#{_bounded(client_id)}"))
+        return (("ip", f"token#ip#{source_ip}"), ("client", f"token#pair#{source_ip}#{client_id}"))
 
     def _key(self, subject: str, now: float) -> dict[str, dict[str, str]]:
         return {"pk": {"S": f"{subject}#{self.window}"}, "sk": {"S": str(self._window_start(now))}}
@@ -120,15 +125,9 @@ class TokenGuard:
         return max(1, math.ceil(self._window_start(now) + self.window - now))
 
 
-def _bounded(client_id: str) -> str:
-    if len(client_id) <= MAX_SUBJECT_LENGTH:
-        return client_id
-    return "sha256:" + hashlib.sha256(client_id.encode("utf-8")).hexdigest()
-
-
 def token_guard() -> TokenGuard:
     """The guard as the settings configure it (TOKEN_* variables; defaults: 60 requests and 5 failed secrets
-    per client id, 300 requests and 20 failures per address, per 15 minutes)."""
+    per client id and address, 300 requests and 20 failures per address, per 15 minutes)."""
     settings = get_settings()
     return TokenGuard(
         aws.dynamodb(),
