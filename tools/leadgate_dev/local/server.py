@@ -33,8 +33,6 @@ _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _DIGITS = re.compile(r"[0-9]+")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# The server's own answers stand for API Gateway's; the handlers' answers carry their own headers.
-OWN_ANSWER_HEADERS = [("X-Content-Type-Options", "nosniff")]
 
 
 class Rejected(Exception):
@@ -86,8 +84,8 @@ class LocalHttpServer(ThreadingHTTPServer):
         return self.local_routes.get(request.raw_path, self.gateway)(request)
 
     def rejection(self, rejected: Rejected) -> HttpResponse:
-        response = render_gateway_response(self.responses, rejected.response_type, str(uuid.uuid4()), rejected.status)
-        return HttpResponse(response.status, [*response.headers, *OWN_ANSWER_HEADERS], response.body)
+        # The template's gateway responses carry the security headers (nosniff, no-store).
+        return render_gateway_response(self.responses, rejected.response_type, str(uuid.uuid4()), rejected.status)
 
 
 class RequestHandler(BaseHTTPRequestHandler):
