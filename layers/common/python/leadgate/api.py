@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from leadgate import errors, ratelimit
+from leadgate.text import encodable
 
 logger = Logger(child=True)
 
@@ -29,7 +30,8 @@ def json_response(status: int, body: Any, headers: Mapping[str, str] | None = No
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON if body is not None else None,
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")) if body is not None else "",
+        # encodable: a lone surrogate (from a query or path) must not make the body unencodable as UTF-8.
+        body=encodable(json.dumps(body, ensure_ascii=False, separators=(",", ":"))) if body is not None else "",
         headers=dict(headers or {}),
     )
 

@@ -30,7 +30,7 @@ from leadgate.leads.models import (
     LookupParams,
     PageParams,
     StoredLead,
-    normalize_tag,
+    TagBody,
 )
 from leadgate.leads.query import Cursor, KeySource, decode_cursor, digest, invalid_cursor, plan
 
@@ -42,7 +42,14 @@ Result = TypeVar("Result")
 
 
 def get_lead(tenant_id: str, lead_id: str) -> StoredLead:
-    lead = repository.get(tenant_id, lead_id)
+    """The lead; 500 UNREADABLE_RECORD (in the envelope, reported) when its stored item cannot be read."""
+    try:
+        lead = repository.get(tenant_id, lead_id)
+    except repository.UnreadableItem as exc:
+        raise errors.ApiError(
+            f"Lead {lead_id} is stored in a form that cannot be read; it has been reported.",
+            code="UNREADABLE_RECORD",
+        ) from exc
     if lead is None:
         raise errors.NotFound(f"No lead with id {lead_id}.")
     return lead
@@ -90,6 +97,7 @@ def list_leads(tenant_id: str, query: Mapping[str, str], url: str) -> dict[str, 
         url=url,
         counted=counted,
         numbered_pages=lead_plan.exact,
+        unreadable=page.unreadable,
     )
 
 
@@ -111,6 +119,7 @@ def list_inquiries(tenant_id: str, lead_id: str, query: Mapping[str, str], url: 
         url=url,
         counted=lead.inquiry_count,
         numbered_pages=True,
+        unreadable=page.unreadable,
     )
 
 
@@ -158,8 +167,10 @@ def _envelope(
     url: str,
     counted: int | None,
     numbered_pages: bool,
+    unreadable: int = 0,
 ) -> dict[str, Any]:
-    """`meta.total` is exact where a counter exists; on the last page it is what was actually counted."""
+    """`meta.total` is exact where a counter exists; on the last page it is what was actually counted.
+    `meta.unreadable`, only when not 0, counts stored items the page left out because they cannot be read."""
     per_page, page_number, offset = window.per_page, window.page, window.offset
     total, last_page = counted, None
     if next_cursor is None and (records or offset == 0):
@@ -182,6 +193,7 @@ def _envelope(
             "from": offset + 1 if records else None,
             "to": offset + len(records) if records else None,
             "next_cursor": next_cursor,
+            **({"unreadable": unreadable} if unreadable else {}),
         },
         "links": {
             "first": link(page=1),
@@ -229,13 +241,11 @@ def add_tag(tenant_id: str, lead_id: str, tag: str, if_match: str | None) -> Sto
 
 
 def remove_tag(tenant_id: str, lead_id: str, raw_tag: str, if_match: str | None) -> StoredLead:
-    """A tag the lead does not have is 404 NOT_FOUND (the resource /leads/{id}/tags/{tag} does not exist).
+    """A tag the lead does not have is 404 NOT_FOUND (the resource /leads/{id}/tags/{tag} does not exist);
+    one that breaks the tag grammar is 422, as in a body.
 
     The tag is matched in its stored form (`VIP` removes `vip`)."""
-    try:
-        tag = normalize_tag(raw_tag)
-    except ValueError as exc:  # no lead can have a tag that does not normalise
-        raise errors.NotFound(f"The lead has no tag {raw_tag!r}.") from exc
+    tag = parse(TagBody, {"tag": raw_tag}).tag
 
     def without_tag(current: LeadData) -> LeadData:
         if tag not in current.tags:
