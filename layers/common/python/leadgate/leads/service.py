@@ -180,7 +180,7 @@ def _envelope(
     kept = {name: value for name, value in query.items() if name not in ("page", "cursor") and value != ""}
 
     def link(**extra: Any) -> str:
-        return f"{url}?{urlencode({**kept, **extra})}"
+        return f"{url}?{urlencode({**kept, **extra}, errors='replace')}"
 
     reachable = numbered_pages and last_page is not None and last_page * per_page <= MAX_OFFSET
     return {
@@ -200,7 +200,8 @@ def _envelope(
             "last": link(page=last_page) if reachable else None,
             "prev": link(page=page_number - 1) if numbered_pages and page_number > 1 else None,
             "next": link(cursor=next_cursor) if next_cursor else None,
-            "self": f"{url}?{urlencode(query)}" if query else url,
+            # errors="replace": a parameter that is not valid Unicode is echoed as "?", never a crash
+            "self": f"{url}?{urlencode(query, errors='replace')}" if query else url,
         },
     }
 
