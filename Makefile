@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 
-.PHONY: run test lint bench build clean setup
+.PHONY: run test fuzz lint bench build clean setup
 
 # The venv is rebuilt when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -23,6 +23,9 @@ test: setup  ## ruff, the template checks and the whole pytest suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n auto
+
+fuzz: setup  ## the property suite (tests/property) with the `fuzz` profile: many more examples per route
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -n auto -p no:cacheprovider tests/property
 
 lint: setup
 	$(BIN)/ruff check .
