@@ -16,7 +16,7 @@ _SHARED = {
     "deadline": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
 }
-settings.register_profile("property", max_examples=30, **_SHARED)
+settings.register_profile("property", max_examples=25, **_SHARED)
 settings.register_profile("fuzz", max_examples=1000, **_SHARED)
 suite = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "property"))
 
@@ -108,5 +108,11 @@ media_types = st.one_of(
     ),
     st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40),
 )
-raw_bodies = st.one_of(st.binary(max_size=300), texts, json_values.map(repr))
+# JSON nested deeper than any parser's recursion limit, as arrays or objects.
+deep_documents = st.builds(
+    lambda depth, array: "[" * depth + "]" * depth if array else '{"a":' * depth + "1" + "}" * depth,
+    st.integers(1, 20_000),
+    st.booleans(),
+)
+raw_bodies = st.one_of(st.binary(max_size=300), texts, json_values.map(repr), deep_documents)
 queries = st.dictionaries(st.one_of(plain, texts), st.one_of(plain, texts), max_size=4)

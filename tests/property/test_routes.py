@@ -156,7 +156,6 @@ def test_any_token_request_form_is_answered_in_oauths_format(cognito_token_endpo
     assert answer.status in (400, 401, 429), answer.body
 
 
-@BODY_RULES_PENDING
 @suite
 @given(body=s.raw_bodies, media_type=s.media_types)
 def test_any_token_request_body_is_answered_in_oauths_format(cognito_token_endpoint, body, media_type):
