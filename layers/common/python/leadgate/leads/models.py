@@ -434,7 +434,7 @@ class StoredLead:
         """The lead as the API shows it."""
         return {
             "id": self.id,
-            **self.data.model_dump(),
+            **self.data.model_dump(warnings=False),  # data stored before a rule (docs/text.md) is served as is
             "display_name": self.data.shown_name,
             "email_normalized": self.email_normalized,
             "phone_e164": self.phone_e164,
