@@ -104,3 +104,12 @@ def caller_context(
 def _caller_context_fixture():
     """`caller_context` as a fixture too: `def test_x(caller_context): caller_context(tenant="beta")`."""
     return caller_context
+
+
+@pytest.fixture
+def fake_hubspot():
+    """A loopback fake HubSpot API (tests/fakes/hubspot.py), started for the test."""
+    from tests.fakes.hubspot import FakeHubSpot
+
+    with FakeHubSpot() as fake:
+        yield fake

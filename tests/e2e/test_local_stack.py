@@ -93,7 +93,13 @@ def test_files_describe_the_running_stack(local_stack):
     assert demo["token_url"] == f"{local_stack.base_url}/oauth2/token"
     assert demo["client_id"] and demo["client_secret"]
     assert description["api_url"] == local_stack.base_url
-    assert set(description["tables"]) == {"LEADS_TABLE", "CLIENTS_TABLE", "RATE_LIMIT_TABLE", "IDEMPOTENCY_TABLE"}
+    assert set(description["tables"]) == {
+        "LEADS_TABLE",
+        "CLIENTS_TABLE",
+        "RATE_LIMIT_TABLE",
+        "IDEMPOTENCY_TABLE",
+        "WEBHOOK_EVENTS_TABLE",
+    }
     assert description["dynamodb_backend"] in ("dynamodb-local", "moto")
     assert (local_stack.data_dir / "demo-client.json").stat().st_mode & 0o077 == 0  # a secret: owner only
 

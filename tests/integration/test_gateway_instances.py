@@ -39,6 +39,7 @@ SLOW_ECHO = textwrap.dedent(
         return app.resolve(event, context)
     """
 )
+TIMEOUTS = {"echo": 10}
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def call_concurrently(pool, count):
 
 
 def test_each_concurrent_request_sees_only_its_own_event(functions_dir):
-    pool = FunctionPool(size=32, functions_dir=functions_dir)
+    pool = FunctionPool(size=32, functions_dir=functions_dir, timeouts=TIMEOUTS)
 
     results = call_concurrently(pool, 32)
 
@@ -89,7 +90,7 @@ def most_at_once(results):
 
 
 def test_concurrent_requests_overlap_instead_of_queueing(functions_dir):
-    pool = FunctionPool(size=32, functions_dir=functions_dir)
+    pool = FunctionPool(size=32, functions_dir=functions_dir, timeouts=TIMEOUTS)
 
     results = call_concurrently(pool, 32)
 
@@ -99,7 +100,7 @@ def test_concurrent_requests_overlap_instead_of_queueing(functions_dir):
 
 
 def test_instances_are_capped_and_reused(functions_dir):
-    pool = FunctionPool(size=4, functions_dir=functions_dir)
+    pool = FunctionPool(size=4, functions_dir=functions_dir, timeouts=TIMEOUTS)
 
     results = call_concurrently(pool, 12)
 
@@ -109,7 +110,7 @@ def test_instances_are_capped_and_reused(functions_dir):
 
 
 def test_instances_are_loaded_lazily_and_independently(functions_dir):
-    pool = FunctionPool(size=8, functions_dir=functions_dir)
+    pool = FunctionPool(size=8, functions_dir=functions_dir, timeouts=TIMEOUTS)
     assert pool.loaded("echo") == 0
 
     with pool.instance("echo") as first, pool.instance("echo") as second:
@@ -123,7 +124,7 @@ def test_instances_are_loaded_lazily_and_independently(functions_dir):
 def test_a_function_that_fails_to_load_frees_its_slot(tmp_path):
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "app.py").write_text("raise RuntimeError('import failed')\n")
-    pool = FunctionPool(size=1, functions_dir=tmp_path)
+    pool = FunctionPool(size=1, functions_dir=tmp_path, timeouts={"broken": 10})
 
     for _ in range(2):  # the second attempt would wait forever if the slot leaked
         with pytest.raises(RuntimeError, match="import failed"):

@@ -34,7 +34,7 @@ def _of_type(source: dict, resource_type: str) -> dict[str, dict]:
 
 def test_tables_are_on_demand_encrypted_recoverable_and_protected_in_prod(source):
     tables = _of_type(source, "AWS::DynamoDB::Table")
-    assert set(tables) == {"LeadsTable", "ClientsTable", "RateLimitTable", "IdempotencyTable"}
+    assert set(tables) == {"LeadsTable", "ClientsTable", "RateLimitTable", "IdempotencyTable", "WebhookEventsTable"}
     for name, table in tables.items():
         properties = table["Properties"]
         assert properties["BillingMode"] == "PAY_PER_REQUEST", name

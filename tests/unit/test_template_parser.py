@@ -146,8 +146,10 @@ def test_the_project_template_defines_the_stack_pieces_the_tools_need():
         "ClientsTable": "CLIENTS_TABLE",
         "RateLimitTable": "RATE_LIMIT_TABLE",
         "IdempotencyTable": "IDEMPOTENCY_TABLE",
+        "WebhookEventsTable": "WEBHOOK_EVENTS_TABLE",
     }
     assert specs["RateLimitTable"].ttl_attribute == "expires_at"
+    assert specs["WebhookEventsTable"].ttl_attribute == "expires_at"
     assert specs["IdempotencyTable"].ttl_attribute == "expiration"
     assert template.resource_server() == template.ResourceServerSpec(
         "leadgate", ("read:leads", "write:leads", "delete:leads")

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = ROOT / "template.yaml"
 
 TIER_TAG = "leadgate:tier"
+LAMBDA_DEFAULT_TIMEOUT = 3  # seconds, when neither the function nor Globals set one
 # The keys SAM accepts in an Api event's Auth block; anything else would be dropped without a word.
 API_EVENT_AUTH_KEYS = frozenset(
     {"ApiKeyRequired", "AuthorizationScopes", "Authorizer", "InvokeRole", "OverrideApiAuth", "ResourcePolicy"}
@@ -241,6 +242,16 @@ def function_environment(function: str, template: dict[str, Any] | None = None) 
             merged = {**_global_environment(template), **own}
             return {name: str(value) for name, value in merged.items() if not isinstance(value, dict | list)}
     raise TemplateError(f"no function with CodeUri functions/{function}/")
+
+
+def function_timeouts(template: dict[str, Any] | None = None) -> dict[str, float]:
+    """Seconds each `functions/<name>` may run: its `Timeout`, else the Globals', else Lambda's default."""
+    template = _template(template)
+    default = template.get("Globals", {}).get("Function", {}).get("Timeout", LAMBDA_DEFAULT_TIMEOUT)
+    return {
+        function_folder(resource): float(_parameter_default(template, resource["Properties"].get("Timeout", default)))
+        for resource in _functions(template).values()
+    }
 
 
 # ------------------------------------------------------------------ API, auth, usage plans

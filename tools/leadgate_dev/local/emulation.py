@@ -156,12 +156,18 @@ class DynamoDBLocal:
                 time.sleep(0.2)
         raise RuntimeError(f"DynamoDB Local did not answer within {DYNAMODB_LOCAL_READY_SECONDS} s")
 
+    @property
+    def pid(self) -> int | None:
+        """The Java process (tests pause it with SIGSTOP or kill it, as a hung or lost DynamoDB)."""
+        return self._process.pid if self._process is not None else None
+
     def stop(self) -> None:
         if self._process is None or self._process.poll() is not None:
             return
         self._process.terminate()
+        self._process.send_signal(signal.SIGCONT)  # a paused (SIGSTOP) Java acts on SIGTERM only once resumed
         try:
-            self._process.wait(timeout=10)
+            self._process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
@@ -207,6 +213,11 @@ class Emulation:
             "cognito-idp": self.moto.endpoint,
             "apigateway": self.moto.endpoint,
         }
+
+    def processes(self) -> dict[str, int]:
+        """The emulators' own processes by name (only DynamoDB Local runs outside this one)."""
+        pid = self.dynamodb_local.pid if self.dynamodb_local else None
+        return {"dynamodb-local": pid} if pid else {}
 
     def stop(self) -> None:
         if self.dynamodb_local:

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 from leadgate_dev.events import rest_event
 from leadgate_dev.local.authorizer import Authorization, AuthorizerFailure, PolicyCache, is_allowed, method_arn
+from leadgate_dev.local.instances import FunctionTimeout, IntegrationTimeout
 from leadgate_dev.template import GatewayResponseSpec, TemplateRoute
 
 # Not under "leadgate": Powertools' Logger filters records of loggers named after its service from root handlers.
@@ -38,6 +39,7 @@ RESPONSE_DEFAULTS: dict[str, tuple[int, str]] = {
     "THROTTLED": (429, "Too Many Requests"),
     "QUOTA_EXCEEDED": (429, "Limit Exceeded"),
     "REQUEST_TOO_LARGE": (413, "Request Too Long"),
+    "INTEGRATION_TIMEOUT": (504, "Endpoint request timed out"),
     "DEFAULT_4XX": (400, "Bad Request"),
     "DEFAULT_5XX": (500, "Internal server error"),
 }
@@ -259,6 +261,13 @@ class Gateway:
         try:
             result = self.functions.invoke(function, event, request_id)
             return proxy_response(result, request_id)
+        except IntegrationTimeout as timeout:
+            logger.error("API Gateway stopped waiting for %s (request %s)", timeout, request_id)
+            return self.gateway_response("INTEGRATION_TIMEOUT", request_id)
+        except FunctionTimeout as timeout:
+            # Lambda ends the invocation with an error; to the proxy integration that is a function error.
+            logger.error("%s (request %s)", timeout, request_id)
+            return self.gateway_response("DEFAULT_5XX", request_id, status=BAD_GATEWAY)
         except Exception:
             logger.exception("function %s failed (request %s)", function, request_id)
             return self.gateway_response("DEFAULT_5XX", request_id, status=BAD_GATEWAY)

@@ -85,7 +85,10 @@ class LocalStack:
         self.config.local_dir.mkdir(parents=True, exist_ok=True)
         # Bind first: a port in use fails before anything else starts.
         self._server = LocalHttpServer(
-            (self.config.host, self.config.port), self._handle, {COGNITO_TOKEN_PATH: self._cognito_token}
+            (self.config.host, self.config.port),
+            self._handle,
+            {COGNITO_TOKEN_PATH: self._cognito_token},
+            template.gateway_responses(),
         )
         self.emulation = start_emulation(
             data_dir=self.config.local_dir,
@@ -222,6 +225,7 @@ class LocalStack:
             "stage": STAGE,
             "dynamodb_backend": self.emulation.dynamodb_backend,
             "endpoints": self.emulation.endpoints(),
+            "processes": self.emulation.processes(),
             **self.resources.to_json(),
             "auth_cache_ttl": self.auth_cache_ttl,
             "environment": self.handler_environment(),

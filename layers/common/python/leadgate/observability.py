@@ -7,7 +7,6 @@ outside Lambda.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -17,16 +16,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 from aws_lambda_powertools.metrics import MetricUnit
 
+from leadgate.masking import mask_pii
 from leadgate.settings import get_settings
-
-_EMAIL = re.compile(r"[^\s\"'<>@,;:]+@[^\s\"'<>@,;:]+")
-_SEPARATOR = r"[\s\-\u2010\u2011\u2013\u2014\u30fc]"
-# A number written in groups (090-1234-5678, +81 90 1234 5678) or in one run the way phones are stored
-# (09012345678, +819012345678); dates, times and epoch seconds match neither shape.
-_PHONE = re.compile(
-    rf"(?<![\w:.])(?:\+\d{{1,3}}{_SEPARATOR}?)?\(?\d{{1,4}}\)?{_SEPARATOR}\d{{1,4}}{_SEPARATOR}\d{{3,4}}(?![\w:.])"
-    r"|(?<![\w:.])(?:\+\d{10,15}|0\d{9,10})(?![\w:.])"
-)
 
 
 class PiiMaskingFormatter(LambdaPowertoolsFormatter):
@@ -34,8 +25,7 @@ class PiiMaskingFormatter(LambdaPowertoolsFormatter):
     so a value quoted by an exception never reaches the logs."""
 
     def format(self, record: Any) -> str:
-        line = super().format(record)
-        return _PHONE.sub("[phone]", _EMAIL.sub("[email]", line))
+        return mask_pii(super().format(record))
 
 
 logger = Logger(logger_formatter=PiiMaskingFormatter())

@@ -16,6 +16,7 @@ class Settings:
     clients_table: str
     rate_limit_table: str
     idempotency_table: str
+    webhook_events_table: str
     user_pool_id: str
     cognito_token_url: str
     cognito_issuer: str
@@ -44,6 +45,7 @@ class Settings:
             clients_table=env.get("CLIENTS_TABLE", ""),
             rate_limit_table=env.get("RATE_LIMIT_TABLE", ""),
             idempotency_table=env.get("IDEMPOTENCY_TABLE", ""),
+            webhook_events_table=env.get("WEBHOOK_EVENTS_TABLE", ""),
             user_pool_id=user_pool_id,
             cognito_token_url=env.get("COGNITO_TOKEN_URL", ""),
             cognito_issuer=issuer,

@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator
@@ -54,11 +54,32 @@ UnitId = Annotated[int | str, PlainValidator(_unit_id)]
 
 
 @dataclass(frozen=True)
+class ExternalRef:
+    """The record an intake comes from in another system: matched before the email and phone.
+
+    `updated_at` (ISO 8601 UTC) is when the provider made the change; a change older than the last one the
+    lead took from that provider is stale and overwrites nothing."""
+
+    provider: str
+    id: str
+    updated_at: str | None = None
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return (self.provider, self.id)
+
+
+@dataclass(frozen=True)
 class Intake:
-    """One intake: the lead values the client sent (only those), and the inquiry to record."""
+    """One intake: the lead values the client sent (only those), and the inquiry to record.
+
+    `defaults` are values only a new lead takes (a provider as the lead's `source`), never merged into a
+    match; `external` links the lead to the sender's record."""
 
     values: Mapping[str, Any]
     inquiry: NewInquiry
+    external: ExternalRef | None = None
+    defaults: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def email_key(self) -> str | None:

@@ -9,6 +9,13 @@ The decision is made from identity items read strongly consistently (never from 
    conditional on the version read. Losing that race reads again and retries, with jittered backoff.
 4. The email and the phone belong to two different leads: 409 DUPLICATE_AMBIGUOUS, nothing written.
 
+An intake from another system (`Intake.external`: provider and record id) reads its `EXT#` identity in the
+same call and matches it FIRST: the linked lead takes the intake even when the email changed. An email or
+phone that belongs to another lead is not moved: the linked lead keeps its own value and the merge record
+says `conflicts`. A change older than the last one the lead took from that provider is `stale`: recorded
+as an inquiry, nothing overwritten. Without a link, email and phone match as above and the lead gains the
+link (its own `attribute_not_exists` identity item, so two first events for one record make one lead).
+
 A dry run takes the same decisions and writes nothing.
 """
 
@@ -24,11 +31,11 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from leadgate import errors
-from leadgate.intake.contracts import Intake
+from leadgate.intake.contracts import ExternalRef, Intake
 from leadgate.intake.merge import Merge, merge
 from leadgate.intake.requests import parse
 from leadgate.leads import repository
-from leadgate.leads.models import LeadData, StoredLead
+from leadgate.leads.models import LeadData, NewInquiry, StoredLead
 
 logger = Logger(child=True)
 
@@ -51,6 +58,8 @@ class Outcome:
     merge: Merge | None = None
     matched_item: int | None = None  # a dry-run batch item matching a lead an earlier item would create
     dry_run: bool = False
+    stale: bool = False  # an older change than the lead already took from the provider: nothing applied
+    conflicts: Mapping[str, str] = dataclasses.field(default_factory=dict)  # kind -> the lead owning it
 
     @property
     def result(self) -> str:
@@ -69,6 +78,10 @@ class Outcome:
             summary["matched_item"] = self.matched_item
         if self.dry_run:
             summary["dry_run"] = True
+        if self.stale:
+            summary["stale"] = True
+        if self.conflicts:
+            summary["conflicts"] = dict(self.conflicts)
         return summary
 
 
@@ -101,6 +114,25 @@ def take_in(
             _back_off(attempt)
         if matches is None:
             matches = _owners(tenant_id, intake, planned)
+        linked = matches.pop("external", None)
+        if isinstance(linked, str):
+            try:
+                outcome = _merge_into(
+                    tenant_id,
+                    linked,
+                    intake,
+                    matched_on=("external", *_kinds(matches)),
+                    overwrite=overwrite,
+                    dry_run=dry_run,
+                    planned=planned,
+                    conflicts={kind: str(owner) for kind, owner in matches.items() if owner != linked},
+                )
+            except (repository.IdentityTaken, repository.ConcurrentModification):
+                outcome = None
+            if outcome is not None:
+                return outcome
+            matches = None
+            continue
         owner = _single_owner(matches)
         if isinstance(owner, int):
             return Outcome(False, matched_on=_kinds(matches), matched_item=owner, dry_run=True)
@@ -117,9 +149,9 @@ def take_in(
                 planned=planned,
             )
         except repository.IdentityTaken as taken:
-            # Creating: the winners of the race, read strongly consistently by the repository. Merging: an
-            # identity the merge fills belongs to another lead now, so read every owner again.
-            matches = dict(taken.matches) if owner is None else None
+            # Creating: the winners of the race, read strongly consistently by the repository. Merging, or a
+            # link taken by another lead: read every owner again.
+            matches = dict(taken.matches) if owner is None and "external" not in taken.matches else None
             continue
         except repository.ConcurrentModification:
             matches = None
@@ -134,8 +166,9 @@ def take_in(
 
 
 def _owners(tenant_id: str, intake: Intake, planned: Planned | None) -> dict[str, str | int]:
+    external = intake.external.identity if intake.external else None
     owners: dict[str, str | int] = dict(
-        repository.find_by_identity(tenant_id, email=intake.email_key, phone=intake.phone_key)
+        repository.find_by_identity(tenant_id, email=intake.email_key, phone=intake.phone_key, external=external)
     )
     for kind, key in _identities(intake.email_key, intake.phone_key):
         if kind not in owners and planned and (kind, key) in planned:
@@ -155,12 +188,35 @@ def _kinds(matches: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _create(tenant_id: str, intake: Intake, *, dry_run: bool, planned: Planned | None, item: int) -> Outcome:
-    data = parse(LeadData, dict(intake.values))
+    data = parse(LeadData, {**intake.defaults, **intake.values})
     if dry_run:
         _plan(planned, data, item)
         return Outcome(True, dry_run=True)
-    lead = repository.create(tenant_id, data, inquiries=[intake.inquiry])
+    external = intake.external
+    lead = repository.create(
+        tenant_id,
+        data,
+        inquiries=[intake.inquiry],
+        external_ids={external.provider: external.id} if external else None,
+        external_updated_at=_stamp({}, external),
+    )
     return Outcome(True, lead=lead, lead_id=lead.id)
+
+
+def _stamp(stamps: Mapping[str, str], external: ExternalRef | None) -> dict[str, str]:
+    """The lead's last-change times with this intake's: the later one per provider."""
+    stamps = dict(stamps)
+    if external and external.updated_at:
+        stamps[external.provider] = max(stamps.get(external.provider, ""), external.updated_at)
+    return stamps
+
+
+def is_stale(lead: StoredLead, external: ExternalRef) -> bool:
+    """Whether the lead already took a later change from the provider than this one."""
+    if not external.updated_at:
+        return False
+    taken = lead.external_updated_at.get(external.provider)
+    return taken is not None and external.updated_at < taken
 
 
 def _merge_into(
@@ -172,17 +228,93 @@ def _merge_into(
     overwrite: bool,
     dry_run: bool,
     planned: Planned | None,
+    conflicts: Mapping[str, str] | None = None,
 ) -> Outcome | None:
     current = repository.get(tenant_id, lead_id, consistent=True)
     if current is None:
         return None
-    merged = merge(current.data, intake.values, overwrite=overwrite)
+    external = intake.external
+    if external is not None and is_stale(current, external):
+        return _record_stale(tenant_id, current, intake, external, matched_on=matched_on, dry_run=dry_run)
+    conflicts = dict(conflicts or {})
+    values = {name: value for name, value in intake.values.items() if name not in conflicts}
+    merged = merge(current.data, values, overwrite=overwrite)
     if dry_run:
         _plan(planned, merged.data, lead_id)
-        return Outcome(False, lead_id=lead_id, matched_on=matched_on, merge=merged, dry_run=True)
-    inquiry = dataclasses.replace(intake.inquiry, merge=merged.record())
-    lead = repository.update(tenant_id, current, merged.data, inquiries=[inquiry])
-    return Outcome(False, lead=lead, lead_id=lead_id, matched_on=matched_on, merge=merged)
+        return Outcome(False, lead_id=lead_id, matched_on=matched_on, merge=merged, dry_run=True, conflicts=conflicts)
+    record = merged.record()
+    if conflicts:
+        record["conflicts"] = conflicts
+    external_ids = None
+    if external:
+        previous = current.external_ids.get(external.provider)
+        if previous not in (None, external.id):  # the provider's record was replaced: the link follows
+            record["replaced"][f"external_ids.{external.provider}"] = previous
+        external_ids = {**current.external_ids, external.provider: external.id}
+    lead = repository.update(
+        tenant_id,
+        current,
+        merged.data,
+        inquiries=[dataclasses.replace(intake.inquiry, merge=record)],
+        external_ids=external_ids,
+        external_updated_at=_stamp(current.external_updated_at, external) if external else None,
+    )
+    return Outcome(False, lead=lead, lead_id=lead_id, matched_on=matched_on, merge=merged, conflicts=conflicts)
+
+
+def _record_stale(
+    tenant_id: str,
+    current: StoredLead,
+    intake: Intake,
+    external: ExternalRef,
+    *,
+    matched_on: tuple[str, ...],
+    dry_run: bool,
+) -> Outcome:
+    """Keep the stale change's payload as an inquiry on the lead; the lead's values stay as they are."""
+    if not dry_run:
+        record = {
+            "policy": "stale",
+            "received_at_provider": external.updated_at,
+            "lead_has": current.external_updated_at.get(external.provider),
+            "kept": dict(intake.values),
+        }
+        current = repository.update(
+            tenant_id, current, current.data, inquiries=[dataclasses.replace(intake.inquiry, merge=record)]
+        )
+    return Outcome(False, lead=current, lead_id=current.id, matched_on=matched_on, dry_run=dry_run, stale=True)
+
+
+def unlink_external(tenant_id: str, external: ExternalRef, inquiry: NewInquiry) -> Outcome | None:
+    """The provider deleted its record: the linked lead keeps its data and loses the link; the deletion is
+    recorded as an inquiry on it. None when no lead is linked. An older deletion than the last change the
+    lead took from the provider is stale, like any change."""
+    for attempt in range(MAX_ATTEMPTS):
+        if attempt:
+            _back_off(attempt)
+        lead_id = repository.find_by_identity(tenant_id, external=external.identity).get("external")
+        current = repository.get(tenant_id, lead_id, consistent=True) if lead_id else None
+        if current is None:
+            return None
+        intake = Intake(values={}, inquiry=inquiry, external=external)
+        try:
+            if is_stale(current, external):
+                return _record_stale(tenant_id, current, intake, external, matched_on=("external",), dry_run=False)
+            record = {"policy": "unlink", "external_ids": {external.provider: external.id}}
+            lead = repository.update(
+                tenant_id,
+                current,
+                current.data,
+                inquiries=[dataclasses.replace(inquiry, merge=record)],
+                external_ids={name: value for name, value in current.external_ids.items() if name != external.provider},
+                external_updated_at=_stamp(current.external_updated_at, external),
+            )
+        except repository.ConcurrentModification:
+            continue
+        return Outcome(False, lead=lead, lead_id=lead.id, matched_on=("external",))
+    raise errors.Conflict(
+        "The lead is being changed by many requests at once; retry shortly.", headers={"Retry-After": "1"}
+    )
 
 
 def _plan(planned: Planned | None, data: LeadData, owner: str | int) -> None:

@@ -17,6 +17,7 @@ from leadgate.leads.models import MAX_SCORE, LeadData, StoredLead
 LEAD = "LEAD#"
 EMAIL = "EMAIL#"
 PHONE = "PHONE#"
+EXTERNAL = "EXT#"
 TAG = "TAG#"
 SEARCH = "SEARCH#"
 INQUIRY = "INQ#"
@@ -46,6 +47,11 @@ def email_sk(canonical_email: str) -> str:
 
 def phone_sk(e164: str) -> str:
     return f"{PHONE}{e164}"
+
+
+def external_sk(provider: str, external_id: str) -> str:
+    """A record's id in another system (`EXT#hubspot#151`): one lead per provider and id, as for emails."""
+    return f"{EXTERNAL}{provider}#{external_id}"
 
 
 def tag_sk(tag: str, lead_id: str) -> str:

@@ -46,7 +46,7 @@ MAX_ID = 2**53  # integer ids stay exact in every JSON client
 
 SortField = Literal["created_at", "updated_at", "lead_score", "first_name", "last_name", "email"]
 Direction = Literal["asc", "desc"]
-Channel = Literal["hotlead", "leadhub", "api", "batch"]
+Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook"]
 
 _TAG_PUNCTUATION = frozenset("-_:.")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
@@ -234,7 +234,9 @@ def default_display_name(first_name: str | None, last_name: str | None) -> str |
 WRITABLE_FIELDS = tuple(LeadData.model_fields)
 
 
-READ_ONLY_FIELDS = frozenset({"created_at", "updated_at", "email_normalized", "phone_e164", "inquiry_count"})
+READ_ONLY_FIELDS = frozenset(
+    {"created_at", "updated_at", "email_normalized", "phone_e164", "inquiry_count", "external_ids"}
+)
 
 
 class _EchoesReadOnlyFields(BaseModel):
@@ -425,6 +427,10 @@ class StoredLead:
     email_normalized: str | None = None
     phone_e164: str | None = None
     search_tokens: frozenset[str] = field(default_factory=frozenset)
+    # The lead's records in other systems ({"hubspot": "151"}), each an identity item like the email, and
+    # when the lead last took a change from each (ISO 8601 UTC): older changes are stale (docs/intake.md).
+    external_ids: Mapping[str, str] = field(default_factory=dict)
+    external_updated_at: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def etag(self) -> str:
@@ -439,6 +445,7 @@ class StoredLead:
             "email_normalized": self.email_normalized,
             "phone_e164": self.phone_e164,
             "inquiry_count": self.inquiry_count,
+            "external_ids": dict(self.external_ids),
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }

@@ -36,11 +36,14 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
+IDENTITY_KINDS = ("email", "phone", "external")
+
+
 class IdentityTaken(Exception):
-    """An email or phone number the write needs already belongs to another lead."""
+    """An email, phone number or external id the write needs already belongs to another lead."""
 
     def __init__(self, matches: Mapping[str, str]) -> None:
-        self.matches = dict(matches)  # "email" / "phone" -> the owning lead's id
+        self.matches = dict(matches)  # "email" / "phone" / "external" -> the owning lead's id
         super().__init__(f"identity taken: {sorted(self.matches)}")
 
 
@@ -88,7 +91,7 @@ class _Write:
     """One TransactWriteItems entry and what its failure would mean."""
 
     operation: dict[str, Any]
-    role: str  # "lead", "email" / "phone" (claiming an identity), "release" (freeing one), "item"
+    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "item"
 
 
 def _client() -> Any:
@@ -126,6 +129,9 @@ def _lead_item(tenant_id: str, lead: StoredLead) -> dict[str, Any]:
             attributes[name] = getattr(lead, name)
     if lead.search_tokens:
         attributes["search_tokens"] = sorted(lead.search_tokens)
+    for name in ("external_ids", "external_updated_at"):
+        if getattr(lead, name):
+            attributes[name] = dict(getattr(lead, name))
     return {name: _serializer.serialize(value) for name, value in attributes.items()}
 
 
@@ -199,6 +205,8 @@ def _lead_from_item(item: Mapping[str, Any], lead_id: str) -> StoredLead:
         email_normalized=attributes.get("email_normalized"),
         phone_e164=attributes.get("phone_e164"),
         search_tokens=frozenset(attributes.get("search_tokens", ())),
+        external_ids=attributes.get("external_ids", {}),
+        external_updated_at=attributes.get("external_updated_at", {}),
     )
 
 
@@ -210,7 +218,7 @@ def _put(tenant_id: str, sk: str, role: str = "item", condition: str | None = No
     }
     if condition:
         put["ConditionExpression"] = condition
-    if role in ("email", "phone"):
+    if role in IDENTITY_KINDS:
         put["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"  # the winner's lead_id, without another read
     return _Write({"Put": put}, role)
 
@@ -239,18 +247,28 @@ def _identity_sk(kind: str, value: str) -> str:
     return keys.email_sk(value) if kind == "email" else keys.phone_sk(value)
 
 
+def _identity_keys(lead: StoredLead | None) -> dict[str, str]:
+    """The lead's identity items: sort key -> kind."""
+    if lead is None:
+        return {}
+    found = {
+        _identity_sk(kind, value): kind
+        for kind, value in (("email", lead.email_normalized), ("phone", lead.phone_e164))
+        if value
+    }
+    found |= {keys.external_sk(provider, value): "external" for provider, value in lead.external_ids.items()}
+    return found
+
+
 def _identity_writes(tenant_id: str, lead_id: str, old: StoredLead | None, new: StoredLead | None) -> list[_Write]:
     """Move identities with the lead: free the old key (only if still ours), claim the new one (only if free)."""
-    writes: list[_Write] = []
-    for kind, attribute in (("email", "email_normalized"), ("phone", "phone_e164")):
-        before = getattr(old, attribute) if old else None
-        after = getattr(new, attribute) if new else None
-        if before == after:
-            continue
-        if before:
-            writes.append(_delete(tenant_id, _identity_sk(kind, before), owned_by=lead_id))
-        if after:
-            writes.append(_put(tenant_id, _identity_sk(kind, after), kind, "attribute_not_exists(PK)", lead_id=lead_id))
+    before, after = _identity_keys(old), _identity_keys(new)
+    writes = [_delete(tenant_id, sk, owned_by=lead_id) for sk in before if sk not in after]
+    writes += [
+        _put(tenant_id, sk, kind, "attribute_not_exists(PK)", lead_id=lead_id)
+        for sk, kind in after.items()
+        if sk not in before
+    ]
     return writes
 
 
@@ -295,7 +313,15 @@ def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry
 
 
 def _stored(
-    lead_id: str, data: LeadData, *, version: int, created_at: str, updated_at: str, inquiries: int
+    lead_id: str,
+    data: LeadData,
+    *,
+    version: int,
+    created_at: str,
+    updated_at: str,
+    inquiries: int,
+    external_ids: Mapping[str, str],
+    external_updated_at: Mapping[str, str],
 ) -> StoredLead:
     return StoredLead(
         id=lead_id,
@@ -307,6 +333,8 @@ def _stored(
         email_normalized=data.email_normalized,
         phone_e164=data.phone_e164,
         search_tokens=data.search_tokens(),
+        external_ids=dict(external_ids),
+        external_updated_at=dict(external_updated_at),
     )
 
 
@@ -319,12 +347,24 @@ def create(
     *,
     inquiries: Sequence[NewInquiry] = (),
     extra_items: Sequence[Mapping[str, Any]] = (),
+    external_ids: Mapping[str, str] | None = None,
+    external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
-    """ONE TransactWriteItems: the lead, its identities (claimed only if free), tags, search tokens,
-    inquiries and `extra_items` (raw TransactItems). Then ONE UpdateItem on the tenant's counters."""
+    """ONE TransactWriteItems: the lead, its identities (emails, phones and external ids, each claimed only
+    if free), tags, search tokens, inquiries and `extra_items` (raw TransactItems). Then ONE UpdateItem on
+    the tenant's counters."""
     now = _now()
     stamp = iso(now)
-    lead = _stored(ids.new_ulid(now), data, version=1, created_at=stamp, updated_at=stamp, inquiries=len(inquiries))
+    lead = _stored(
+        ids.new_ulid(now),
+        data,
+        version=1,
+        created_at=stamp,
+        updated_at=stamp,
+        inquiries=len(inquiries),
+        external_ids=external_ids or {},
+        external_updated_at=external_updated_at or {},
+    )
     writes = _new_lead_writes(tenant_id, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
     writes += [_Write(dict(item), "item") for item in extra_items]
@@ -352,11 +392,14 @@ def update(
     *,
     inquiries: Sequence[NewInquiry] = (),
     extra_items: Sequence[Mapping[str, Any]] = (),
+    external_ids: Mapping[str, str] | None = None,
+    external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE transaction, conditional on `current.version`: the lead, identity moves, tag and token changes,
-    inquiries and `extra_items`. Raises ConcurrentModification if the lead changed since `current` was read,
-    IdentityTaken if a new email or phone belongs to another lead. Then ONE UpdateItem on the counters
-    (none when no counted value changed)."""
+    inquiries and `extra_items`. `external_ids` / `external_updated_at` replace the lead's (None keeps them).
+    Raises ConcurrentModification if the lead changed since `current` was read, IdentityTaken if a new
+    email, phone or external id belongs to another lead. Then ONE UpdateItem on the counters (none when no
+    counted value changed)."""
     now = _now()
     lead = _stored(
         current.id,
@@ -365,6 +408,8 @@ def update(
         created_at=current.created_at,
         updated_at=max(iso(now), current.updated_at),
         inquiries=current.inquiry_count + len(inquiries),
+        external_ids=current.external_ids if external_ids is None else external_ids,
+        external_updated_at=current.external_updated_at if external_updated_at is None else external_updated_at,
     )
     writes = [_put_lead(tenant_id, lead, expected_version=current.version)]
     writes += _identity_writes(tenant_id, lead.id, current, lead)
@@ -416,7 +461,7 @@ def _raise_cancellation(tenant_id: str, writes: list[_Write], error: ClientError
     codes = {reason.get("Code") for _, reason in failed}
     if not failed or codes - {"ConditionalCheckFailed", "TransactionConflict"}:
         raise error
-    if "TransactionConflict" in codes or any(write.role not in ("email", "phone") for write, _ in failed):
+    if "TransactionConflict" in codes or any(write.role not in IDENTITY_KINDS for write, _ in failed):
         raise ConcurrentModification() from error
     matches = {}
     for write, reason in failed:
@@ -503,10 +548,19 @@ def get(tenant_id: str, lead_id: str, *, consistent: bool = True) -> StoredLead 
     return lead
 
 
-def find_by_identity(tenant_id: str, *, email: str | None = None, phone: str | None = None) -> dict[str, str]:
-    """Who owns these canonical identities ({"email": id, "phone": id}), strongly consistent:
-    ONE GetItem for one identity, ONE BatchGetItem (ConsistentRead) for both."""
+def find_by_identity(
+    tenant_id: str,
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    external: tuple[str, str] | None = None,
+) -> dict[str, str]:
+    """Who owns these canonical identities ({"email": id, "phone": id, "external": id}; `external` is
+    (provider, id)), strongly consistent: ONE GetItem for one identity, ONE BatchGetItem (ConsistentRead)
+    for more."""
     wanted = {kind: _identity_sk(kind, value) for kind, value in (("email", email), ("phone", phone)) if value}
+    if external:
+        wanted["external"] = keys.external_sk(*external)
     if not wanted:
         return {}
     if len(wanted) == 1:

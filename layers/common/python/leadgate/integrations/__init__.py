@@ -1,0 +1,1 @@
+"""Other systems' APIs (HubSpot, ...) and how their records become lead values."""

@@ -1,0 +1,1 @@
+"""Webhooks from other systems: deliveries split into queued events, applied once each through intake."""

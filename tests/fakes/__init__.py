@@ -1,0 +1,1 @@
+"""Loopback fakes of the providers' APIs, for tests and the local stack."""
