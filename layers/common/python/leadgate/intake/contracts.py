@@ -20,14 +20,13 @@ from pydantic_core import PydanticCustomError
 
 from leadgate import errors, normalize
 from leadgate.intake.requests import parse
-from leadgate.leads.models import Address, Channel, Email, LeadData, NewInquiry, Phone, Text200, iso
-from leadgate.text import JsonLimits, JsonObject, Text, check_json, clean
+from leadgate.leads.models import PAYLOAD_LIMITS, Address, Channel, Email, LeadData, NewInquiry, Phone, Text200, iso
+from leadgate.text import JsonLimits, JsonObject, Text, clean
 
 MAX_BATCH_ITEMS = 100
 MAX_INQUIRY_FIELDS = 100
-# HOTLEAD's open `inquiry` object, and every body kept as an inquiry's payload as sent (docs/text.md).
-INQUIRY_LIMITS = JsonLimits(max_depth=8, max_members=MAX_INQUIRY_FIELDS)
-PAYLOAD_LIMITS = JsonLimits(max_depth=INQUIRY_LIMITS.max_depth + 1, max_members=MAX_INQUIRY_FIELDS)
+# HOTLEAD's open `inquiry` object (the whole body, kept as the inquiry's payload, is checked by NewInquiry).
+INQUIRY_LIMITS = JsonLimits(max_depth=PAYLOAD_LIMITS.max_depth - 1, max_members=MAX_INQUIRY_FIELDS)
 # Where a lead field derived from HOTLEAD's body came from, for error messages.
 _PROFILE = {
     "display_name": "profile.name",
@@ -111,7 +110,7 @@ class IntakeLead(LeadData):
             values=self.values(),
             inquiry=NewInquiry(
                 channel=channel,
-                payload=stored_payload(payload),
+                payload=payload,
                 occurred_at=iso(self.created_at) if self.created_at else None,
                 source=self.source,
                 client_id=client_id,
@@ -178,19 +177,13 @@ class HotleadLead(BaseModel):
             values=lead.values(),
             inquiry=NewInquiry(
                 channel="hotlead",
-                payload=stored_payload(payload),
+                payload=payload,
                 occurred_at=iso(self.created_at),
                 source=self.media_domain,
                 media_domain=self.media_domain,
                 client_id=client_id,
             ),
         )
-
-
-def stored_payload(payload: Any) -> Any:
-    """The body kept as the inquiry's payload as sent: the text rule at every depth (its fields were
-    validated one by one; this holds whatever they did not normalise away), or 422 naming the place."""
-    return check_json(payload, "", PAYLOAD_LIMITS)
 
 
 class BatchBody(BaseModel):

@@ -31,7 +31,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from leadgate import errors, normalize
-from leadgate.text import Text, clean
+from leadgate.text import JsonLimits, Text, check_json, clean
 
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 64
@@ -451,9 +451,14 @@ class StoredLead:
         }
 
 
+# Every payload kept as an inquiry's payload as sent, whatever route or worker received it (docs/text.md).
+PAYLOAD_LIMITS = JsonLimits(max_depth=9, max_members=1000, max_string_length=65_536)
+
+
 @dataclass(frozen=True)
 class NewInquiry:
-    """One inquiry (反響) as received, kept on its lead. `payload` is the JSON the client sent."""
+    """One inquiry (反響) as received, kept on its lead. `payload` is the JSON the client sent, checked by the
+    text rule at every depth when the inquiry is made (422 naming the place: `inquiry.message`)."""
 
     channel: Channel
     payload: Any
@@ -462,6 +467,9 @@ class NewInquiry:
     media_domain: str | None = None
     client_id: str | None = None
     merge: Mapping[str, Any] | None = None  # what a match did with the values sent (filled, kept, replaced)
+
+    def __post_init__(self) -> None:
+        check_json(self.payload, "", PAYLOAD_LIMITS)
 
 
 @dataclass(frozen=True)
