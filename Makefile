@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 
-.PHONY: run test lint bench build clean setup openapi fuzz-contract
+.PHONY: run test fuzz lint bench build clean setup openapi fuzz-contract
 
 # The venv is rebuilt when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -25,6 +25,9 @@ test: setup  ## ruff, the template checks and the whole pytest suite (or TESTS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -n auto $(TESTS)
+
+fuzz: setup fuzz-contract  ## the long runs: schemathesis (fuzz-contract), then the property suite with the `fuzz` profile
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest -n auto -p no:cacheprovider tests/property
 
 lint: setup
 	$(BIN)/ruff check .

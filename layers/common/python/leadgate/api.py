@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from leadgate import bodies, dependencies, errors, ratelimit, routes
 from leadgate.settings import get_settings
+from leadgate.text import encodable
 
 logger = Logger(child=True)
 
@@ -33,7 +34,8 @@ def json_response(status: int, body: Any, headers: Mapping[str, str] | None = No
     return Response(
         status_code=status,
         content_type=content_types.APPLICATION_JSON if body is not None else None,
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")) if body is not None else "",
+        # encodable: a lone surrogate (from a query or path) must not make the body unencodable as UTF-8.
+        body=encodable(json.dumps(body, ensure_ascii=False, separators=(",", ":"))) if body is not None else "",
         headers=dict(headers or {}),
     )
 

@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.metrics import MetricUnit
 
 from leadgate import dependencies
 from leadgate.masking import mask_pii
@@ -30,6 +31,9 @@ class PiiMaskingFormatter(LambdaPowertoolsFormatter):
 
 logger = Logger(logger_formatter=PiiMaskingFormatter())
 metrics = Metrics()
+# The template's POWERTOOLS_METRICS_NAMESPACE, for runs without it (tests, tools): a metric without a
+# namespace would fail the invocation when it is flushed.
+DEFAULT_NAMESPACE = "Leadgate"
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -39,6 +43,12 @@ def _tracer() -> Any:
     from aws_lambda_powertools import Tracer
 
     return Tracer()
+
+
+def count(name: str, value: int = 1) -> None:
+    """Add to a Count metric; the handler decorator flushes it with the invocation's other metrics."""
+    metrics.namespace = metrics.namespace or DEFAULT_NAMESPACE
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
 def observed(handler: LambdaHandler, *, capture_response: bool = True) -> LambdaHandler:

@@ -15,15 +15,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator, StrictStr, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator
 from pydantic_core import PydanticCustomError
 
 from leadgate import errors, normalize
 from leadgate.intake.requests import parse
-from leadgate.leads.models import Channel, Email, LeadData, NewInquiry, Phone, Text200, Text500, iso
+from leadgate.leads.models import PAYLOAD_LIMITS, Address, Channel, Email, LeadData, NewInquiry, Phone, Text200, iso
+from leadgate.text import JsonLimits, JsonObject, Text, clean
 
 MAX_BATCH_ITEMS = 100
 MAX_INQUIRY_FIELDS = 100
+# HOTLEAD's open `inquiry` object (the whole body, kept as the inquiry's payload, is checked by NewInquiry).
+INQUIRY_LIMITS = JsonLimits(max_depth=PAYLOAD_LIMITS.max_depth - 1, max_members=MAX_INQUIRY_FIELDS)
 # Where a lead field derived from HOTLEAD's body came from, for error messages.
 _PROFILE = {
     "display_name": "profile.name",
@@ -34,15 +37,15 @@ _PROFILE = {
     "source": "media_domain",
 }
 
-MediaDomain = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=253)]
+MediaDomain = Text(253)
 
 
 def _unit_id(value: Any) -> int | str:
     """HOTLEAD sends its unit (窓口) id as a number; a string spelling is accepted too."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and 0 < len(value.strip()) <= 100:
-        return value.strip()
+    if isinstance(value, str):
+        return clean(value, max_length=100)
     raise PydanticCustomError("unit_id", "The unit_id must be an integer or a non-empty string.")
 
 
@@ -126,11 +129,11 @@ class InboundLead(IntakeLead):
 class HotleadProfile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Text(200)
     name_kana: Text200 = None
     email: Email = None
     phone: Phone = None
-    address: Text500 = None
+    address: Address = None
 
 
 class HotleadLead(BaseModel):
@@ -142,7 +145,7 @@ class HotleadLead(BaseModel):
     media_domain: MediaDomain
     unit_id: UnitId
     profile: HotleadProfile
-    inquiry: Annotated[dict[str, Any], Field(max_length=MAX_INQUIRY_FIELDS)] | None = None
+    inquiry: JsonObject(INQUIRY_LIMITS) | None = None
 
     def check_unit(self, tenant_id: str) -> None:
         """A unit (窓口) is a tenant: `unit_id` must spell the caller's tenant slug."""

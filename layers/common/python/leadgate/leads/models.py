@@ -6,7 +6,6 @@ family name and `first_name` the given name; kana is kept as full-width katakana
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
@@ -32,10 +31,12 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from leadgate import errors, normalize
+from leadgate.text import JsonLimits, Text, check_json, clean
 
 MAX_TAGS = 50
-MAX_TAG_LENGTH = 50
+MAX_TAG_LENGTH = 64
 MAX_CUSTOM_FIELDS = 50
+MAX_CUSTOM_KEY_LENGTH = 100
 MAX_CUSTOM_VALUE_LENGTH = 1000
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 15
@@ -47,7 +48,7 @@ SortField = Literal["created_at", "updated_at", "lead_score", "first_name", "las
 Direction = Literal["asc", "desc"]
 Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook", "sync"]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_TAG_PUNCTUATION = frozenset("-_:.")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 
 
@@ -56,18 +57,9 @@ def _blank_to_none(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
-def _no_control_characters(value: str | None) -> str | None:
-    if value is not None and _CONTROL.search(value.replace("\n", "").replace("\r", "").replace("\t", "")):
-        raise PydanticCustomError("control_characters", "The value must not contain control characters.")
-    return value
-
-
-def _text(max_length: int, *, required: bool = False) -> Any:
-    text = Annotated[
-        StrictStr,
-        StringConstraints(strip_whitespace=True, min_length=1, max_length=max_length),
-        AfterValidator(_no_control_characters),
-    ]
+def _text(max_length: int, *, required: bool = False, multiline: bool = False) -> Any:
+    """Text people write (leadgate.text's rule, NFC, trimmed); optional fields take blank as no value."""
+    text = Text(max_length, multiline=multiline)
     return text if required else Annotated[text | None, BeforeValidator(_blank_to_none)]
 
 
@@ -90,8 +82,8 @@ def _identifier(value: Any) -> int | str | None:
         return None
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
         return value
-    if isinstance(value, str) and len(value.strip()) <= 64 and not _CONTROL.search(value):
-        return value.strip()
+    if isinstance(value, str):
+        return clean(value, max_length=64)
     raise PydanticCustomError("identifier", "The value must be an integer ≥ 0 or a string of at most 64 characters.")
 
 
@@ -100,8 +92,8 @@ def _scalar(value: Any) -> str | bool | int | float | None:
         return value
     if isinstance(value, float) and math.isfinite(value):
         return value
-    if isinstance(value, str) and len(value) <= MAX_CUSTOM_VALUE_LENGTH:
-        return value
+    if isinstance(value, str):  # kept as sent (not trimmed); may hold line breaks
+        return clean(value, max_length=MAX_CUSTOM_VALUE_LENGTH, min_length=0, multiline=True, strip=False)
     raise PydanticCustomError(
         "custom_field",
         "A custom field value must be a string of at most {max} characters, a number, a boolean or null.",
@@ -110,13 +102,27 @@ def _scalar(value: Any) -> str | bool | int | float | None:
 
 
 def normalize_tag(raw: str) -> str:
-    """A tag as stored and matched: NFKC, trimmed, lower-case; 1-50 characters without `#` or `/`."""
-    tag = unicodedata.normalize("NFKC", raw).strip().lower()
-    if not tag or len(tag) > MAX_TAG_LENGTH:
+    """A tag as stored and matched (docs/text.md): NFKC, trimmed, lower-case, 1-64 characters; letters
+    (any script, with their marks) and digits, and `-` `_` `:` `.` between them."""
+    tag = clean(raw, max_length=MAX_TAG_LENGTH, form="NFKC").lower()
+    if len(tag) > MAX_TAG_LENGTH:  # lower-casing can lengthen a few letters (İ)
         raise PydanticCustomError("tag_length", "A tag must be 1 to {max} characters.", {"max": MAX_TAG_LENGTH})
-    if "#" in tag or "/" in tag or _CONTROL.search(tag):
-        raise PydanticCustomError("tag_characters", "A tag must not contain '#', '/' or control characters.")
+    if not (_tag_edge(tag[0], first=True) and _tag_edge(tag[-1]) and all(map(_tag_character, tag))):
+        raise PydanticCustomError(
+            "tag_characters",
+            "A tag is letters and digits, with '-', '_', ':' or '.' only between them (vip, lead:hot, v1.2).",
+        )
     return tag
+
+
+def _tag_edge(character: str, *, first: bool = False) -> bool:
+    """A tag starts with a letter or digit and ends with one (or the mark of one)."""
+    category = unicodedata.category(character)
+    return category[0] == "L" or category == "Nd" or (not first and category[0] == "M")
+
+
+def _tag_character(character: str) -> bool:
+    return _tag_edge(character) or character in _TAG_PUNCTUATION
 
 
 def _unique(tags: list[str]) -> list[str]:
@@ -129,8 +135,8 @@ Text50 = _text(50)
 Text64 = _text(64)
 Text100 = _text(100)
 Text200 = _text(200)
-Text500 = _text(500)
-Notes = _text(10_000)
+Notes = _text(10_000, multiline=True)
+Address = _text(500, multiline=True)
 Kana = Annotated[Text100, AfterValidator(normalize.to_katakana)]
 Email = Annotated[_text(254), AfterValidator(_valid_email)]
 Phone = Annotated[Text64, AfterValidator(_valid_phone)]
@@ -140,8 +146,9 @@ Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
 Scalar = Annotated[
     str | bool | int | float | None, PlainValidator(_scalar, json_schema_input_type=str | bool | int | float | None)
 ]
+# Flat: keys (NFKC: they are matched when intake merges) map to scalars; nesting is refused.
 CustomFields = Annotated[
-    dict[Annotated[StrictStr, StringConstraints(min_length=1, max_length=100)], Scalar],
+    dict[Text(MAX_CUSTOM_KEY_LENGTH, form="NFKC"), Scalar],
     Field(max_length=MAX_CUSTOM_FIELDS),
 ]
 Score = Annotated[StrictInt, Field(ge=-MAX_SCORE, le=MAX_SCORE)]
@@ -163,7 +170,7 @@ class LeadData(BaseModel):
     email: Email = None
     phone: Phone = None
     company: Text200 = None
-    address: Text500 = None
+    address: Address = None
     source: Text100 = None
     status: Text50 = None
     pipeline_id: Identifier = None
@@ -272,7 +279,7 @@ class LeadPatch(_EchoesReadOnlyFields):
     email: Email = None
     phone: Phone = None
     company: Text200 = None
-    address: Text500 = None
+    address: Address = None
     source: Text100 = None
     status: Text50 = None
     pipeline_id: Identifier = None
@@ -433,7 +440,7 @@ class StoredLead:
         """The lead as the API shows it."""
         return {
             "id": self.id,
-            **self.data.model_dump(),
+            **self.data.model_dump(warnings=False),  # data stored before a rule (docs/text.md) is served as is
             "display_name": self.data.shown_name,
             "email_normalized": self.email_normalized,
             "phone_e164": self.phone_e164,
@@ -444,9 +451,14 @@ class StoredLead:
         }
 
 
+# Every payload kept as an inquiry's payload as sent, whatever route or worker received it (docs/text.md).
+PAYLOAD_LIMITS = JsonLimits(max_depth=9, max_members=1000, max_string_length=65_536)
+
+
 @dataclass(frozen=True)
 class NewInquiry:
-    """One inquiry (反響) as received, kept on its lead. `payload` is the JSON the client sent."""
+    """One inquiry (反響) as received, kept on its lead. `payload` is the JSON the client sent, checked by the
+    text rule at every depth when the inquiry is made (422 naming the place: `inquiry.message`)."""
 
     channel: Channel
     payload: Any
@@ -456,19 +468,24 @@ class NewInquiry:
     client_id: str | None = None
     merge: Mapping[str, Any] | None = None  # what a match did with the values sent (filled, kept, replaced)
 
+    def __post_init__(self) -> None:
+        check_json(self.payload, "", PAYLOAD_LIMITS)
+
 
 @dataclass(frozen=True)
 class StoredInquiry:
+    """An inquiry as stored, its payload and merge record decoded."""
+
     id: str
     lead_id: str
     channel: str
-    payload_json: str
+    payload: Any
     received_at: str
     occurred_at: str | None = None
     source: str | None = None
     media_domain: str | None = None
     client_id: str | None = None
-    merge_json: str | None = None
+    merge: Any = None
 
     def record(self) -> dict[str, Any]:
         return {
@@ -480,8 +497,8 @@ class StoredInquiry:
             "media_domain": self.media_domain,
             "client_id": self.client_id,
             "channel": self.channel,
-            "payload": json.loads(self.payload_json),
-            "merge": json.loads(self.merge_json) if self.merge_json else None,
+            "payload": self.payload,
+            "merge": self.merge,
         }
 
 

@@ -20,7 +20,7 @@ from aws_lambda_powertools import Logger
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from leadgate import aws
+from leadgate import aws, observability, text
 from leadgate.leads import ids, keys
 from leadgate.leads.models import WRITABLE_FIELDS, LeadData, NewInquiry, StoredInquiry, StoredLead, iso
 from leadgate.leads.query import BUDGET_FACTOR, Candidate, KeySource, LeadPlan
@@ -59,6 +59,14 @@ class TooManyChanges(Exception):
         super().__init__(f"{items} items exceed one transaction ({MAX_TRANSACTION_ITEMS})")
 
 
+class UnreadableItem(Exception):
+    """A stored item that does not map to a record (written outside the API, or damaged); reported."""
+
+    def __init__(self, lead_id: str) -> None:
+        self.lead_id = lead_id
+        super().__init__(f"lead {lead_id} is unreadable")
+
+
 class InvalidStartKey(Exception):
     """DynamoDB refused a list position (a forged cursor outside the query's key range)."""
 
@@ -68,12 +76,14 @@ class LeadPage:
     leads: list[StoredLead]
     next_position: dict[str, str] | None  # None: nothing after this page
     stats: dict[str, int] | None  # the tenant's STATS counters, when the plan has a counter
+    unreadable: int = 0  # items this page passed over because they could not be read (reported)
 
 
 @dataclass(frozen=True)
 class InquiryPage:
     inquiries: list[StoredInquiry]
     next_position: dict[str, str] | None
+    unreadable: int = 0
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,45 @@ def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _number(_deserializer.deserialize(value)) for name, value in item.items()}
 
 
+# ------------------------------------------------------------------ reading items defensively
+# Items written before the text rule (docs/text.md), or outside the API, must never take a response
+# down: text that cannot be encoded is served with U+FFFD, and an item that does not map at all is left
+# out of lists. Both are logged with the lead's id only (never its data) and counted as metrics.
+
+
+def _readable(attributes: Any, lead_id: str) -> Any:
+    """`attributes` with lone surrogates replaced by U+FFFD (reported when there were any)."""
+    repaired, changed = text.readable(attributes)
+    if changed:
+        logger.warning("Stored text was not valid Unicode; served with U+FFFD", extra={"lead_id": lead_id})
+        observability.count("RepairedItems")
+    return repaired
+
+
+def _unreadable(lead_id: str, error: Exception) -> None:
+    logger.error(
+        "A stored item could not be read; left out", extra={"lead_id": lead_id, "error_type": type(error).__name__}
+    )
+    observability.count("UnreadableItems")
+
+
+def _read_lead(item: Mapping[str, Any], lead_id: str) -> StoredLead | None:
+    """The lead of an item, or None (reported) when the item cannot be read."""
+    try:
+        return _lead_from_item(item, lead_id)
+    except Exception as error:  # whatever stored data can be, one bad item must not fail the page
+        _unreadable(lead_id, error)
+        return None
+
+
+def _read_inquiry(item: Mapping[str, Any], lead_id: str) -> StoredInquiry | None:
+    try:
+        return _inquiry_from_item(item, lead_id)
+    except Exception as error:
+        _unreadable(lead_id, error)
+        return None
+
+
 def _number(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
@@ -137,16 +186,19 @@ def _number(value: Any) -> Any:
     return value
 
 
-def _lead_from_item(item: Mapping[str, Any]) -> StoredLead:
+def _lead_from_item(item: Mapping[str, Any], lead_id: str) -> StoredLead:
     attributes = _plain(item)
+    attributes["custom_fields"] = json.loads(attributes.get("custom_fields", "{}"))
+    attributes = _readable(attributes, lead_id)
     fields = {name: attributes[name] for name in WRITABLE_FIELDS if name in attributes}
-    fields["custom_fields"] = json.loads(attributes.get("custom_fields", "{}"))
+    if not isinstance(fields["custom_fields"], dict) or not isinstance(fields.get("tags", []), list):
+        raise TypeError("custom_fields or tags of the wrong type")
     # Validated when written: constructing skips re-parsing every email and phone number of a page.
     data = LeadData.model_construct(**fields)
     return StoredLead(
         id=attributes["id"],
         data=data,
-        version=attributes["version"],
+        version=int(attributes["version"]),
         created_at=attributes["created_at"],
         updated_at=attributes["updated_at"],
         inquiry_count=attributes.get("inquiry_count", 0),
@@ -479,7 +531,8 @@ def _batch_delete(item_keys: list[dict[str, Any]]) -> None:
 
 
 def get(tenant_id: str, lead_id: str, *, consistent: bool = True) -> StoredLead | None:
-    """ONE GetItem (strongly consistent by default: a read after a write sees it)."""
+    """ONE GetItem (strongly consistent by default: a read after a write sees it). Raises UnreadableItem
+    (reported) when the stored item cannot be read."""
     if not ids.is_ulid(lead_id):
         return None
     item = (
@@ -487,7 +540,12 @@ def get(tenant_id: str, lead_id: str, *, consistent: bool = True) -> StoredLead 
         .get_item(TableName=_table(), Key=keys.key(tenant_id, keys.lead_sk(lead_id)), ConsistentRead=consistent)
         .get("Item")
     )
-    return _lead_from_item(item) if item else None
+    if not item:
+        return None
+    lead = _read_lead(item, lead_id)
+    if lead is None:
+        raise UnreadableItem(lead_id)
+    return lead
 
 
 def find_by_identity(
@@ -635,6 +693,7 @@ class _PageReader:
         self.rounds = 0
         self.hydrated: dict[str, StoredLead | None] = {}  # by id; None: the key's lead is gone
         self.stats: dict[str, int] | None = None
+        self.unreadable = 0
 
     def read(self) -> LeadPage:
         matched: list[StoredLead] = []
@@ -659,7 +718,7 @@ class _PageReader:
         has_more = bool(self.pending) or self.more
         if self.plan.counter and self.stats is None:
             self.stats = stats(self.tenant_id)
-        return LeadPage(matched, position if has_more else None, self.stats)
+        return LeadPage(matched, position if has_more else None, self.stats, self.unreadable)
 
     def _fetch(self, needed: int) -> None:
         """Read the next keys: one more than needed (to know whether a next page exists) for exact plans,
@@ -698,7 +757,8 @@ class _PageReader:
     def _hydrate(self, batch: list[tuple[Candidate, dict[str, Any]]]) -> None:
         wanted = [(candidate, item) for candidate, item in batch if candidate.lead_id not in self.hydrated]
         if self.source.full_items:
-            self.hydrated |= {candidate.lead_id: _lead_from_item(item) for candidate, item in wanted}
+            for candidate, item in wanted:
+                self._keep(candidate.lead_id, item)
             return
         sort_keys = [keys.lead_sk(candidate.lead_id) for candidate, _ in wanted]
         if self.plan.counter and self.stats is None:  # the counters ride along with the first hydration
@@ -707,8 +767,13 @@ class _PageReader:
         if keys.STATS_SK in sort_keys:
             self.stats = _counters(items.pop(keys.STATS_SK, None))
         for candidate, _ in wanted:
-            item = items.get(keys.lead_sk(candidate.lead_id))
-            self.hydrated[candidate.lead_id] = _lead_from_item(item) if item else None
+            self._keep(candidate.lead_id, items.get(keys.lead_sk(candidate.lead_id)))
+
+    def _keep(self, lead_id: str, item: Mapping[str, Any] | None) -> None:
+        """A hydrated lead; None when its key is stale (the lead is gone) or its item cannot be read."""
+        lead = _read_lead(item, lead_id) if item else None
+        self.unreadable += bool(item) and lead is None
+        self.hydrated[lead_id] = lead
 
 
 def list_inquiries(
@@ -730,9 +795,10 @@ def list_inquiries(
     items, last = _query(source, start, per_page + 1)
     page = items[:per_page]
     has_more = len(items) > per_page or last is not None
-    inquiries = [_inquiry_from_item(item) for item in page]
+    read = [_read_inquiry(item, lead_id) for item in page]
+    inquiries = [inquiry for inquiry in read if inquiry is not None]
     position = {"PK": page[-1]["PK"]["S"], "SK": page[-1]["SK"]["S"]} if page and has_more else None
-    return InquiryPage(inquiries, position)
+    return InquiryPage(inquiries, position, len(read) - len(inquiries))
 
 
 def inquiry_source(tenant_id: str, lead_id: str, *, forward: bool = False) -> KeySource:
@@ -741,17 +807,20 @@ def inquiry_source(tenant_id: str, lead_id: str, *, forward: bool = False) -> Ke
     )
 
 
-def _inquiry_from_item(item: Mapping[str, Any]) -> StoredInquiry:
+def _inquiry_from_item(item: Mapping[str, Any], lead_id: str) -> StoredInquiry:
     attributes = _plain(item)
+    attributes["payload"] = json.loads(attributes["payload"])
+    attributes["merge"] = json.loads(attributes["merge"]) if attributes.get("merge") else None
+    attributes = _readable(attributes, lead_id)
     return StoredInquiry(
         id=attributes["id"],
         lead_id=attributes["lead_id"],
         channel=attributes["channel"],
-        payload_json=attributes["payload"],
+        payload=attributes["payload"],
         received_at=attributes["received_at"],
         occurred_at=attributes.get("occurred_at"),
         source=attributes.get("source"),
         media_domain=attributes.get("media_domain"),
         client_id=attributes.get("client_id"),
-        merge_json=attributes.get("merge"),
+        merge=attributes["merge"],
     )

@@ -30,7 +30,7 @@ from leadgate.leads.models import (
     LookupParams,
     PageParams,
     StoredLead,
-    normalize_tag,
+    TagBody,
 )
 from leadgate.leads.query import Cursor, KeySource, decode_cursor, digest, invalid_cursor, plan
 
@@ -42,7 +42,14 @@ Result = TypeVar("Result")
 
 
 def get_lead(tenant_id: str, lead_id: str) -> StoredLead:
-    lead = repository.get(tenant_id, lead_id)
+    """The lead; 500 UNREADABLE_RECORD (in the envelope, reported) when its stored item cannot be read."""
+    try:
+        lead = repository.get(tenant_id, lead_id)
+    except repository.UnreadableItem as exc:
+        raise errors.ApiError(
+            f"Lead {lead_id} is stored in a form that cannot be read; it has been reported.",
+            code="UNREADABLE_RECORD",
+        ) from exc
     if lead is None:
         raise errors.NotFound(f"No lead with id {lead_id}.")
     return lead
@@ -90,6 +97,7 @@ def list_leads(tenant_id: str, query: Mapping[str, str], url: str) -> dict[str, 
         url=url,
         counted=counted,
         numbered_pages=lead_plan.exact,
+        unreadable=page.unreadable,
     )
 
 
@@ -111,6 +119,7 @@ def list_inquiries(tenant_id: str, lead_id: str, query: Mapping[str, str], url: 
         url=url,
         counted=lead.inquiry_count,
         numbered_pages=True,
+        unreadable=page.unreadable,
     )
 
 
@@ -158,8 +167,10 @@ def _envelope(
     url: str,
     counted: int | None,
     numbered_pages: bool,
+    unreadable: int = 0,
 ) -> dict[str, Any]:
-    """`meta.total` is exact where a counter exists; on the last page it is what was actually counted."""
+    """`meta.total` is exact where a counter exists; on the last page it is what was actually counted.
+    `meta.unreadable`, only when not 0, counts stored items the page left out because they cannot be read."""
     per_page, page_number, offset = window.per_page, window.page, window.offset
     total, last_page = counted, None
     if next_cursor is None and (records or offset == 0):
@@ -169,7 +180,7 @@ def _envelope(
     kept = {name: value for name, value in query.items() if name not in ("page", "cursor") and value != ""}
 
     def link(**extra: Any) -> str:
-        return f"{url}?{urlencode({**kept, **extra})}"
+        return f"{url}?{urlencode({**kept, **extra}, errors='replace')}"
 
     reachable = numbered_pages and last_page is not None and last_page * per_page <= MAX_OFFSET
     return {
@@ -182,13 +193,15 @@ def _envelope(
             "from": offset + 1 if records else None,
             "to": offset + len(records) if records else None,
             "next_cursor": next_cursor,
+            **({"unreadable": unreadable} if unreadable else {}),
         },
         "links": {
             "first": link(page=1),
             "last": link(page=last_page) if reachable else None,
             "prev": link(page=page_number - 1) if numbered_pages and page_number > 1 else None,
             "next": link(cursor=next_cursor) if next_cursor else None,
-            "self": f"{url}?{urlencode(query)}" if query else url,
+            # errors="replace": a parameter that is not valid Unicode is echoed as "?", never a crash
+            "self": f"{url}?{urlencode(query, errors='replace')}" if query else url,
         },
     }
 
@@ -212,7 +225,18 @@ def replace_lead(tenant_id: str, lead_id: str, body: LeadReplace, if_match: str 
 def patch_lead(tenant_id: str, lead_id: str, body: LeadPatch, if_match: str | None) -> StoredLead:
     """PATCH: only the fields sent change; null clears a field (back to its default)."""
     _same_id(lead_id, body.id)
-    return _change(tenant_id, lead_id, if_match, body.applied_to)
+
+    def patched(current: LeadData) -> LeadData:
+        # A value stored before today's rules (docs/text.md) fails here: 422 naming it, so it can be sent fixed.
+        try:
+            return body.applied_to(current)
+        except ValidationError as exc:
+            raise errors.ValidationFailed(
+                "A stored value of the lead breaks the current rules; send it corrected in the same PATCH.",
+                errors=validation_errors(list(exc.errors())),
+            ) from exc
+
+    return _change(tenant_id, lead_id, if_match, patched)
 
 
 def add_tag(tenant_id: str, lead_id: str, tag: str, if_match: str | None) -> StoredLead:
@@ -229,13 +253,11 @@ def add_tag(tenant_id: str, lead_id: str, tag: str, if_match: str | None) -> Sto
 
 
 def remove_tag(tenant_id: str, lead_id: str, raw_tag: str, if_match: str | None) -> StoredLead:
-    """A tag the lead does not have is 404 NOT_FOUND (the resource /leads/{id}/tags/{tag} does not exist).
+    """A tag the lead does not have is 404 NOT_FOUND (the resource /leads/{id}/tags/{tag} does not exist);
+    one that breaks the tag grammar is 422, as in a body.
 
     The tag is matched in its stored form (`VIP` removes `vip`)."""
-    try:
-        tag = normalize_tag(raw_tag)
-    except ValueError as exc:  # no lead can have a tag that does not normalise
-        raise errors.NotFound(f"The lead has no tag {raw_tag!r}.") from exc
+    tag = parse(TagBody, {"tag": raw_tag}).tag
 
     def without_tag(current: LeadData) -> LeadData:
         if tag not in current.tags:

@@ -1,0 +1,178 @@
+"""The one rule for text that can reach storage, as pydantic field types; and the repair of text read back.
+
+Every string a request can store is valid Unicode (no lone surrogates, which JSON's `\\ud800` escapes can
+produce), has no control characters (C0, DEL, C1) except tab, CR and LF in multi-line fields, is normalised
+as its field says (NFC for text people write, NFKC for keys that are matched), and has a length bound checked
+after normalisation. Free-form JSON that is stored (HOTLEAD's `inquiry`, an inquiry's payload as sent) is
+checked by the same rule at every depth, with bounded depth, object size and string length; it is stored as
+sent, without normalisation. docs/text.md is the user-facing statement of these rules.
+
+On the way out, `readable()` replaces what cannot be encoded (lone surrogates in items written before the
+rule) with U+FFFD, so one bad item can never stop a response from being encoded.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, PlainValidator, StrictStr, ValidationInfo
+from pydantic_core import PydanticCustomError, PydanticKnownError
+
+from leadgate import errors
+
+Form = Literal["NFC", "NFKC"]
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+REPLACEMENT = "\ufffd"
+
+
+def problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why `value` may not be stored, or None."""
+    surrogate = _SURROGATE.search(value)
+    if surrogate:
+        return f"The text must be valid Unicode: it contains a lone surrogate (U+{ord(surrogate.group()):04X})."
+    control = (_CONTROL_BUT_LINE_BREAKS if multiline else _CONTROL).search(value)
+    if control:
+        allowed = " other than tab and line breaks" if multiline else ""
+        return f"The text must not contain control characters{allowed} (U+{ord(control.group()):04X} found)."
+    return None
+
+
+def clean(
+    value: str, *, max_length: int, min_length: int = 1, multiline: bool = False, form: Form = "NFC", strip: bool = True
+) -> str:
+    """`value` as stored: checked, normalised, trimmed, length-bounded. Raises PydanticCustomError."""
+    reason = problem(value, multiline=multiline)
+    if reason:
+        raise PydanticCustomError("text", reason)
+    text = unicodedata.normalize(form, value)
+    if strip:
+        text = text.strip()
+    if len(text) < min_length:
+        raise PydanticKnownError("string_too_short", {"min_length": min_length})
+    if len(text) > max_length:
+        raise PydanticKnownError("string_too_long", {"max_length": max_length})
+    return text
+
+
+def Text(  # noqa: N802 - used like a type: `name: Text(100)`
+    max_length: int, *, min_length: int = 1, multiline: bool = False, form: Form = "NFC", strip: bool = True
+) -> Any:
+    """A string field under the rule: `Annotated[str, ...]`."""
+
+    def validate(value: str) -> str:
+        return clean(value, max_length=max_length, min_length=min_length, multiline=multiline, form=form, strip=strip)
+
+    return Annotated[StrictStr, AfterValidator(validate)]
+
+
+# ------------------------------------------------------------------ free-form JSON
+
+
+@dataclass(frozen=True)
+class JsonLimits:
+    """Bounds of a free-form JSON value. Depth counts containers: `{"a": [1]}` has depth 2."""
+
+    max_depth: int = 8
+    max_members: int = 100  # keys of an object, items of an array
+    max_key_length: int = 200
+    max_string_length: int = 10_000
+
+
+def json_problem(value: Any, limits: JsonLimits, *, depth: int = 1) -> tuple[str, str] | None:
+    """The first place (a dotted path below `value`, "" for `value` itself) where `value` breaks the rule
+    for stored JSON, and why; None when it keeps it. Strings may hold tab and line breaks; numbers are
+    finite; keys are non-empty single-line text."""
+    if not isinstance(value, list | Mapping):
+        reason = _scalar_problem(value, limits)
+        return ("", reason) if reason else None
+    if depth > limits.max_depth:
+        return "", f"JSON may nest at most {limits.max_depth} levels deep."
+    if len(value) > limits.max_members:
+        return "", f"An object or array may have at most {limits.max_members} members."
+    members = value.items() if isinstance(value, Mapping) else enumerate(value)
+    for key, member in members:
+        place = _printable(str(key))
+        if isinstance(key, str) and (reason := _key_problem(key, limits)):
+            return place, reason
+        if found := json_problem(member, limits, depth=depth + 1):
+            below, reason = found
+            return ".".join(part for part in (place, below) if part), reason
+    return None
+
+
+def _scalar_problem(value: Any, limits: JsonLimits) -> str | None:
+    if value is None or isinstance(value, bool | int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "Numbers must be finite."
+    if not isinstance(value, str):
+        return "Only JSON values are allowed."
+    if len(value) > limits.max_string_length:
+        return f"A string may have at most {limits.max_string_length} characters."
+    return problem(value, multiline=True)
+
+
+def _key_problem(key: str, limits: JsonLimits) -> str | None:
+    if not 0 < len(key) <= limits.max_key_length:
+        return f"Keys are 1 to {limits.max_key_length} characters."
+    return problem(key)
+
+
+def check_json(value: Any, field: str, limits: JsonLimits) -> Any:
+    """`value` if it keeps the rule, else 422 VALIDATION_FAILED naming the exact place (`field.a.0`)."""
+    found = json_problem(value, limits)
+    if found:
+        below, reason = found
+        place = ".".join(part for part in (field, below) if part) or "body"
+        raise errors.ValidationFailed(errors={place: [reason]})
+    return value
+
+
+def JsonObject(limits: JsonLimits = JsonLimits()) -> Any:  # noqa: N802 - used like a type
+    """A free-form JSON object field under the rule, kept as sent. A violation is a 422 naming the path
+    inside the field (`inquiry.message`); it is raised past pydantic, as pydantic locations cannot go
+    below a plain validator."""
+
+    def validate(value: Any, info: ValidationInfo) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise PydanticCustomError("dict_type", "The value must be a JSON object.")
+        return check_json(value, info.field_name or "body", limits)
+
+    return Annotated[dict[str, Any], PlainValidator(validate, json_schema_input_type=dict[str, Any])]
+
+
+def _printable(name: str) -> str:
+    """A key as an error may name it: what cannot be encoded is shown as U+FFFD."""
+    return encodable(name)
+
+
+# ------------------------------------------------------------------ reading back
+
+
+def encodable(text: str) -> str:
+    """`text` with lone surrogates replaced by U+FFFD, so it always encodes as UTF-8."""
+    return _SURROGATE.sub(REPLACEMENT, text)
+
+
+def readable(value: Any) -> tuple[Any, bool]:
+    """`value` with every lone surrogate (in strings and keys, at any depth) replaced by U+FFFD, and
+    whether anything was replaced."""
+    if isinstance(value, str):
+        repaired = encodable(value)
+        return repaired, repaired != value
+    if isinstance(value, list | tuple | set | frozenset):
+        parts = [readable(member) for member in value]
+        members = [member for member, _ in parts]
+        return (members if isinstance(value, list) else type(value)(members)), any(changed for _, changed in parts)
+    if isinstance(value, Mapping):
+        entries = [(readable(key), readable(member)) for key, member in value.items()]
+        return {key: member for (key, _), (member, _) in entries}, any(k or m for (_, k), (_, m) in entries)
+    return value, False
