@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 
-.PHONY: run test lint bench build clean setup
+.PHONY: run test lint bench bench-webhooks build clean setup
 
 # The venv is rebuilt when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -30,6 +30,10 @@ lint: setup
 
 bench: setup  ## DynamoDB calls, items read/written and import times; writes docs/benchmarks.md
 	$(BIN)/python -m leadgate_dev.bench
+	$(BIN)/python -m leadgate_dev.bench_webhooks
+
+bench-webhooks: setup  ## the webhook receiver's latency and the worker's calls per event (docs/benchmarks.md)
+	$(BIN)/python -m leadgate_dev.bench_webhooks
 
 build: setup  ## sam build, without Docker (aws-sam-cli lives in its own venv)
 	bash tools/sam-build.sh
