@@ -238,3 +238,18 @@ def test_the_sample_events_are_refused_without_their_connection(invoke, aws):
         assert event["requestContext"]["path"] == "/dev" + event["path"]
         status, _h, answer = invoke("webhooks", event)
         assert (status, answer["code"]) == (401, "INVALID_SIGNATURE")
+
+
+def test_a_refusal_is_a_401_even_when_the_counter_is_unreachable(invoke, hubspot, monkeypatch):
+    from leadgate.ratelimit import webhook_failures
+
+    def unreachable():
+        raise ConnectionError("the rate-limit table is unreachable")
+
+    monkeypatch.setattr(webhook_failures, "request_counter", unreachable)
+    connection_id = hubspot["connection_id"]
+    body = json.dumps(hubspot_events(5)).encode()
+
+    status, _h, answer = deliver(invoke, connection_id, body, hubspot_signature("wrong", url_of(connection_id), body))
+
+    assert (status, answer["code"]) == (401, "INVALID_SIGNATURE")

@@ -115,3 +115,15 @@ def test_oauth_tokens_are_stored_and_a_warm_worker_reads_no_secret(aws, fake_hub
     assert calls == []  # warm: the secret and the client come from the instance
     assert len(fake_hubspot.requests_to("/oauth/v1/token")) == 1
     assert json.loads(bodies[0])["connection_id"] == connection["connection_id"]
+
+
+def test_the_sample_batch_is_acknowledged_whole(aws, lambda_context):
+    from leadgate_dev.functions import load_function
+    from tests.conftest import sample_event
+
+    event = sample_event("webhook_worker", "batch")
+
+    assert run(load_function, event, lambda_context) == {"batchItemFailures": []}
+    connection_id = "con_01KB0000000000000000000000"
+    assert ledger_record(connection_id, "1001").status == "failed"  # its connection does not exist
+    assert ledger_record(connection_id, "msg_sample_1").status == "applied"

@@ -67,13 +67,23 @@ def receive(delivery: Delivery, *, now: datetime | None = None) -> int:
             "Webhook delivery refused",
             extra={"connection_id": delivery.connection_id, "reason": str(rejected), "source_ip": delivery.source_ip},
         )
-        count_failure(delivery.connection_id, delivery.source_ip)  # 429 once over the limit
+        _count_failure(delivery)  # 429 once over the limit
         raise DeliveryRefused() from None
     assert connection is not None
     events = _split(connection, delivery, now)
     send_events(events)
     logger.info("Webhook delivery queued", extra={"connection_id": connection.connection_id, "events": len(events)})
     return len(events)
+
+
+def _count_failure(delivery: Delivery) -> None:
+    """Fails open: when the counter cannot be reached, the refusal is still a 401, uncounted."""
+    try:
+        count_failure(delivery.connection_id, delivery.source_ip)
+    except errors.RateLimited:
+        raise
+    except Exception:
+        logger.exception("Counting a refused delivery failed; refused uncounted")
 
 
 def _connection(connection_id: str) -> Connection | None:
