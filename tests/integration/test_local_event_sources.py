@@ -15,7 +15,8 @@ class Worker:
     def __init__(self, fail_bodies=(), crash=False):
         self.fail_bodies, self.crash, self.events = set(fail_bodies), crash, []
 
-    def invoke(self, function, event, request_id):
+    def invoke(self, function, event, request_id, *, via_gateway=True):
+        assert not via_gateway  # an event source mapping waits for the function's whole Timeout
         self.events.append((function, event))
         if self.crash:
             raise RuntimeError("the function crashed")

@@ -121,7 +121,9 @@ class QueuePoller:
 
     def _deliver(self, messages: list[dict[str, Any]]) -> None:
         try:
-            answer = self.functions.invoke(self.spec.function, sqs_event(messages, self.queue_arn), str(uuid.uuid4()))
+            answer = self.functions.invoke(
+                self.spec.function, sqs_event(messages, self.queue_arn), str(uuid.uuid4()), via_gateway=False
+            )
             failed = self._failed_ids(answer, messages)
         except Exception:
             logger.exception("%s failed on a batch of %d; all will be redelivered", self.spec.function, len(messages))
