@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 3000
 
-.PHONY: run test fuzz lint bench build clean setup openapi fuzz-contract
+.PHONY: run test fuzz lint bench bench-webhooks build clean setup openapi fuzz-contract
 
 # The venv is rebuilt when the project's dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -35,6 +35,10 @@ lint: setup
 
 bench: setup  ## DynamoDB calls, items read/written and import times; writes docs/benchmarks.md
 	$(BIN)/python -m leadgate_dev.bench
+	$(BIN)/python -m leadgate_dev.bench_webhooks
+
+bench-webhooks: setup  ## the webhook receiver's latency and the worker's calls per event (docs/benchmarks.md)
+	$(BIN)/python -m leadgate_dev.bench_webhooks
 
 openapi: setup  ## docs/openapi.json (and the docs function's copy), generated from the handlers
 	$(BIN)/python -m leadgate_dev.openapi

@@ -85,6 +85,7 @@ def start_stack(data_dir: Path, port: int, **env: str) -> subprocess.Popen[bytes
         "LEADGATE_LOCAL_DIR": str(data_dir),
         "AUTH_CACHE_TTL": str(AUTH_CACHE_TTL),
         "PYTHONUNBUFFERED": "1",
+        "LEADGATE_LOCAL_VISIBILITY_TIMEOUT": "1",  # failed webhook events come back in a second, not 180
         **env,
     }
     # A session of its own: the teardown can end the stack and its Java whatever happens to this process.

@@ -25,8 +25,12 @@ def _refs(value) -> list:
     return []
 
 
-def test_only_the_connections_function_reads_the_connections_table_and_only_reads(transformed):
-    assert _roles_touching(transformed, "ConnectionsTable") == {"ConnectionsFunctionRole"}
+def test_only_the_connections_api_and_the_webhook_functions_read_the_connections_table(transformed):
+    assert _roles_touching(transformed, "ConnectionsTable") == {
+        "ConnectionsFunctionRole",
+        "WebhooksFunctionRole",
+        "WebhookWorkerFunctionRole",
+    }
     role = json.dumps(transformed["Resources"]["ConnectionsFunctionRole"])
     assert "secretsmanager:" not in role  # it answers without secrets, so it may not read them
     assert "sqs:" not in role
@@ -84,3 +88,56 @@ def test_queues_parse_for_the_local_stack_dead_letter_queue_first():
     )
     assert queue.attributes["VisibilityTimeout"] == "180"
     assert template.function_environment("connections")["SCOPE_PREFIX"] == "leadgate"
+
+
+def _statements(transformed: dict, role: str) -> list[dict]:
+    return [
+        statement
+        for policy in transformed["Resources"][role]["Properties"]["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+
+
+def _actions(statement: dict) -> set[str]:
+    action = statement["Action"]
+    return set(action if isinstance(action, list) else [action])
+
+
+def test_the_receiver_may_send_to_the_queue_read_connection_secrets_and_nothing_else(transformed):
+    statements = _statements(transformed, "WebhooksFunctionRole")
+    sqs = [statement for statement in statements if any(a.startswith("sqs:") for a in _actions(statement))]
+    assert len(sqs) == 1 and _actions(sqs[0]) == {"sqs:SendMessage*"}
+    assert "WebhookQueue" in json.dumps(sqs[0]["Resource"])
+    secrets = [
+        statement for statement in statements if any(a.startswith("secretsmanager:") for a in _actions(statement))
+    ]
+    assert len(secrets) == 1 and _actions(secrets[0]) == {"secretsmanager:GetSecretValue"}
+    assert secrets[0]["Resource"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+        "leadgate/${Stage}/connections/*"
+    }
+    others = {a for statement in statements for a in _actions(statement)}
+    assert all(a.startswith(("dynamodb:", "sqs:SendMessage", "secretsmanager:GetSecretValue")) for a in others)
+
+
+def test_the_worker_reads_and_rotates_connection_secrets_and_consumes_the_queue(transformed, source):
+    statements = _statements(transformed, "WebhookWorkerFunctionRole")
+    secrets = [
+        statement for statement in statements if any(a.startswith("secretsmanager:") for a in _actions(statement))
+    ]
+    assert _actions(secrets[0]) == {
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:PutSecretValue",
+        "secretsmanager:UpdateSecretVersionStage",
+    }
+    assert "leadgate/${Stage}/connections/*" in json.dumps(secrets[0]["Resource"])
+    assert not any(a.startswith("sqs:SendMessage") for statement in statements for a in _actions(statement))
+    worker = source["Resources"]["WebhookWorkerFunction"]["Properties"]
+    assert worker["Timeout"] == WORKER_TIMEOUT_SECONDS
+    (event,) = worker["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["WebhookQueue", "Arn"]}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert event["Properties"]["ScalingConfig"]["MaximumConcurrency"] >= 2
+    spec = template.sqs_event_sources()[0]
+    assert (spec.function, spec.queue, spec.batch_size) == ("webhook_worker", "WebhookQueue", 10)

@@ -11,7 +11,18 @@ import pytest
 from leadgate_dev import template
 from leadgate_dev.template import ROOT
 
-FUNCTION_FOLDERS = {"health", "token", "authorizer", "leads", "inbound", "usage", "connections", "docs"}
+FUNCTION_FOLDERS = {
+    "health",
+    "token",
+    "authorizer",
+    "leads",
+    "inbound",
+    "usage",
+    "connections",
+    "webhooks",
+    "webhook_worker",
+    "docs",
+}
 
 
 def resolve(source: dict, value: Any, stage: str) -> Any:
@@ -149,8 +160,9 @@ def _table_access(role: dict) -> dict[str, str]:
     access: dict[str, str] = {}
     for policy in role["Properties"].get("Policies", []):
         for statement in policy["PolicyDocument"]["Statement"]:
-            actions = set(statement["Action"])
-            assert all(action.startswith("dynamodb:") for action in actions), statement
+            actions = set(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+            if not all(action.startswith("dynamodb:") for action in actions):
+                continue  # SQS and Secrets Manager: tests/template/test_integrations.py
             level = "crud" if "dynamodb:PutItem" in actions else "read"
             for resource in statement["Resource"]:
                 table = resource["Fn::Sub"][1]["tableName"]["Ref"]
@@ -168,13 +180,18 @@ def test_each_function_may_touch_only_the_tables_it_needs(transformed):
         "UsageFunction": {"RateLimitTable": "crud"},
         "ConnectionsFunction": {"ConnectionsTable": "read", "RateLimitTable": "crud"},  # no secrets, no queue
         "DocsFunction": {},
+        "WebhooksFunction": {"ConnectionsTable": "read", "RateLimitTable": "crud"},  # refusals counted
+        "WebhookWorkerFunction": {"LeadsTable": "crud", "WebhookEventsTable": "crud", "ConnectionsTable": "read"},
     }
     for function, access in expected.items():
         role = transformed["Resources"][f"{function}Role"]
         assert _table_access(role) == access, function
+        # SAM adds its SQS execution role to a function with an SQS event, and it cannot be switched off.
+        sqs = {"arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"} if "Worker" in function else set()
         assert set(role["Properties"]["ManagedPolicyArns"]) == {
             "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
             "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+            *sqs,
         }, function
 
 

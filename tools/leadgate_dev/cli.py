@@ -11,6 +11,9 @@
     leadgate connections show CONNECTION_ID
     leadgate connections disable CONNECTION_ID
     leadgate connections rotate-secret CONNECTION_ID
+    leadgate webhooks events --connection CONNECTION_ID
+    leadgate webhooks dead-letters [--connection CONNECTION_ID]
+    leadgate webhooks redrive [--connection CONNECTION_ID]
 
 Every command takes `--local-dir DIR` (default `.local` of the project, or $LEADGATE_LOCAL_DIR) or
 `--stack NAME [--region REGION]` for a deployed stack, whose outputs name the user pool and the tables.
@@ -38,6 +41,7 @@ from leadgate.ratelimit.policies import InvalidPolicies, Policy, parse_policy_sp
 from leadgate.usage_plans import ApiKeys, UnknownTier
 from leadgate_dev import local_state
 from leadgate_dev.admin.connections import SECRET_OPTIONS, SETTING_OPTIONS, ConnectionAdmin, ConnectionSpecError
+from leadgate_dev.admin.webhooks import WebhookAdmin
 from leadgate_dev.functions import ROOT
 
 LOCAL_DIR_ENV = "LEADGATE_LOCAL_DIR"
@@ -64,6 +68,7 @@ class Target:
     api_url: str = ""
     stage: str = "local"  # connection secrets are named `leadgate/{stage}/connections/{id}`
     local_dir: Path | None = None
+    webhooks_resources: Mapping[str, str] = field(default_factory=dict)  # events table, queue and DLQ URLs
 
     @cached_property
     def session(self) -> Any:
@@ -97,6 +102,16 @@ class Target:
             api_url=self.api_url,
         )
 
+    def webhooks(self) -> WebhookAdmin:
+        names = ("events_table", "queue_url", "dead_letter_queue_url")
+        if any(not self.webhooks_resources.get(name) for name in names):
+            raise TargetError("This stack has no webhook queue or events table: restart or deploy it again.")
+        return WebhookAdmin(
+            dynamodb=self.client("dynamodb"),
+            sqs=self.client("sqs"),
+            **{name: self.webhooks_resources[name] for name in names},
+        )
+
     def save_local_state(self) -> None:
         """The local stack's moto-held state, so that a restart gives back the same credentials."""
         if self.local and self.local_dir is not None:
@@ -126,6 +141,11 @@ def local_target(local_dir: Path) -> Target:
             api_url=stack.get("api_url", ""),
             stage=stack.get("stage", "local"),
             local_dir=local_dir,
+            webhooks_resources={
+                "events_table": stack["tables"].get("WEBHOOK_EVENTS_TABLE", ""),
+                "queue_url": (stack.get("queues") or {}).get("WebhookQueue", ""),
+                "dead_letter_queue_url": (stack.get("queues") or {}).get("WebhookDeadLetterQueue", ""),
+            },
         )
     except FileNotFoundError as exc:
         raise TargetError(f"No local stack at {path}: start it with `make run`, or pass --stack NAME.") from exc
@@ -157,6 +177,11 @@ def deployed_target(stack: str, region: str | None) -> Target:
         connections_table=outputs.get("ConnectionsTable", ""),
         api_url=outputs.get("ApiUrl", ""),
         stage=parameters.get("Stage") or "dev",
+        webhooks_resources={
+            "events_table": outputs.get("WebhookEventsTable", ""),
+            "queue_url": outputs.get("WebhookQueueUrl", ""),
+            "dead_letter_queue_url": outputs.get("WebhookDeadLetterQueueUrl", ""),
+        },
     )
 
 
@@ -238,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--stack", metavar="NAME", help="a deployed CloudFormation stack")
     where.add_argument("--region", help="the deployed stack's region (default: your AWS configuration)")
 
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections,webhooks}")
     clients = groups.add_parser("clients", help="API clients (Cognito app clients and their registry entries)")
     commands = clients.add_subparsers(dest="command", required=True)
 
@@ -274,7 +299,22 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument("--default", action="store_true", help="back to the default, 1000 requests per hour")
     limits.set_defaults(run=set_limits, changes=True)
     _connection_commands(groups, target)
+    _webhook_commands(groups, target)
     return parser
+
+
+def _webhook_commands(groups: Any, target: argparse.ArgumentParser) -> None:
+    webhooks = groups.add_parser("webhooks", help="received webhook events and dead letters (docs/integrations.md)")
+    commands = webhooks.add_subparsers(dest="command", required=True)
+    events = commands.add_parser("events", parents=[target], help="a connection's received events and their status")
+    events.add_argument("--connection", required=True, metavar="CONNECTION_ID")
+    events.set_defaults(run=lambda target, args: target.webhooks().events(args.connection))
+    letters = commands.add_parser("dead-letters", parents=[target], help="what is in the dead-letter queue")
+    letters.add_argument("--connection", metavar="CONNECTION_ID", help="only this connection's")
+    letters.set_defaults(run=lambda target, args: target.webhooks().dead_letters(args.connection))
+    redrive = commands.add_parser("redrive", parents=[target], help="move dead letters back to the queue")
+    redrive.add_argument("--connection", metavar="CONNECTION_ID", help="only this connection's")
+    redrive.set_defaults(run=lambda target, args: target.webhooks().redrive(args.connection))
 
 
 def _connection_commands(groups: Any, target: argparse.ArgumentParser) -> None:

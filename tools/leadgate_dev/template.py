@@ -48,6 +48,17 @@ class QueueSpec:
 
 
 @dataclass(frozen=True)
+class SqsEventSourceSpec:
+    """A function's SQS event (Lambda's event source mapping): which queue, how many records per batch."""
+
+    function: str  # functions/<function>
+    queue: str  # logical id of the queue
+    batch_size: int
+    maximum_concurrency: int | None
+    report_batch_item_failures: bool
+
+
+@dataclass(frozen=True)
 class TemplateRoute:
     method: str
     path: str
@@ -273,6 +284,31 @@ def api_routes(template: dict[str, Any] | None = None) -> list[TemplateRoute]:
                 )
             )
     return routes
+
+
+def sqs_event_sources(template: dict[str, Any] | None = None) -> list[SqsEventSourceSpec]:
+    """Every SQS event of every function (`Queue: !GetAtt <Queue>.Arn`); BatchSize defaults to SQS's 10."""
+    template = _template(template)
+    sources = []
+    for logical_id, resource in _functions(template).items():
+        for event_name, event in (resource["Properties"].get("Events") or {}).items():
+            if event.get("Type") != "SQS":
+                continue
+            properties = event["Properties"]
+            queue = properties.get("Queue")
+            if not (isinstance(queue, dict) and queue.get("Fn::GetAtt", [None, None])[1] == "Arn"):
+                raise TemplateError(f"{logical_id}.{event_name}: Queue must be !GetAtt <Queue>.Arn")
+            sources.append(
+                SqsEventSourceSpec(
+                    function=function_folder(resource),
+                    queue=queue["Fn::GetAtt"][0],
+                    batch_size=int(properties.get("BatchSize", 10)),
+                    maximum_concurrency=(properties.get("ScalingConfig") or {}).get("MaximumConcurrency"),
+                    report_batch_item_failures="ReportBatchItemFailures"
+                    in (properties.get("FunctionResponseTypes") or []),
+                )
+            )
+    return sources
 
 
 def function_environment(function: str, template: dict[str, Any] | None = None) -> dict[str, str]:

@@ -82,13 +82,14 @@ class FunctionPool:
         finally:
             self._give_back(function, module)
 
-    def invoke(self, function: str, event: dict[str, Any], request_id: str) -> Any:
+    def invoke(self, function: str, event: dict[str, Any], request_id: str, *, via_gateway: bool = True) -> Any:
         """Calls the function's `lambda_handler` on an instance of its own, with a Lambda-like context whose
-        deadline is the function's `Timeout`; past it (or past API Gateway's 29 s), an InvocationTimeout."""
+        deadline is the function's `Timeout`; past it (or past API Gateway's 29 s), an InvocationTimeout.
+        `via_gateway=False` (an event source mapping) waits for the whole `Timeout`."""
         seconds = self.timeouts[function]
         module = self._borrow(function)
         call = _Call(module.lambda_handler, event, lambda_context(function, request_id, int(seconds * 1000)))
-        waited = min(seconds, self.integration_timeout)
+        waited = min(seconds, self.integration_timeout) if via_gateway else seconds
         if not call.finished(within=waited):
             self._retire(function)
             raise (FunctionTimeout if seconds <= self.integration_timeout else IntegrationTimeout)(function, waited)

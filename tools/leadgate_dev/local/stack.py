@@ -19,6 +19,7 @@ from leadgate.usage_plans import ApiKeys
 from leadgate_dev import local_cognito, local_state, template
 from leadgate_dev.local.authorizer import PolicyCache
 from leadgate_dev.local.emulation import Emulation, start_emulation
+from leadgate_dev.local.event_sources import QueuePoller, start_pollers
 from leadgate_dev.local.gateway import AUTHORIZER_FUNCTION, Gateway, HttpRequest, HttpResponse
 from leadgate_dev.local.instances import DEFAULT_POOL_SIZE, FunctionPool
 from leadgate_dev.local.server import LocalHttpServer
@@ -46,6 +47,7 @@ class StackConfig:
     pool_size: int = DEFAULT_POOL_SIZE
     auth_cache_ttl: int | None = None  # None: the template's ReauthorizeEvery
     use_dynamodb_local: bool = True
+    visibility_timeout: int | None = None  # failed SQS messages visible again after this (None: the queue's)
 
     @classmethod
     def from_environment(cls, env: Mapping[str, str] | None = None) -> StackConfig:
@@ -57,6 +59,9 @@ class StackConfig:
             pool_size=int(env.get("LEADGATE_LOCAL_INSTANCES", DEFAULT_POOL_SIZE)),
             auth_cache_ttl=int(env["AUTH_CACHE_TTL"]) if env.get("AUTH_CACHE_TTL") else None,
             use_dynamodb_local=env.get("LEADGATE_LOCAL_DYNAMODB", "local") != "moto",
+            visibility_timeout=int(env["LEADGATE_LOCAL_VISIBILITY_TIMEOUT"])
+            if env.get("LEADGATE_LOCAL_VISIBILITY_TIMEOUT")
+            else None,
         )
 
 
@@ -70,6 +75,7 @@ class LocalStack:
     _server: LocalHttpServer | None = None
     _gateway: Gateway | None = None
     _thread: threading.Thread | None = None
+    _pollers: list[QueuePoller] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -122,11 +128,21 @@ class LocalStack:
             usage_plans=usage_plans,
             stage=STAGE,
         )
+        # The SQS event sources (the webhook worker), run on the same function instances as the gateway's.
+        self._pollers = start_pollers(
+            template.sqs_event_sources(),
+            sqs=boto3.client("sqs"),
+            queue_urls=self.resources.queues,
+            functions=self.functions,
+            visibility_timeout=self.config.visibility_timeout,
+        )
         self._write_json(STACK_FILE, self.description())
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-stack-http", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
+        for poller in self._pollers:
+            poller.stop()
         if self._thread is not None and self._server is not None:
             self._server.shutdown()
         if self._server is not None:

@@ -231,18 +231,25 @@ def get(connection_id: str, event_id: str) -> EventRecord | None:
     return _record(item) if item else None
 
 
-def list_events(connection_id: str, limit: int = 50, start: str | None = None) -> tuple[list[EventRecord], str | None]:
+def list_events(
+    connection_id: str,
+    limit: int = 50,
+    start: str | None = None,
+    *,
+    dynamodb: Any | None = None,
+    table: str | None = None,
+) -> tuple[list[EventRecord], str | None]:
     """A connection's events in event-id order: ONE Query of `limit` (at most 100) items after the event id
-    `start`; the last event id when there may be more."""
+    `start`; the last event id when there may be more. The admin CLI passes its own client and table."""
     kwargs: dict[str, Any] = {
-        "TableName": _table(),
+        "TableName": table or _table(),
         "KeyConditionExpression": "connection_id = :connection",
         "ExpressionAttributeValues": {":connection": {"S": connection_id}},
         "Limit": max(1, min(limit, MAX_LIST_LIMIT)),
     }
     if start:
         kwargs["ExclusiveStartKey"] = _key(connection_id, start)
-    answer = _client().query(**kwargs)
+    answer = (dynamodb or _client()).query(**kwargs)
     records = [_record(item) for item in answer.get("Items", [])]
     last = answer.get("LastEvaluatedKey")
     return records, last["event_id"]["S"] if last else None

@@ -1,0 +1,36 @@
+"""POST /webhooks/{connection_id}: a provider's signed delivery, queued for the worker (202 {"accepted": n})."""
+
+import base64
+
+from leadgate.api import create_resolver, json_response, public_url
+from leadgate.observability import lambda_handler as observed
+from leadgate.webhooks.receiver import Delivery, receive
+
+app = create_resolver()
+
+
+@app.post("/webhooks/<connection_id>")
+def deliver(connection_id: str):
+    event = app.current_event
+    raw = event.raw_event
+    body = raw.get("body") or ""
+    # The signature covers the bytes as sent: decode, never re-serialise.
+    body_bytes = base64.b64decode(body) if raw.get("isBase64Encoded") else body.encode("utf-8")
+    query = [
+        (name, value)
+        for name, values in (raw.get("multiValueQueryStringParameters") or {}).items()
+        for value in values or ()
+    ]
+    delivery = Delivery(
+        connection_id=connection_id,
+        method=event.http_method,
+        url=public_url(raw),
+        body=body_bytes,
+        headers=raw.get("headers") or {},
+        source_ip=event.request_context.identity.source_ip or "unknown",
+        query=query,
+    )
+    return json_response(202, {"accepted": receive(delivery)})
+
+
+lambda_handler = observed(app)

@@ -1,0 +1,152 @@
+"""The worker's side of one queue message: parse it, find its connection, apply it once.
+
+`process_message(body)` returns the EventResult (applied, duplicate, ignored, failed, stale: all
+acknowledged) or raises, so that SQS delivers the message again and, after `maxReceiveCount`, moves it to
+the dead-letter queue: TransientError (throttling, 5xx, timeouts) and `PoisonMessage` (not a QueuedEvent,
+so it cannot be recorded in the ledger; the dead-letter queue is where an operator sees it).
+
+HubSpot events need the connection's API client: one `HubSpotClient` per connection, kept while the
+instance is warm and rebuilt when the connection's secret changes version. Secrets are read through the
+5-minute cache, so a warm worker makes no Secrets Manager call per event. Refreshed OAuth tokens are stored
+by compare-and-swap before use (docs/integrations.md); when another worker stored first, this attempt is
+handed back (TransientError) and its retry uses the winner's tokens.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aws_lambda_powertools import Logger
+from pydantic import SecretStr, ValidationError
+
+from leadgate.connections.models import Connection, Provider
+from leadgate.connections.registry import get_connection
+from leadgate.connections.secrets import MissingSecrets, StaleSecrets, VersionedSecrets, get_secrets, put_secrets
+from leadgate.integrations.errors import AuthenticationFailed, PermanentError, TransientError
+from leadgate.integrations.hubspot import Contact, HubSpotClient, HubSpotCredentials, OAuthTokens
+from leadgate.webhooks.apply import EventResult, apply_event
+from leadgate.webhooks.events import QueuedEvent
+
+logger = Logger(child=True)
+
+
+class PoisonMessage(Exception):
+    """The message is not a QueuedEvent: it goes to the dead-letter queue after its retries."""
+
+
+def process_message(body: str) -> EventResult:
+    try:
+        event = QueuedEvent.from_message(body)
+    except ValidationError as error:
+        raise PoisonMessage(f"not a queued event: {error.error_count()} problem(s)") from None
+    connection = get_connection(event.connection_id)
+    fetch = _contact_fetcher(connection) if event.provider == "hubspot" else None
+    return apply_event(event, fetch)
+
+
+def _contact_fetcher(connection: Connection | None) -> Callable[[str], Contact]:
+    def fetch(contact_id: str) -> Contact:
+        if connection is None or connection.provider != Provider.HUBSPOT:
+            raise PermanentError("the connection no longer exists")
+        client = hubspot_clients.get(connection)
+        try:
+            return client.get_contact(contact_id)
+        except AuthenticationFailed:
+            # A cached credential may be stale (rotated elsewhere): read again, and try once more if it changed.
+            if hubspot_clients.refresh(connection) is client:
+                raise
+            return hubspot_clients.get(connection).get_contact(contact_id)
+
+    return fetch
+
+
+@dataclass
+class _Entry:
+    client: HubSpotClient
+    current: VersionedSecrets
+
+
+class HubSpotClients:
+    """One HubSpotClient per connection for the instance's life, keyed by the secret version it uses."""
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+
+    def get(self, connection: Connection) -> HubSpotClient:
+        current = _secrets(connection)
+        with self._lock:
+            entry = self._entries.get(connection.connection_id)
+            if entry is None or entry.current.version_id != current.version_id:
+                entry = _Entry(self._build(connection, current), current)
+                self._entries[connection.connection_id] = entry
+            return entry.client
+
+    def refresh(self, connection: Connection) -> HubSpotClient:
+        get_secrets(connection, force_fetch=True)
+        return self.get(connection)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def _build(self, connection: Connection, current: VersionedSecrets) -> HubSpotClient:
+        secrets = current.secrets
+        oauth = secrets.refresh_token is not None
+        try:
+            credentials = HubSpotCredentials(
+                client_id=secrets.client_id,
+                client_secret=secrets.client_secret,
+                refresh_token=secrets.refresh_token,
+                access_token=None if oauth else secrets.access_token,
+            )
+        except ValidationError:
+            raise PermanentError("the connection's secret holds no HubSpot credentials") from None
+        tokens = None
+        if oauth and secrets.access_token and secrets.access_token_expires_at:
+            tokens = OAuthTokens(
+                access_token=secrets.access_token,
+                refresh_token=secrets.refresh_token,
+                expires_at=secrets.access_token_expires_at.timestamp(),
+            )
+        return HubSpotClient(
+            credentials,
+            base_url=connection.base_url or "https://api.hubapi.com",
+            tokens=tokens,
+            on_tokens=lambda refreshed: self._store(connection, refreshed),
+        )
+
+    def _store(self, connection: Connection, tokens: OAuthTokens) -> None:
+        with self._lock:
+            entry = self._entries[connection.connection_id]
+            updated = entry.current.secrets.model_copy(
+                update={
+                    "access_token": tokens.access_token,
+                    "refresh_token": SecretStr(tokens.refresh_token.get_secret_value()),
+                    "access_token_expires_at": _utc(tokens.expires_at),
+                }
+            )
+        try:
+            stored = put_secrets(connection, updated, expected_version=entry.current.version_id)
+        except StaleSecrets:
+            get_secrets(connection, force_fetch=True)  # the next attempt builds a client on the winner's tokens
+            raise TransientError("another worker refreshed the HubSpot tokens first") from None
+        with self._lock:
+            entry.current = stored  # the client keeps its tokens: same version, no rebuild
+
+
+hubspot_clients = HubSpotClients()
+
+
+def _secrets(connection: Connection) -> VersionedSecrets:
+    try:
+        return get_secrets(connection)
+    except MissingSecrets:
+        raise PermanentError("the connection has no secret") from None
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
