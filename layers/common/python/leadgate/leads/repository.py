@@ -346,12 +346,11 @@ def create(
     data: LeadData,
     *,
     inquiries: Sequence[NewInquiry] = (),
-    extra_items: Sequence[Mapping[str, Any]] = (),
     external_ids: Mapping[str, str] | None = None,
     external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE TransactWriteItems: the lead, its identities (emails, phones and external ids, each claimed only
-    if free), tags, search tokens, inquiries and `extra_items` (raw TransactItems). Then ONE UpdateItem on
+    if free), tags, search tokens and inquiries. Then ONE UpdateItem on
     the tenant's counters."""
     now = _now()
     stamp = iso(now)
@@ -367,7 +366,6 @@ def create(
     )
     writes = _new_lead_writes(tenant_id, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
-    writes += [_Write(dict(item), "item") for item in extra_items]
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(None, data))
     return lead
@@ -391,12 +389,11 @@ def update(
     data: LeadData,
     *,
     inquiries: Sequence[NewInquiry] = (),
-    extra_items: Sequence[Mapping[str, Any]] = (),
     external_ids: Mapping[str, str] | None = None,
     external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE transaction, conditional on `current.version`: the lead, identity moves, tag and token changes,
-    inquiries and `extra_items`. `external_ids` / `external_updated_at` replace the lead's (None keeps them).
+    inquiries. `external_ids` / `external_updated_at` replace the lead's (None keeps them).
     Raises ConcurrentModification if the lead changed since `current` was read, IdentityTaken if a new
     email, phone or external id belongs to another lead. Then ONE UpdateItem on the counters (none when no
     counted value changed)."""
@@ -415,7 +412,6 @@ def update(
     writes += _identity_writes(tenant_id, lead.id, current, lead)
     writes += _membership_writes(tenant_id, lead.id, current, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
-    writes += [_Write(dict(item), "item") for item in extra_items]
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, data))
     return lead
