@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from leadgate.intake.contracts import ExternalRef, Intake
 from leadgate.intake.service import take_in
-from leadgate.leads import repository
+from leadgate.leads import pages, repository
 from leadgate.leads.models import NewInquiry
 from tests.integration.leads_client import LeadsApi
 
@@ -89,7 +89,7 @@ def test_a_new_record_id_for_the_lead_replaces_the_link_and_frees_the_old_one(aw
     assert outcome.lead_id == lead_id
     assert repository.get("acme", lead_id).external_ids == {"hubspot": "152"}
     assert repository.find_by_identity("acme", external=("hubspot", "151")) == {}
-    merge = repository.list_inquiries("acme", lead_id, per_page=5).inquiries[0].record()["merge"]
+    merge = pages.list_inquiries("acme", lead_id, per_page=5).inquiries[0].record()["merge"]
     assert merge["replaced"] == {"external_ids.hubspot": "151"}
 
 

@@ -203,7 +203,7 @@ def reported(caplog) -> list[dict]:
     return [
         {name: getattr(record, name) for name in ("lead_id", "error_type") if hasattr(record, name)}
         for record in caplog.records
-        if record.name.endswith("leads.repository")
+        if record.name.endswith("leads.items")
     ]
 
 

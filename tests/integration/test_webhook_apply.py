@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from leadgate.integrations.errors import TransientError
 from leadgate.integrations.hubspot import HubSpotClient, HubSpotCredentials
-from leadgate.leads import repository
+from leadgate.leads import pages, repository
 from leadgate.settings import get_settings
 from leadgate.webhooks import apply as apply_module
 from leadgate.webhooks import ledger
@@ -50,7 +50,7 @@ def hubspot_event(event_id, contact_id, kind="contact.propertyChange", at=T0):
 
 
 def inquiries(lead_id):
-    return repository.list_inquiries("acme", lead_id, per_page=50, forward=True).inquiries
+    return pages.list_inquiries("acme", lead_id, per_page=50, forward=True).inquiries
 
 
 def test_a_hubspot_contact_becomes_a_lead_with_its_external_id(hubspot, invoke):
