@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from leadgate.intake.contracts import ExternalRef, Intake
 from leadgate.intake.service import take_in
 from leadgate.leads import pages, repository
-from leadgate.leads.models import NewInquiry
+from leadgate.leads.records import NewInquiry
 from tests.integration.leads_client import LeadsApi
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from leadgate.leads import keys, repository
-from leadgate.leads.models import LeadData, NewInquiry
+from leadgate.leads.records import NewInquiry
+from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
 from tests.integration.leads_client import LeadsApi
 

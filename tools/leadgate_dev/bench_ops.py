@@ -501,7 +501,7 @@ def _hotlead_values(registration: dict[str, Any]) -> dict[str, Any]:
 
 def _new_lead_items(values: dict[str, Any]) -> int:
     """Items one new lead needs: the lead, one per identity, the inquiry, its tags and search tokens."""
-    from leadgate.leads.models import LeadData
+    from leadgate.leads.requests import LeadData
 
     data = LeadData.model_validate(values)
     identities = sum(1 for key in (data.email_normalized, data.phone_e164) if key)

@@ -18,7 +18,8 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from leadgate import observability, text
 from leadgate.leads import keys
-from leadgate.leads.models import WRITABLE_FIELDS, LeadData, NewInquiry, StoredInquiry, StoredLead
+from leadgate.leads.records import NewInquiry, StoredInquiry, StoredLead
+from leadgate.leads.requests import WRITABLE_FIELDS, LeadData
 
 logger = Logger(child=True)
 

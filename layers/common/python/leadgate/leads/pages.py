@@ -17,8 +17,8 @@ from botocore.exceptions import ClientError
 from leadgate import aws
 from leadgate.leads import items as item_mapping
 from leadgate.leads import keys, repository
-from leadgate.leads.models import StoredInquiry, StoredLead
 from leadgate.leads.query import BUDGET_FACTOR, Candidate, KeySource, LeadPlan
+from leadgate.leads.records import StoredInquiry, StoredLead
 from leadgate.settings import get_settings
 
 

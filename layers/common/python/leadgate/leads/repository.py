@@ -21,7 +21,8 @@ from botocore.exceptions import ClientError
 from leadgate import aws
 from leadgate.leads import ids, keys
 from leadgate.leads import items as item_mapping
-from leadgate.leads.models import LeadData, NewInquiry, StoredLead, iso
+from leadgate.leads.records import NewInquiry, StoredLead, iso
+from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
 
 logger = Logger(child=True)

@@ -19,20 +19,11 @@ from pydantic import BaseModel, ValidationError
 from leadgate import errors, normalize
 from leadgate.api import validation_errors
 from leadgate.leads import pages, repository
-from leadgate.leads.models import (
-    MAX_OFFSET,
-    MAX_TAGS,
-    LeadCreate,
-    LeadData,
-    LeadListParams,
-    LeadPatch,
-    LeadReplace,
-    LookupParams,
-    PageParams,
-    StoredLead,
-    TagBody,
-)
+from leadgate.leads.fields import MAX_OFFSET, MAX_TAGS
+from leadgate.leads.models import LeadListParams, LookupParams, PageParams
 from leadgate.leads.query import Cursor, KeySource, decode_cursor, digest, invalid_cursor, plan
+from leadgate.leads.records import StoredLead
+from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch, LeadReplace, TagBody
 
 Model = TypeVar("Model", bound=BaseModel)
 Result = TypeVar("Result")
