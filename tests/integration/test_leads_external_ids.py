@@ -28,7 +28,7 @@ def test_a_record_with_only_an_external_id_is_a_lead(aws):
 
 
 def test_the_external_id_wins_over_an_email_and_phone_of_two_other_leads(aws, invoke):
-    api = LeadsApi(invoke)
+    api = LeadsApi()
     by_email = api.create(email="e@example.jp")
     by_phone = api.create(phone="090-1111-2222")
     linked = take_in("acme", intake(first_name="連携"), overwrite=True).lead_id
@@ -58,7 +58,7 @@ def test_two_first_events_for_one_record_make_one_lead(aws):
 
 
 def test_the_lead_api_keeps_external_ids_and_accepts_them_sent_back(aws, invoke):
-    api = LeadsApi(invoke)
+    api = LeadsApi()
     lead_id = take_in("acme", intake(first_name="元", email="keep@example.jp"), overwrite=True).lead_id
     shown = api.call("GET", f"/api/v1/leads/{lead_id}").data
 
@@ -71,7 +71,7 @@ def test_the_lead_api_keeps_external_ids_and_accepts_them_sent_back(aws, invoke)
 
 
 def test_deleting_a_lead_frees_its_external_id(aws, invoke):
-    api = LeadsApi(invoke)
+    api = LeadsApi()
     lead_id = take_in("acme", intake(email="bye@example.jp"), overwrite=True).lead_id
     assert api.call("DELETE", f"/api/v1/leads/{lead_id}").status == 204
 

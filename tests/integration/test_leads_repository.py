@@ -13,7 +13,7 @@ from tests.integration.leads_client import LeadsApi
 
 @pytest.fixture
 def api(aws, invoke):
-    return LeadsApi(invoke)
+    return LeadsApi()
 
 
 def items_under(prefix: str, tenant: str = "acme") -> list[str]:
