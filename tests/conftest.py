@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from leadgate_dev.events import lambda_context as make_lambda_context
-from leadgate_dev.functions import load_function
+from leadgate_dev.harness import authorizer_context as caller_context
+from leadgate_dev.harness import call
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -41,14 +42,8 @@ def invoke():
     own invocation, with a fresh deadline."""
 
     def _invoke(function: str, event: dict):
-        context = make_lambda_context("test", "test-request", timeout_ms=30_000)
-        response = load_function(function).lambda_handler(event, context)
-        body = response.get("body") or ""
-        # API Gateway merges both header maps; Powertools puts route headers in multiValueHeaders when the
-        # event has them (ETag, Location, ...).
-        multi = {name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items() if values}
-        headers = {**multi, **(response.get("headers") or {})}
-        return response["statusCode"], headers, json.loads(body) if body else None
+        reply = call(function, event, budget_ms=30_000)
+        return reply.status, reply.headers, reply.body
 
     return _invoke
 
@@ -84,27 +79,10 @@ def aws(monkeypatch):
     reset_clients()
 
 
-def caller_context(
-    tenant: str = "acme",
-    scopes: tuple[str, ...] | list[str] = ("read:leads", "write:leads", "delete:leads"),
-    client_id: str = "client-acme",
-    tier: str = "standard",
-    rate_policies: str = "[]",
-) -> dict:
-    """An authorizer context as our authorizer produces it, for `rest_event(..., authorizer=...)`."""
-    return {
-        "principalId": client_id,
-        "tenant_id": tenant,
-        "client_id": client_id,
-        "scopes": " ".join(scopes),
-        "tier": tier,
-        "rate_policies": rate_policies,
-    }
-
-
 @pytest.fixture(name="caller_context")
 def _caller_context_fixture():
-    """`caller_context` as a fixture too: `def test_x(caller_context): caller_context(tenant="beta")`."""
+    """`caller_context` (leadgate_dev.harness.authorizer_context) as a fixture too:
+    `def test_x(caller_context): caller_context(tenant="beta")`."""
     return caller_context
 
 

@@ -8,7 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from leadgate.api import create_resolver, json_response, public_url, record_response
 from leadgate.idempotency import idempotent_response
 from leadgate.leads import service
-from leadgate.leads.models import LeadCreate, LeadPatch, LeadReplace, TagBody
+from leadgate.leads.requests import LeadCreate, LeadPatch, LeadReplace, TagBody
 from leadgate.observability import lambda_handler as observed
 
 app = create_resolver()

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import boto3
 
 from leadgate.settings import get_settings
-from leadgate_dev.events import lambda_context, rest_event
-from leadgate_dev.functions import load_function
+from leadgate_dev import harness
+from leadgate_dev.events import rest_event
+from leadgate_dev.harness import Reply
 from tests.conftest import caller_context
-
-TEST_BUDGET_MS = 15 * 60 * 1000  # Lambda's maximum
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    headers: dict[str, str]  # lower-cased names; API Gateway merges headers and multiValueHeaders alike
-    body: Any
-    raw_body: str
 
 
 def call(event: dict[str, Any], function: str | ModuleType = "inbound") -> Reply:
-    module = load_function(function) if isinstance(function, str) else function
-    # A generous budget: on moto a batch of 100 on a loaded machine can outrun the template's 25 s, and these
-    # tests are not about the deadline (tests/integration/test_dependency_failures.py is).
-    response = module.lambda_handler(event, lambda_context("inbound", "test-request", timeout_ms=TEST_BUDGET_MS))
-    headers = {name.lower(): value for name, value in (response.get("headers") or {}).items()}
-    for name, values in (response.get("multiValueHeaders") or {}).items():
-        headers[name.lower()] = ", ".join(values)
-    raw = response.get("body") or ""
-    return Reply(response["statusCode"], headers, json.loads(raw) if raw else None, raw)
+    return harness.call(function, event)
 
 
 def post(

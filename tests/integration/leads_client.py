@@ -3,32 +3,20 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from leadgate_dev.events import rest_event
+from leadgate_dev.harness import Reply, call
 from tests.conftest import caller_context, sample_event
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-    @property
-    def data(self) -> Any:
-        return self.body["data"]
 
 
 class LeadsApi:
     """Calls `functions/leads/app.py` as one tenant's client would, through API Gateway REST events."""
 
-    def __init__(self, invoke: Callable[..., Any], tenant: str = "acme") -> None:
-        self._invoke = invoke
+    def __init__(self, tenant: str = "acme") -> None:
         self.tenant = tenant
 
     def call(
@@ -51,8 +39,7 @@ class LeadsApi:
         return self.send(event)
 
     def send(self, event: dict[str, Any]) -> Reply:
-        status, headers, body = self._invoke("leads", event)
-        return Reply(status, headers, body)
+        return call("leads", event, budget_ms=30_000)
 
     def create(self, **fields: Any) -> dict[str, Any]:
         reply = self.call("POST", "/api/v1/leads", body={"first_name": "Test", **fields})

@@ -17,11 +17,11 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from leadgate.auth.clients import create_client, disable_client
 from leadgate.aws import reset_clients
 from leadgate.routes import ROUTES
 from leadgate.settings import get_settings
 from leadgate_dev import local_cognito
+from leadgate_dev.admin.clients import create_client, disable_client
 from leadgate_dev.functions import load_function
 from leadgate_dev.local.authorizer import is_allowed
 from tests.conftest import sample_event

@@ -8,16 +8,16 @@ import json
 import boto3
 import pytest
 
-from leadgate.auth.clients import (
+from leadgate.auth.clients import get_client
+from leadgate_dev import local_cognito
+from leadgate_dev.admin.clients import (
     ClientRegistry,
     ClientSpecError,
     UnknownClient,
     create_client,
     disable_client,
-    get_client,
     list_clients,
 )
-from leadgate_dev import local_cognito
 from leadgate_dev.cli import main
 from leadgate_dev.local.usage_plans import ensure_usage_plans
 

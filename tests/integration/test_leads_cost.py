@@ -9,7 +9,8 @@ import pytest
 
 from leadgate import errors
 from leadgate.leads import repository, service
-from leadgate.leads.models import LeadCreate, LeadData, LeadPatch, NewInquiry
+from leadgate.leads.records import NewInquiry
+from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch
 from leadgate_dev.metering import metered_dynamodb
 
 URL = "https://api.example.com/api/v1/leads"

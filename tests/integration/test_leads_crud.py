@@ -28,12 +28,12 @@ SARAH = {
 
 @pytest.fixture
 def api(aws, invoke):
-    return LeadsApi(invoke)
+    return LeadsApi()
 
 
 @pytest.fixture
 def beta(aws, invoke):
-    return LeadsApi(invoke, tenant="beta")
+    return LeadsApi(tenant="beta")
 
 
 # ------------------------------------------------------------------ create and read

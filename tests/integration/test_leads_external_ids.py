@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from leadgate.intake.contracts import ExternalRef, Intake
 from leadgate.intake.service import take_in
-from leadgate.leads import repository
-from leadgate.leads.models import NewInquiry
+from leadgate.leads import pages, repository
+from leadgate.leads.records import NewInquiry
 from tests.integration.leads_client import LeadsApi
 
 
@@ -28,7 +28,7 @@ def test_a_record_with_only_an_external_id_is_a_lead(aws):
 
 
 def test_the_external_id_wins_over_an_email_and_phone_of_two_other_leads(aws, invoke):
-    api = LeadsApi(invoke)
+    api = LeadsApi()
     by_email = api.create(email="e@example.jp")
     by_phone = api.create(phone="090-1111-2222")
     linked = take_in("acme", intake(first_name="連携"), overwrite=True).lead_id
@@ -58,7 +58,7 @@ def test_two_first_events_for_one_record_make_one_lead(aws):
 
 
 def test_the_lead_api_keeps_external_ids_and_accepts_them_sent_back(aws, invoke):
-    api = LeadsApi(invoke)
+    api = LeadsApi()
     lead_id = take_in("acme", intake(first_name="元", email="keep@example.jp"), overwrite=True).lead_id
     shown = api.call("GET", f"/api/v1/leads/{lead_id}").data
 
@@ -71,7 +71,7 @@ def test_the_lead_api_keeps_external_ids_and_accepts_them_sent_back(aws, invoke)
 
 
 def test_deleting_a_lead_frees_its_external_id(aws, invoke):
-    api = LeadsApi(invoke)
+    api = LeadsApi()
     lead_id = take_in("acme", intake(email="bye@example.jp"), overwrite=True).lead_id
     assert api.call("DELETE", f"/api/v1/leads/{lead_id}").status == 204
 
@@ -89,7 +89,7 @@ def test_a_new_record_id_for_the_lead_replaces_the_link_and_frees_the_old_one(aw
     assert outcome.lead_id == lead_id
     assert repository.get("acme", lead_id).external_ids == {"hubspot": "152"}
     assert repository.find_by_identity("acme", external=("hubspot", "151")) == {}
-    merge = repository.list_inquiries("acme", lead_id, per_page=5).inquiries[0].record()["merge"]
+    merge = pages.list_inquiries("acme", lead_id, per_page=5).inquiries[0].record()["merge"]
     assert merge["replaced"] == {"external_ids.hubspot": "151"}
 
 

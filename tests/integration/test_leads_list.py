@@ -48,7 +48,7 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def api(aws, invoke, clock):
-    return LeadsApi(invoke)
+    return LeadsApi()
 
 
 @pytest.fixture
@@ -387,7 +387,7 @@ def test_cursors_are_bound_to_their_tenant_and_query(api, invoke):
         assert reply.status == 400, query
         assert reply.body["code"] == "INVALID_CURSOR"
         assert "cursor" in reply.body["errors"]
-    assert LeadsApi(invoke, tenant="beta").list(per_page=2, status="new", cursor=cursor).status == 400
+    assert LeadsApi(tenant="beta").list(per_page=2, status="new", cursor=cursor).status == 400
 
 
 def test_a_forged_position_outside_the_query_is_an_invalid_cursor(api):

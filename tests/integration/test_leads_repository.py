@@ -5,14 +5,15 @@ from __future__ import annotations
 import pytest
 
 from leadgate.leads import keys, repository
-from leadgate.leads.models import LeadData, NewInquiry
+from leadgate.leads.records import NewInquiry
+from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
 from tests.integration.leads_client import LeadsApi
 
 
 @pytest.fixture
 def api(aws, invoke):
-    return LeadsApi(invoke)
+    return LeadsApi()
 
 
 def items_under(prefix: str, tenant: str = "acme") -> list[str]:
@@ -58,15 +59,14 @@ def test_create_claims_identities_tags_and_search_tokens_in_one_transaction(aws)
 def test_identity_conflicts_name_the_owner_and_write_nothing(aws):
     owner = repository.create("acme", LeadData(first_name="A", email="a@example.com"))
     other = repository.create("acme", LeadData(first_name="B", phone="0312345678"))
-    marker = {"Put": {"TableName": get_settings().leads_table, "Item": {"PK": {"S": "T#acme"}, "SK": {"S": "MARKER"}}}}
 
     with pytest.raises(repository.IdentityTaken) as taken:
         repository.create(
-            "acme", LeadData(first_name="C", email="a@example.com", phone="03-1234-5678"), extra_items=[marker]
+            "acme", LeadData(first_name="C", email="a@example.com", phone="03-1234-5678", tags=["marker"])
         )
 
     assert taken.value.matches == {"email": owner.id, "phone": other.id}
-    assert items_under("MARKER") == []
+    assert items_under("TAG#") == []
     assert len(items_under("LEAD#")) == 2
 
 

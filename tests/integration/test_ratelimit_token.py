@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 import pytest
 
 import leadgate.ratelimit.counter as counter_module
-from leadgate.auth.clients import create_client
 from leadgate.aws import reset_clients
 from leadgate.settings import Settings
+from leadgate_dev.admin.clients import create_client
 from leadgate_dev.events import lambda_context as invocation_context
 from leadgate_dev.events import rest_event
 from leadgate_dev.functions import load_function

@@ -11,7 +11,7 @@ import pytest
 from leadgate.leads import keys
 from leadgate.settings import get_settings
 from leadgate_dev.events import rest_event
-from tests.property.gateway import AUTHORIZER, Answer, invoke, json_text, leads, request
+from tests.property.gateway import AUTHORIZER, Reply, invoke, json_text, leads, request
 
 LONE = "\ud800"
 SURROGATE_FOUND = "it contains a lone surrogate (U+D800)."
@@ -28,11 +28,11 @@ def lead(aws):
     return created.body["data"]
 
 
-def create(body: dict) -> Answer:
+def create(body: dict) -> Reply:
     return leads("POST", "/api/v1/leads", body=json_text(body))
 
 
-def hotlead(inquiry: object, **profile: str) -> Answer:
+def hotlead(inquiry: object, **profile: str) -> Reply:
     body = {
         "created_at": "2026-11-30T09:00:00+09:00",
         "media_domain": "suumo.jp",
@@ -202,7 +202,7 @@ def reported(caplog) -> list[dict]:
     return [
         {name: getattr(record, name) for name in ("lead_id", "error_type") if hasattr(record, name)}
         for record in caplog.records
-        if record.name.endswith("leads.repository")
+        if record.name.endswith("leads.items")
     ]
 
 

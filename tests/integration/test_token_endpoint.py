@@ -14,9 +14,9 @@ import requests
 import responses
 
 from leadgate import observability
-from leadgate.auth.clients import create_client, disable_client
 from leadgate.aws import reset_clients
 from leadgate.settings import get_settings
+from leadgate_dev.admin.clients import create_client, disable_client
 from tests.conftest import sample_event
 from tests.integration.conftest import TOKEN_URL
 

@@ -8,9 +8,10 @@ import json
 import boto3
 import pytest
 
-from leadgate.auth.clients import ClientRegistry, get_client
+from leadgate.auth.clients import get_client
 from leadgate.ratelimit import parse_policies
-from leadgate.usage_plans import ApiKeys
+from leadgate_dev.admin.clients import ClientRegistry
+from leadgate_dev.admin.usage_plans import ApiKeys
 from leadgate_dev.cli import main
 
 

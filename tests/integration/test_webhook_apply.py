@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from leadgate.integrations.errors import TransientError
 from leadgate.integrations.hubspot import HubSpotClient, HubSpotCredentials
-from leadgate.leads import repository
+from leadgate.leads import pages, repository
 from leadgate.settings import get_settings
 from leadgate.webhooks import apply as apply_module
 from leadgate.webhooks import ledger
@@ -50,7 +50,7 @@ def hubspot_event(event_id, contact_id, kind="contact.propertyChange", at=T0):
 
 
 def inquiries(lead_id):
-    return repository.list_inquiries("acme", lead_id, per_page=50, forward=True).inquiries
+    return pages.list_inquiries("acme", lead_id, per_page=50, forward=True).inquiries
 
 
 def test_a_hubspot_contact_becomes_a_lead_with_its_external_id(hubspot, invoke):
@@ -60,7 +60,7 @@ def test_a_hubspot_contact_becomes_a_lead_with_its_external_id(hubspot, invoke):
     result = apply_event(hubspot_event(1, contact_id, "contact.creation"), fetch)
 
     assert result.status == "applied"
-    lead = LeadsApi(invoke).call("GET", f"/api/v1/leads/{result.lead_id}").data
+    lead = LeadsApi().call("GET", f"/api/v1/leads/{result.lead_id}").data
     assert lead["external_ids"] == {"hubspot": contact_id}
     assert (lead["email"], lead["last_name"], lead["phone_e164"], lead["source"]) == (
         "taro@example.jp",
@@ -68,7 +68,7 @@ def test_a_hubspot_contact_becomes_a_lead_with_its_external_id(hubspot, invoke):
         "+819012345678",
         "hubspot",
     )
-    listed = LeadsApi(invoke).call("GET", "/api/v1/leads").data
+    listed = LeadsApi().call("GET", "/api/v1/leads").data
     assert [item["external_ids"] for item in listed] == [{"hubspot": contact_id}]
     (inquiry,) = inquiries(result.lead_id)
     assert (inquiry.channel, inquiry.source, inquiry.client_id) == ("webhook", "hubspot", "conn-hs")
@@ -94,7 +94,7 @@ def test_the_external_id_matches_first_so_a_changed_email_still_maps_to_the_lead
 
 def test_a_lead_found_by_email_gains_the_link(hubspot, invoke):
     fake, fetch = hubspot
-    existing = LeadsApi(invoke).create(email="known@example.jp", company="旧社名")
+    existing = LeadsApi().create(email="known@example.jp", company="旧社名")
     contact_id = fake.add_contact(email="KNOWN@example.jp", company="新社名")
 
     result = apply_event(hubspot_event(1, contact_id, "contact.creation"), fetch)
@@ -110,7 +110,7 @@ def test_an_email_owned_by_another_lead_is_not_moved_and_is_recorded(hubspot, in
     fake, fetch = hubspot
     contact_id = fake.add_contact(email="mine@example.jp")
     linked = apply_event(hubspot_event(1, contact_id, "contact.creation"), fetch).lead_id
-    other = LeadsApi(invoke).create(email="taken@example.jp")
+    other = LeadsApi().create(email="taken@example.jp")
     fake.update_contact(contact_id, email="taken@example.jp", company="株式会社")
 
     result = apply_event(hubspot_event(2, contact_id, at=T0 + timedelta(minutes=1)), fetch)

@@ -4,37 +4,23 @@ as JSON, every 4xx in the error envelope (OAuth's wire format at the token endpo
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from leadgate_dev.events import lambda_context, rest_event
-from leadgate_dev.functions import load_function
+from leadgate_dev.events import rest_event
+from leadgate_dev.harness import Reply, call
 from tests.conftest import caller_context
 
 TENANT = "acme"
 AUTHORIZER = caller_context(tenant=TENANT, client_id=f"client-{TENANT}")
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: Any
-
-
-def invoke(function: str, event: dict[str, Any]) -> Answer:
+def invoke(function: str, event: dict[str, Any]) -> Reply:
     """The handler's answer to `event`, its body taken as the Lambda runtime and API Gateway take it."""
-    response = load_function(function).lambda_handler(event, lambda_context(function, "property", 30_000))
-    raw = response.get("body") or ""
-    raw.encode("utf-8")  # strict: a body that cannot be encoded is API Gateway's 502
-    headers = {name.lower(): value for name, value in (response.get("headers") or {}).items()}
-    for name, values in (response.get("multiValueHeaders") or {}).items():
-        headers[name.lower()] = values[-1]
-    return Answer(response["statusCode"], headers, json.loads(raw) if raw else None)
+    return call(function, event, budget_ms=30_000)
 
 
-def send(function: str, event: dict[str, Any]) -> Answer:
+def send(function: str, event: dict[str, Any]) -> Reply:
     """`invoke`, and the answer is never a 5xx and every 4xx is in the envelope."""
     answer = invoke(function, event)
     assert answer.status < 500, (answer.status, answer.body, event["httpMethod"], event["path"])
@@ -66,7 +52,7 @@ def request(
     query: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
     authorizer: dict[str, Any] | None = AUTHORIZER,
-) -> Answer:
+) -> Reply:
     return send(
         function,
         rest_event(
@@ -93,7 +79,7 @@ def json_text(value: Any) -> str:
 # ------------------------------------------------------------------ reading back
 
 
-def leads(method: str, path: str, **kwargs: Any) -> Answer:
+def leads(method: str, path: str, **kwargs: Any) -> Reply:
     return request("leads", method, path, **kwargs)
 
 

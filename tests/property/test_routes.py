@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from leadgate_dev.harness import Reply
 from tests.property import strategies as s
-from tests.property.gateway import TENANT, Answer, json_text, leads, read_back, request, segment
+from tests.property.gateway import TENANT, json_text, leads, read_back, request, segment
 from tests.property.strategies import suite
 
 # The body rules (415 for other media types, 413, bounded nesting, invalid UTF-8 as 400) belong to
@@ -44,7 +45,7 @@ def write(route: tuple[str, str, str], lead_id: str, body: str | bytes, headers:
     return request(function, method, path.replace("{id}", lead_id), body=body, query=query, headers=headers)
 
 
-def stored_leads(route: tuple[str, str, str], answer: Answer, sent: Any) -> list[dict[str, Any]]:
+def stored_leads(route: tuple[str, str, str], answer: Reply, sent: Any) -> list[dict[str, Any]]:
     """The leads a 2xx answer says it wrote (their ids are enough: read_back reads each again)."""
     path = route[2]
     if path == "/public/api/leads":

@@ -8,7 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadgate.leads import ids, keys
-from leadgate.leads.models import MAX_SCORE, LeadData, StoredLead
+from leadgate.leads.fields import MAX_SCORE
+from leadgate.leads.records import StoredLead
+from leadgate.leads.requests import LeadData
 
 LEAD_ID = "01JQ6Z8M3R5T7V9X1Z3B5D7F9H"
 

@@ -20,38 +20,22 @@ from urllib.parse import parse_qsl, urlsplit
 
 from leadgate.aws import reset_clients
 from leadgate.settings import get_settings
+from leadgate_dev import harness
 from leadgate_dev.bench_population import FILTERS, LoadedTenant
-from leadgate_dev.events import lambda_context, rest_event
-from leadgate_dev.functions import load_function
+from leadgate_dev.events import rest_event
+from leadgate_dev.harness import Reply
 from leadgate_dev.metering import DynamoMeter, metered_dynamodb
 
 SCOPES = ("read:leads", "write:leads", "delete:leads")
-BUDGET_MS = 15 * 60 * 1000
 # The benchmark's own client must never be limited; the rate-limit section sets its own policies.
 UNLIMITED = json.dumps([{"limit": 100_000_000, "window": 3600}])
 DEEP_PAGE = 50
 PER_PAGE = 15
 
 
-def authorizer_context(
-    tenant_id: str, client_id: str, *, rate_policies: str = UNLIMITED, tier: str = "standard"
-) -> dict[str, str]:
-    """The context our authorizer hands the handlers (leadgate.auth.authorizer.authorize)."""
-    return {
-        "principalId": client_id,
-        "tenant_id": tenant_id,
-        "client_id": client_id,
-        "scopes": " ".join(SCOPES),
-        "tier": tier,
-        "rate_policies": rate_policies,
-    }
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: Any
+def authorizer_context(tenant_id: str, client_id: str, *, rate_policies: str = UNLIMITED) -> dict[str, str]:
+    """The bench client's authorizer context: every leads scope, and never limited unless told."""
+    return harness.authorizer_context(tenant_id, SCOPES, client_id, rate_policies=rate_policies)
 
 
 @dataclass(frozen=True)
@@ -74,16 +58,9 @@ def invoke(request: Request) -> Reply:
         headers=request.headers,
         authorizer=request.authorizer,
     )
-    # The bench counts calls and items: a generous budget (Lambda's maximum), so that a loaded machine never
-    # turns a slow request into a 503 at the function's deadline (leadgate.dependencies).
-    context = lambda_context(request.function, "bench", timeout_ms=BUDGET_MS)
-    response = load_function(request.function).lambda_handler(event, context)
-    raw = response.get("body") or ""
-    try:
-        body = json.loads(raw) if raw else None
-    except ValueError:
-        body = raw
-    return Reply(response["statusCode"], response.get("headers") or {}, body)
+    # The bench counts calls and items: the harness's budget is Lambda's maximum, so that a loaded machine
+    # never turns a slow request into a 503 at the function's deadline (leadgate.dependencies).
+    return harness.call(request.function, event)
 
 
 @dataclass(frozen=True)
@@ -501,7 +478,7 @@ def _hotlead_values(registration: dict[str, Any]) -> dict[str, Any]:
 
 def _new_lead_items(values: dict[str, Any]) -> int:
     """Items one new lead needs: the lead, one per identity, the inquiry, its tags and search tokens."""
-    from leadgate.leads.models import LeadData
+    from leadgate.leads.requests import LeadData
 
     data = LeadData.model_validate(values)
     identities = sum(1 for key in (data.email_normalized, data.phone_e164) if key)

@@ -25,7 +25,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from leadgate.leads import ids, keys, repository
-from leadgate.leads.models import LeadData, StoredLead, iso
+from leadgate.leads.records import StoredLead, iso
+from leadgate.leads.requests import LeadData
 
 BATCH_WRITE_LIMIT = 25
 COUNTERS_PER_UPDATE = 40

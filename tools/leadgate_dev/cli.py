@@ -33,14 +33,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from leadgate.auth.clients import DEFAULT_TIER, ClientRegistry, ClientSpecError, UnknownClient
+from leadgate.auth.clients import DEFAULT_TIER
 from leadgate.connections.models import Provider
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection
 from leadgate.connections.secrets import SecretStore
 from leadgate.ratelimit.policies import InvalidPolicies, Policy, parse_policy_spec
-from leadgate.usage_plans import ApiKeys, UnknownTier
 from leadgate_dev import local_state
+from leadgate_dev.admin.clients import ClientRegistry, ClientSpecError, UnknownClient, client_view
 from leadgate_dev.admin.connections import SECRET_OPTIONS, SETTING_OPTIONS, ConnectionAdmin, ConnectionSpecError
+from leadgate_dev.admin.usage_plans import ApiKeys, UnknownTier
 from leadgate_dev.admin.webhooks import WebhookAdmin
 from leadgate_dev.functions import ROOT
 
@@ -201,19 +202,19 @@ def create_client(target: Target, args: argparse.Namespace) -> Any:
 
 
 def list_clients(target: Target, args: argparse.Namespace) -> Any:
-    return [client.to_dict() for client in target.registry().list(args.tenant)]
+    return [client_view(client) for client in target.registry().list(args.tenant)]
 
 
 def disable_client(target: Target, args: argparse.Namespace) -> Any:
-    return target.registry().disable(args.client_id).to_dict()
+    return client_view(target.registry().disable(args.client_id))
 
 
 def rotate_key(target: Target, args: argparse.Namespace) -> Any:
-    return target.registry().rotate_key(args.client_id).to_dict()
+    return client_view(target.registry().rotate_key(args.client_id))
 
 
 def set_tier(target: Target, args: argparse.Namespace) -> Any:
-    return target.registry().set_tier(args.client_id, args.tier).to_dict()
+    return client_view(target.registry().set_tier(args.client_id, args.tier))
 
 
 def set_limits(target: Target, args: argparse.Namespace) -> Any:
@@ -222,7 +223,7 @@ def set_limits(target: Target, args: argparse.Namespace) -> Any:
     policies += [Policy(limit=limit, window=window) for limit, window in windows if limit]
     if args.default == bool(policies):
         raise InvalidPolicies("Give --hourly, --minutely or --policy, or --default alone.")
-    return target.registry().set_limits(args.client_id, policies).to_dict()
+    return client_view(target.registry().set_limits(args.client_id, policies))
 
 
 def create_connection(target: Target, args: argparse.Namespace) -> Any:

@@ -25,7 +25,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from leadgate.usage_plans import stack_usage_plans
+from leadgate_dev.admin.usage_plans import stack_usage_plans
 
 STATE_FILE = "state.json"
 STATE_VERSION = 1

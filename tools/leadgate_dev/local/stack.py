@@ -15,8 +15,8 @@ from urllib.parse import parse_qsl
 import boto3
 
 from leadgate import aws
-from leadgate.usage_plans import ApiKeys
 from leadgate_dev import local_cognito, local_state, template
+from leadgate_dev.admin.usage_plans import ApiKeys
 from leadgate_dev.local.authorizer import PolicyCache
 from leadgate_dev.local.emulation import Emulation, start_emulation
 from leadgate_dev.local.event_sources import QueuePoller, start_pollers
@@ -211,7 +211,7 @@ class LocalStack:
 
     def _replace_demo_client(self) -> dict[str, Any]:
         """A fresh demo client each start: moto's Cognito forgets its clients, DynamoDB Local keeps the registry."""
-        from leadgate.auth.clients import create_client
+        from leadgate_dev.admin.clients import create_client
 
         previous = self._read_json(DEMO_CLIENT_FILE)
         if previous.get("client_id"):

@@ -74,7 +74,3 @@ def find_route(method: str, path: str) -> Route | None:
     """The route API Gateway would pick: a literal path segment wins over a `{param}`."""
     candidates = [route for route in ROUTES if route.matches(method, path)]
     return min(candidates, key=lambda route: route.path.count("{"), default=None)
-
-
-def routes_of(function: str) -> tuple[Route, ...]:
-    return tuple(route for route in ROUTES if route.function == function)

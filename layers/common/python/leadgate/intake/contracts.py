@@ -20,7 +20,9 @@ from pydantic_core import PydanticCustomError
 
 from leadgate import errors, normalize
 from leadgate.intake.requests import parse
-from leadgate.leads.models import PAYLOAD_LIMITS, Address, Channel, Email, LeadData, NewInquiry, Phone, Text200, iso
+from leadgate.leads.fields import Address, Channel, Email, Phone, Text200
+from leadgate.leads.records import PAYLOAD_LIMITS, NewInquiry, iso
+from leadgate.leads.requests import LeadData
 from leadgate.text import JsonLimits, JsonObject, Text, clean
 
 MAX_BATCH_ITEMS = 100

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadgate import normalize
-from leadgate.leads.models import MAX_CUSTOM_FIELDS, MAX_TAGS, LeadData
+from leadgate.leads.fields import MAX_CUSTOM_FIELDS, MAX_TAGS
+from leadgate.leads.requests import LeadData
 
 _CANONICAL: dict[str, Callable[[Any], Any]] = {
     "email": normalize.canonical_email,

@@ -35,7 +35,8 @@ from leadgate.intake.contracts import ExternalRef, Intake
 from leadgate.intake.merge import Merge, merge
 from leadgate.intake.requests import parse
 from leadgate.leads import repository
-from leadgate.leads.models import LeadData, NewInquiry, StoredLead
+from leadgate.leads.records import NewInquiry, StoredLead
+from leadgate.leads.requests import LeadData
 
 logger = Logger(child=True)
 

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from leadgate import normalize
+from leadgate.leads.fields import MAX_SCORE
 from leadgate.leads.ids import ALPHABET, ULID_LENGTH
-from leadgate.leads.models import MAX_SCORE, LeadData, StoredLead
+from leadgate.leads.records import StoredLead
+from leadgate.leads.requests import LeadData
 
 LEAD = "LEAD#"
 EMAIL = "EMAIL#"

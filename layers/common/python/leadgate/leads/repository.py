@@ -1,4 +1,6 @@
-"""Leads in DynamoDB: items, transactions and list execution (keys: leadgate.leads.keys).
+"""Leads in DynamoDB: reads and writes (transactions, identities, counters).
+
+Item mapping: leadgate.leads.items; keys: leadgate.leads.keys; list pages: leadgate.leads.pages.
 
 Every call goes through `leadgate.aws.dynamodb()` (the low-level client), so a benchmark can wrap that
 client and count calls and items. Every method takes `tenant_id` first and only touches keys inside the
@@ -7,23 +9,20 @@ tenant's partition. docs/access-patterns.md lists the calls each operation makes
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
-from leadgate import aws, observability, text
+from leadgate import aws
 from leadgate.leads import ids, keys
-from leadgate.leads.models import WRITABLE_FIELDS, LeadData, NewInquiry, StoredInquiry, StoredLead, iso
-from leadgate.leads.query import BUDGET_FACTOR, Candidate, KeySource, LeadPlan
+from leadgate.leads import items as item_mapping
+from leadgate.leads.records import NewInquiry, StoredLead, iso
+from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
 
 logger = Logger(child=True)
@@ -31,9 +30,6 @@ logger = Logger(child=True)
 MAX_TRANSACTION_ITEMS = 100
 BATCH_GET_LIMIT = 100
 BATCH_WRITE_LIMIT = 25
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 IDENTITY_KINDS = ("email", "phone", "external")
@@ -67,25 +63,6 @@ class UnreadableItem(Exception):
         super().__init__(f"lead {lead_id} is unreadable")
 
 
-class InvalidStartKey(Exception):
-    """DynamoDB refused a list position (a forged cursor outside the query's key range)."""
-
-
-@dataclass(frozen=True)
-class LeadPage:
-    leads: list[StoredLead]
-    next_position: dict[str, str] | None  # None: nothing after this page
-    stats: dict[str, int] | None  # the tenant's STATS counters, when the plan has a counter
-    unreadable: int = 0  # items this page passed over because they could not be read (reported)
-
-
-@dataclass(frozen=True)
-class InquiryPage:
-    inquiries: list[StoredInquiry]
-    next_position: dict[str, str] | None
-    unreadable: int = 0
-
-
 @dataclass(frozen=True)
 class _Write:
     """One TransactWriteItems entry and what its failure would mean."""
@@ -106,115 +83,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-# ------------------------------------------------------------------ items
-
-
-def _lead_item(tenant_id: str, lead: StoredLead) -> dict[str, Any]:
-    data = lead.data.model_dump(exclude={"custom_fields"})
-    attributes: dict[str, Any] = {
-        "PK": keys.partition(tenant_id),
-        "SK": keys.lead_sk(lead.id),
-        "id": lead.id,
-        "version": lead.version,
-        "created_at": lead.created_at,
-        "updated_at": lead.updated_at,
-        "inquiry_count": lead.inquiry_count,
-        **{name: value for name, value in data.items() if value not in (None, [], {})},
-        **keys.index_attributes(tenant_id, lead),
-    }
-    if lead.data.custom_fields:
-        attributes["custom_fields"] = json.dumps(lead.data.custom_fields, ensure_ascii=False)
-    for name in ("email_normalized", "phone_e164"):
-        if getattr(lead, name):
-            attributes[name] = getattr(lead, name)
-    if lead.search_tokens:
-        attributes["search_tokens"] = sorted(lead.search_tokens)
-    for name in ("external_ids", "external_updated_at"):
-        if getattr(lead, name):
-            attributes[name] = dict(getattr(lead, name))
-    return {name: _serializer.serialize(value) for name, value in attributes.items()}
-
-
-def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _number(_deserializer.deserialize(value)) for name, value in item.items()}
-
-
-# ------------------------------------------------------------------ reading items defensively
-# Items written before the text rule (docs/text.md), or outside the API, must never take a response
-# down: text that cannot be encoded is served with U+FFFD, and an item that does not map at all is left
-# out of lists. Both are logged with the lead's id only (never its data) and counted as metrics.
-
-
-def _readable(attributes: Any, lead_id: str) -> Any:
-    """`attributes` with lone surrogates replaced by U+FFFD (reported when there were any)."""
-    repaired, changed = text.readable(attributes)
-    if changed:
-        logger.warning("Stored text was not valid Unicode; served with U+FFFD", extra={"lead_id": lead_id})
-        observability.count("RepairedItems")
-    return repaired
-
-
-def _unreadable(lead_id: str, error: Exception) -> None:
-    logger.error(
-        "A stored item could not be read; left out", extra={"lead_id": lead_id, "error_type": type(error).__name__}
-    )
-    observability.count("UnreadableItems")
-
-
-def _read_lead(item: Mapping[str, Any], lead_id: str) -> StoredLead | None:
-    """The lead of an item, or None (reported) when the item cannot be read."""
-    try:
-        return _lead_from_item(item, lead_id)
-    except Exception as error:  # whatever stored data can be, one bad item must not fail the page
-        _unreadable(lead_id, error)
-        return None
-
-
-def _read_inquiry(item: Mapping[str, Any], lead_id: str) -> StoredInquiry | None:
-    try:
-        return _inquiry_from_item(item, lead_id)
-    except Exception as error:
-        _unreadable(lead_id, error)
-        return None
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, list):
-        return [_number(element) for element in value]
-    return value
-
-
-def _lead_from_item(item: Mapping[str, Any], lead_id: str) -> StoredLead:
-    attributes = _plain(item)
-    attributes["custom_fields"] = json.loads(attributes.get("custom_fields", "{}"))
-    attributes = _readable(attributes, lead_id)
-    fields = {name: attributes[name] for name in WRITABLE_FIELDS if name in attributes}
-    if not isinstance(fields["custom_fields"], dict) or not isinstance(fields.get("tags", []), list):
-        raise TypeError("custom_fields or tags of the wrong type")
-    # Validated when written: constructing skips re-parsing every email and phone number of a page.
-    data = LeadData.model_construct(**fields)
-    return StoredLead(
-        id=attributes["id"],
-        data=data,
-        version=int(attributes["version"]),
-        created_at=attributes["created_at"],
-        updated_at=attributes["updated_at"],
-        inquiry_count=attributes.get("inquiry_count", 0),
-        email_normalized=attributes.get("email_normalized"),
-        phone_e164=attributes.get("phone_e164"),
-        search_tokens=frozenset(attributes.get("search_tokens", ())),
-        external_ids=attributes.get("external_ids", {}),
-        external_updated_at=attributes.get("external_updated_at", {}),
-    )
+# ------------------------------------------------------------------ transaction entries
 
 
 def _put(tenant_id: str, sk: str, role: str = "item", condition: str | None = None, **attributes: Any) -> _Write:
     item = {"PK": keys.partition(tenant_id), "SK": sk, **attributes}
     put: dict[str, Any] = {
         "TableName": _table(),
-        "Item": {name: _serializer.serialize(value) for name, value in item.items()},
+        "Item": item_mapping.attribute_values(item),
     }
     if condition:
         put["ConditionExpression"] = condition
@@ -234,7 +110,7 @@ def _delete(tenant_id: str, sk: str, *, owned_by: str | None = None) -> _Write:
 
 
 def _put_lead(tenant_id: str, lead: StoredLead, *, expected_version: int | None) -> _Write:
-    put: dict[str, Any] = {"TableName": _table(), "Item": _lead_item(tenant_id, lead)}
+    put: dict[str, Any] = {"TableName": _table(), "Item": item_mapping.lead_item(tenant_id, lead)}
     if expected_version is None:
         put["ConditionExpression"] = "attribute_not_exists(PK)"
     else:
@@ -287,28 +163,12 @@ def _membership_writes(tenant_id: str, lead_id: str, old: StoredLead | None, new
     return writes
 
 
-def _compact_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
 def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
     writes = []
     for inquiry in inquiries:
         inquiry_id = ids.new_ulid(now)
-        attributes = {
-            "id": inquiry_id,
-            "lead_id": lead_id,
-            "channel": inquiry.channel,
-            "payload": _compact_json(inquiry.payload),
-            "received_at": iso(now),
-            "occurred_at": inquiry.occurred_at,
-            "source": inquiry.source,
-            "media_domain": inquiry.media_domain,
-            "client_id": inquiry.client_id,
-            "merge": _compact_json(inquiry.merge) if inquiry.merge is not None else None,
-        }
-        present = {name: value for name, value in attributes.items() if value is not None}
-        writes.append(_put(tenant_id, keys.inquiry_sk(lead_id, inquiry_id), "item", **present))
+        attributes = item_mapping.inquiry_attributes(inquiry, inquiry_id, lead_id, iso(now))
+        writes.append(_put(tenant_id, keys.inquiry_sk(lead_id, inquiry_id), "item", **attributes))
     return writes
 
 
@@ -346,12 +206,11 @@ def create(
     data: LeadData,
     *,
     inquiries: Sequence[NewInquiry] = (),
-    extra_items: Sequence[Mapping[str, Any]] = (),
     external_ids: Mapping[str, str] | None = None,
     external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE TransactWriteItems: the lead, its identities (emails, phones and external ids, each claimed only
-    if free), tags, search tokens, inquiries and `extra_items` (raw TransactItems). Then ONE UpdateItem on
+    if free), tags, search tokens and inquiries. Then ONE UpdateItem on
     the tenant's counters."""
     now = _now()
     stamp = iso(now)
@@ -367,7 +226,6 @@ def create(
     )
     writes = _new_lead_writes(tenant_id, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
-    writes += [_Write(dict(item), "item") for item in extra_items]
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(None, data))
     return lead
@@ -391,12 +249,11 @@ def update(
     data: LeadData,
     *,
     inquiries: Sequence[NewInquiry] = (),
-    extra_items: Sequence[Mapping[str, Any]] = (),
     external_ids: Mapping[str, str] | None = None,
     external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE transaction, conditional on `current.version`: the lead, identity moves, tag and token changes,
-    inquiries and `extra_items`. `external_ids` / `external_updated_at` replace the lead's (None keeps them).
+    inquiries. `external_ids` / `external_updated_at` replace the lead's (None keeps them).
     Raises ConcurrentModification if the lead changed since `current` was read, IdentityTaken if a new
     email, phone or external id belongs to another lead. Then ONE UpdateItem on the counters (none when no
     counted value changed)."""
@@ -415,7 +272,6 @@ def update(
     writes += _identity_writes(tenant_id, lead.id, current, lead)
     writes += _membership_writes(tenant_id, lead.id, current, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
-    writes += [_Write(dict(item), "item") for item in extra_items]
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, data))
     return lead
@@ -542,7 +398,7 @@ def get(tenant_id: str, lead_id: str, *, consistent: bool = True) -> StoredLead 
     )
     if not item:
         return None
-    lead = _read_lead(item, lead_id)
+    lead = item_mapping.read_lead(item, lead_id)
     if lead is None:
         raise UnreadableItem(lead_id)
     return lead
@@ -567,11 +423,11 @@ def find_by_identity(
         ((kind, sk),) = wanted.items()
         owner = _identity_owner(tenant_id, sk)
         return {kind: owner} if owner else {}
-    items = _batch_get(tenant_id, list(wanted.values()), consistent=True)
+    items = batch_get(tenant_id, list(wanted.values()), consistent=True)
     return {kind: items[sk]["lead_id"]["S"] for kind, sk in wanted.items() if sk in items}
 
 
-def _batch_get(tenant_id: str, sort_keys: Iterable[str], *, consistent: bool = False) -> dict[str, dict[str, Any]]:
+def batch_get(tenant_id: str, sort_keys: Iterable[str], *, consistent: bool = False) -> dict[str, dict[str, Any]]:
     """Items by SK, BatchGetItem in chunks of 100, retrying unprocessed keys."""
     unique = list(dict.fromkeys(sort_keys))
     found: dict[str, dict[str, Any]] = {}
@@ -593,234 +449,10 @@ def _batch_get(tenant_id: str, sort_keys: Iterable[str], *, consistent: bool = F
 def stats(tenant_id: str) -> dict[str, int]:
     """The tenant's counters: ONE GetItem (eventually consistent)."""
     item = _client().get_item(TableName=_table(), Key=keys.key(tenant_id, keys.STATS_SK)).get("Item")
-    return _counters(item)
+    return counters(item)
 
 
-def _counters(item: Mapping[str, Any] | None) -> dict[str, int]:
+def counters(item: Mapping[str, Any] | None) -> dict[str, int]:
     if not item:
         return {}
     return {name: int(value["N"]) for name, value in item.items() if "N" in value}
-
-
-# ------------------------------------------------------------------ lists
-
-
-def _query(
-    source: KeySource, start: Mapping[str, str] | None, limit: int
-) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
-    """ONE Query of a key source; the items and the LastEvaluatedKey (as plain strings) if there is more."""
-    condition, names, values = source.key_condition()
-    kwargs: dict[str, Any] = {
-        "TableName": _table(),
-        "KeyConditionExpression": condition,
-        "ExpressionAttributeNames": names,
-        "ExpressionAttributeValues": values,
-        "ScanIndexForward": source.forward,
-        "Limit": limit,
-    }
-    if source.index:
-        kwargs["IndexName"] = source.index
-    if start:
-        kwargs["ExclusiveStartKey"] = {name: {"S": value} for name, value in start.items()}
-    try:
-        response = _client().query(**kwargs)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ValidationException" and start:
-            raise InvalidStartKey() from error
-        raise
-    last = response.get("LastEvaluatedKey")
-    return response["Items"], {name: value["S"] for name, value in last.items()} if last else None
-
-
-def _candidate(source: KeySource, item: Mapping[str, Any]) -> Candidate:
-    sort_key = item["SK"]["S"]
-    position = {name: item[name]["S"] for name in source.position_attributes}
-    return Candidate(position=position, lead_id=keys.lead_id_of(sort_key), sort_key=sort_key)
-
-
-def list_leads(
-    tenant_id: str,
-    lead_plan: LeadPlan,
-    *,
-    per_page: int,
-    start: Mapping[str, str] | None = None,
-    skip: int = 0,
-) -> LeadPage:
-    """One page of a planned list, examining at most BUDGET_FACTOR x per_page candidates.
-
-    `skip` (page numbers without a cursor; exact plans only) passes over that many keys first, reading
-    keys only. The page ends early when the budget runs out; `next_position` then continues after the
-    last candidate examined, so following positions visits every match exactly once.
-    """
-    if skip:
-        start, exhausted = _skip(lead_plan.source, start, skip)
-        if exhausted:
-            return LeadPage([], None, stats(tenant_id) if lead_plan.counter else None)
-    return _PageReader(tenant_id, lead_plan, per_page, start).read()
-
-
-def _skip(source: KeySource, start: Mapping[str, str] | None, count: int) -> tuple[dict[str, str] | None, bool]:
-    """Pass over `count` keys of the source's KEYS_ONLY twin; (position, whether the source ran out)."""
-    skipper = source.skip_source
-    position = dict(start) if start else None
-    remaining = count
-    while remaining > 0:
-        items, last = _query(skipper, position, remaining)
-        remaining -= len(items)
-        if items:
-            position = {name: items[-1][name]["S"] for name in skipper.position_attributes}
-        if last is None:
-            break
-        position = last
-    if remaining > 0 or position is None:
-        return None, True
-    return {name: position[name] for name in source.position_attributes}, False
-
-
-class _PageReader:
-    """Reads keys from the plan's source, hydrates them in small batches and filters in memory."""
-
-    def __init__(self, tenant_id: str, lead_plan: LeadPlan, per_page: int, start: Mapping[str, str] | None):
-        self.tenant_id = tenant_id
-        self.plan = lead_plan
-        self.source = lead_plan.source
-        self.per_page = per_page
-        self.budget = BUDGET_FACTOR * per_page
-        self.pending: deque[tuple[Candidate, dict[str, Any]]] = deque()
-        self.fetch_from: dict[str, str] | None = dict(start) if start else None
-        self.more = True
-        self.examined = 0
-        self.rounds = 0
-        self.hydrated: dict[str, StoredLead | None] = {}  # by id; None: the key's lead is gone
-        self.stats: dict[str, int] | None = None
-        self.unreadable = 0
-
-    def read(self) -> LeadPage:
-        matched: list[StoredLead] = []
-        position = self.fetch_from
-        while len(matched) < self.per_page and self.examined < self.budget:
-            if not self.pending:
-                if not self.more:
-                    break
-                self._fetch(self.per_page - len(matched))
-                continue
-            batch = self._take(self.per_page - len(matched))
-            self._hydrate(batch)
-            for candidate, _item in batch:
-                self.pending.popleft()
-                self.examined += 1
-                position = candidate.position
-                lead = self.hydrated.get(candidate.lead_id)
-                if lead is not None and all(check(lead, candidate) for check in self.plan.predicates):
-                    matched.append(lead)
-                    if len(matched) == self.per_page:
-                        break
-        has_more = bool(self.pending) or self.more
-        if self.plan.counter and self.stats is None:
-            self.stats = stats(self.tenant_id)
-        return LeadPage(matched, position if has_more else None, self.stats, self.unreadable)
-
-    def _fetch(self, needed: int) -> None:
-        """Read the next keys: one more than needed (to know whether a next page exists) for exact plans,
-        the remaining budget's worth (keys are cheap) when filters apply in memory."""
-        if self.plan.exact or self.source.full_items:
-            limit = self._chunk(needed) + 1
-        else:
-            limit = self.budget - self.examined + 1
-        items, last = _query(self.source, self.fetch_from, limit)
-        self.pending.extend((_candidate(self.source, item), item) for item in items)
-        self.more = last is not None
-        self.fetch_from = last
-
-    def _chunk(self, needed: int) -> int:
-        """How many leads to hydrate now: what the page still needs, doubling each round that filters
-        left it short, within the budget and BatchGetItem's 100 keys."""
-        grown = needed if self.plan.exact else needed << min(self.rounds, 6)
-        return max(1, min(grown, self.budget - self.examined, BATCH_GET_LIMIT))
-
-    def _take(self, needed: int) -> list[tuple[Candidate, dict[str, Any]]]:
-        """The next candidates, up to `_chunk` leads not hydrated yet (a search meets a lead once per
-        matching token: its repeats cost nothing) and within the budget."""
-        fresh_limit, fresh = self._chunk(needed), set()
-        batch = []
-        for candidate, item in self.pending:
-            if len(batch) == self.budget - self.examined:
-                break
-            if candidate.lead_id not in self.hydrated and candidate.lead_id not in fresh:
-                if len(fresh) == fresh_limit:
-                    break
-                fresh.add(candidate.lead_id)
-            batch.append((candidate, item))
-        self.rounds += 1
-        return batch
-
-    def _hydrate(self, batch: list[tuple[Candidate, dict[str, Any]]]) -> None:
-        wanted = [(candidate, item) for candidate, item in batch if candidate.lead_id not in self.hydrated]
-        if self.source.full_items:
-            for candidate, item in wanted:
-                self._keep(candidate.lead_id, item)
-            return
-        sort_keys = [keys.lead_sk(candidate.lead_id) for candidate, _ in wanted]
-        if self.plan.counter and self.stats is None:  # the counters ride along with the first hydration
-            sort_keys.append(keys.STATS_SK)
-        items = _batch_get(self.tenant_id, sort_keys)
-        if keys.STATS_SK in sort_keys:
-            self.stats = _counters(items.pop(keys.STATS_SK, None))
-        for candidate, _ in wanted:
-            self._keep(candidate.lead_id, items.get(keys.lead_sk(candidate.lead_id)))
-
-    def _keep(self, lead_id: str, item: Mapping[str, Any] | None) -> None:
-        """A hydrated lead; None when its key is stale (the lead is gone) or its item cannot be read."""
-        lead = _read_lead(item, lead_id) if item else None
-        self.unreadable += bool(item) and lead is None
-        self.hydrated[lead_id] = lead
-
-
-def list_inquiries(
-    tenant_id: str,
-    lead_id: str,
-    *,
-    per_page: int,
-    start: Mapping[str, str] | None = None,
-    skip: int = 0,
-    forward: bool = False,
-) -> InquiryPage:
-    """ONE Query of the lead's INQ# items (newest first by default), one more than the page for lookahead;
-    `skip` (page numbers without a cursor) passes over that many first."""
-    source = inquiry_source(tenant_id, lead_id, forward=forward)
-    if skip:
-        start, exhausted = _skip(source, start, skip)
-        if exhausted:
-            return InquiryPage([], None)
-    items, last = _query(source, start, per_page + 1)
-    page = items[:per_page]
-    has_more = len(items) > per_page or last is not None
-    read = [_read_inquiry(item, lead_id) for item in page]
-    inquiries = [inquiry for inquiry in read if inquiry is not None]
-    position = {"PK": page[-1]["PK"]["S"], "SK": page[-1]["SK"]["S"]} if page and has_more else None
-    return InquiryPage(inquiries, position, len(read) - len(inquiries))
-
-
-def inquiry_source(tenant_id: str, lead_id: str, *, forward: bool = False) -> KeySource:
-    return KeySource(
-        "inquiries", None, "PK", keys.partition(tenant_id), ("PK", "SK"), forward, prefix=keys.inquiry_prefix(lead_id)
-    )
-
-
-def _inquiry_from_item(item: Mapping[str, Any], lead_id: str) -> StoredInquiry:
-    attributes = _plain(item)
-    attributes["payload"] = json.loads(attributes["payload"])
-    attributes["merge"] = json.loads(attributes["merge"]) if attributes.get("merge") else None
-    attributes = _readable(attributes, lead_id)
-    return StoredInquiry(
-        id=attributes["id"],
-        lead_id=attributes["lead_id"],
-        channel=attributes["channel"],
-        payload=attributes["payload"],
-        received_at=attributes["received_at"],
-        occurred_at=attributes.get("occurred_at"),
-        source=attributes.get("source"),
-        media_domain=attributes.get("media_domain"),
-        client_id=attributes.get("client_id"),
-        merge=attributes["merge"],
-    )

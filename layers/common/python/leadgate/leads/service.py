@@ -18,21 +18,12 @@ from pydantic import BaseModel, ValidationError
 
 from leadgate import errors, normalize
 from leadgate.api import validation_errors
-from leadgate.leads import repository
-from leadgate.leads.models import (
-    MAX_OFFSET,
-    MAX_TAGS,
-    LeadCreate,
-    LeadData,
-    LeadListParams,
-    LeadPatch,
-    LeadReplace,
-    LookupParams,
-    PageParams,
-    StoredLead,
-    TagBody,
-)
+from leadgate.leads import pages, repository
+from leadgate.leads.fields import MAX_OFFSET, MAX_TAGS
+from leadgate.leads.models import LeadListParams, LookupParams, PageParams
 from leadgate.leads.query import Cursor, KeySource, decode_cursor, digest, invalid_cursor, plan
+from leadgate.leads.records import StoredLead
+from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch, LeadReplace, TagBody
 
 Model = TypeVar("Model", bound=BaseModel)
 Result = TypeVar("Result")
@@ -85,9 +76,7 @@ def list_leads(tenant_id: str, query: Mapping[str, str], url: str) -> dict[str, 
             errors={"page": ["This combination of filters is read with a cursor: follow links.next."]}
         )
     with _cursor_errors():
-        page = repository.list_leads(
-            tenant_id, lead_plan, per_page=params.per_page, start=window.start, skip=window.skip
-        )
+        page = pages.list_leads(tenant_id, lead_plan, per_page=params.per_page, start=window.start, skip=window.skip)
     counted = page.stats.get(lead_plan.counter, 0) if page.stats is not None and lead_plan.counter else None
     return _envelope(
         [lead.record() for lead in page.leads],
@@ -105,12 +94,10 @@ def list_inquiries(tenant_id: str, lead_id: str, query: Mapping[str, str], url: 
     """GET /api/v1/leads/{id}/inquiries, newest first, paginated like the lead list."""
     params = parse(PageParams, query)
     lead = get_lead(tenant_id, lead_id)
-    source = repository.inquiry_source(tenant_id, lead.id)
+    source = pages.inquiry_source(tenant_id, lead.id)
     window = _Window.of(params, tenant_id, source, digest(tenant_id, {"inquiries_of": lead.id}))
     with _cursor_errors():
-        page = repository.list_inquiries(
-            tenant_id, lead.id, per_page=params.per_page, start=window.start, skip=window.skip
-        )
+        page = pages.list_inquiries(tenant_id, lead.id, per_page=params.per_page, start=window.start, skip=window.skip)
     return _envelope(
         [inquiry.record() for inquiry in page.inquiries],
         window.following(page.next_position, len(page.inquiries)),
@@ -154,7 +141,7 @@ class _Window:
 def _cursor_errors() -> Iterator[None]:
     try:
         yield
-    except repository.InvalidStartKey as exc:
+    except pages.InvalidStartKey as exc:
         raise invalid_cursor("The cursor is outside this query.") from exc
 
 

@@ -32,7 +32,7 @@ from leadgate import aws, errors
 from leadgate.intake.contracts import ExternalRef, Intake, IntakeLead
 from leadgate.intake.requests import parse
 from leadgate.intake.service import Outcome, take_in
-from leadgate.leads.models import NewInquiry
+from leadgate.leads.records import NewInquiry
 from leadgate.sync import keys
 from leadgate.sync.connector import ConnectorConfig, Record
 

@@ -35,7 +35,7 @@ from leadgate.intake.service import Outcome, take_in, unlink_external
 from leadgate.integrations import contacts
 from leadgate.integrations.errors import NotFound, PermanentError, TransientError
 from leadgate.integrations.hubspot import Contact
-from leadgate.leads.models import NewInquiry, iso
+from leadgate.leads.records import NewInquiry, iso
 from leadgate.webhooks import ledger
 from leadgate.webhooks.events import QueuedEvent
 

@@ -29,7 +29,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from leadgate import aws
-from leadgate.leads.models import iso
+from leadgate.leads.records import iso
 from leadgate.settings import get_settings
 from leadgate.webhooks.events import QueuedEvent
 

@@ -1,0 +1,144 @@
+"""The lead's field types: limits, Annotated pydantic types (names, email, phone, tags, custom fields, score)
+and the rules behind them, shared by the request bodies, the query models and the stored records.
+
+Field names and meanings follow LeadHub (snake_case). Japanese person data (issue 3): `last_name` is the
+family name and `first_name` the given name; kana is kept as full-width katakana.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    PlainValidator,
+    StrictInt,
+    StrictStr,
+)
+from pydantic_core import PydanticCustomError
+
+from leadgate import normalize
+from leadgate.text import Text, clean
+
+MAX_TAGS = 50
+MAX_TAG_LENGTH = 64
+MAX_CUSTOM_FIELDS = 50
+MAX_CUSTOM_KEY_LENGTH = 100
+MAX_CUSTOM_VALUE_LENGTH = 1000
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 15
+MAX_OFFSET = 10_000  # page * per_page without a cursor
+MAX_SCORE = 1_000_000_000
+MAX_ID = 2**53  # integer ids stay exact in every JSON client
+
+SortField = Literal["created_at", "updated_at", "lead_score", "first_name", "last_name", "email"]
+Direction = Literal["asc", "desc"]
+Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook", "sync"]
+
+_TAG_PUNCTUATION = frozenset("-_:.")
+
+
+def blank_to_none(value: Any) -> Any:
+    """Empty strings mean "no value", as Laravel's ConvertEmptyStringsToNull does for LeadHub."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _text(max_length: int, *, required: bool = False, multiline: bool = False) -> Any:
+    """Text people write (leadgate.text's rule, NFC, trimmed); optional fields take blank as no value."""
+    text = Text(max_length, multiline=multiline)
+    return text if required else Annotated[text | None, BeforeValidator(blank_to_none)]
+
+
+def _valid_email(value: str | None) -> str | None:
+    if value is not None and not normalize.email_is_valid(value):
+        raise PydanticCustomError("email", "The email field must be a valid email address.")
+    return value
+
+
+def _valid_phone(value: str | None) -> str | None:
+    if value is not None and not normalize.phone_is_valid(value):
+        raise PydanticCustomError("phone", "The phone field must be a valid phone number.")
+    return value
+
+
+def _identifier(value: Any) -> int | str | None:
+    """Ids of pipelines, stages and users: an integer or a string, kept as the type sent."""
+    value = blank_to_none(value)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
+        return value
+    if isinstance(value, str):
+        return clean(value, max_length=64)
+    raise PydanticCustomError("identifier", "The value must be an integer ≥ 0 or a string of at most 64 characters.")
+
+
+def _scalar(value: Any) -> str | bool | int | float | None:
+    if value is None or isinstance(value, bool | int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    if isinstance(value, str):  # kept as sent (not trimmed); may hold line breaks
+        return clean(value, max_length=MAX_CUSTOM_VALUE_LENGTH, min_length=0, multiline=True, strip=False)
+    raise PydanticCustomError(
+        "custom_field",
+        "A custom field value must be a string of at most {max} characters, a number, a boolean or null.",
+        {"max": MAX_CUSTOM_VALUE_LENGTH},
+    )
+
+
+def normalize_tag(raw: str) -> str:
+    """A tag as stored and matched (docs/text.md): NFKC, trimmed, lower-case, 1-64 characters; letters
+    (any script, with their marks) and digits, and `-` `_` `:` `.` between them."""
+    tag = clean(raw, max_length=MAX_TAG_LENGTH, form="NFKC").lower()
+    if len(tag) > MAX_TAG_LENGTH:  # lower-casing can lengthen a few letters (İ)
+        raise PydanticCustomError("tag_length", "A tag must be 1 to {max} characters.", {"max": MAX_TAG_LENGTH})
+    if not (_tag_edge(tag[0], first=True) and _tag_edge(tag[-1]) and all(map(_tag_character, tag))):
+        raise PydanticCustomError(
+            "tag_characters",
+            "A tag is letters and digits, with '-', '_', ':' or '.' only between them (vip, lead:hot, v1.2).",
+        )
+    return tag
+
+
+def _tag_edge(character: str, *, first: bool = False) -> bool:
+    """A tag starts with a letter or digit and ends with one (or the mark of one)."""
+    category = unicodedata.category(character)
+    return category[0] == "L" or category == "Nd" or (not first and category[0] == "M")
+
+
+def _tag_character(character: str) -> bool:
+    return _tag_edge(character) or character in _TAG_PUNCTUATION
+
+
+def _unique(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(tags))
+
+
+Name = _text(100, required=True)
+OptionalName = _text(100)
+Text50 = _text(50)
+Text64 = _text(64)
+Text100 = _text(100)
+Text200 = _text(200)
+Notes = _text(10_000, multiline=True)
+Address = _text(500, multiline=True)
+Kana = Annotated[Text100, AfterValidator(normalize.to_katakana)]
+Email = Annotated[_text(254), AfterValidator(_valid_email)]
+Phone = Annotated[Text64, AfterValidator(_valid_phone)]
+Identifier = Annotated[int | str | None, PlainValidator(_identifier, json_schema_input_type=int | str | None)]
+Tag = Annotated[StrictStr, AfterValidator(normalize_tag)]
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
+Scalar = Annotated[
+    str | bool | int | float | None, PlainValidator(_scalar, json_schema_input_type=str | bool | int | float | None)
+]
+# Flat: keys (NFKC: they are matched when intake merges) map to scalars; nesting is refused.
+CustomFields = Annotated[
+    dict[Text(MAX_CUSTOM_KEY_LENGTH, form="NFKC"), Scalar],
+    Field(max_length=MAX_CUSTOM_FIELDS),
+]
+Score = Annotated[StrictInt, Field(ge=-MAX_SCORE, le=MAX_SCORE)]

@@ -1,0 +1,108 @@
+"""Stored records: a lead as stored (`StoredLead`), an inquiry to store (`NewInquiry`) and one as stored
+(`StoredInquiry`), and the one timestamp format (`iso`). Their DynamoDB items: leadgate.leads.items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from leadgate.leads.fields import Channel
+from leadgate.leads.requests import LeadData
+from leadgate.text import JsonLimits, check_json
+
+
+@dataclass(frozen=True)
+class StoredLead:
+    """A lead as stored: its writable data plus what the system keeps about it."""
+
+    id: str
+    data: LeadData
+    version: int
+    created_at: str
+    updated_at: str
+    inquiry_count: int = 0
+    # What the lead's identity and search items hold: the repository diffs these on every write.
+    email_normalized: str | None = None
+    phone_e164: str | None = None
+    search_tokens: frozenset[str] = field(default_factory=frozenset)
+    # The lead's records in other systems ({"hubspot": "151"}), each an identity item like the email, and
+    # when the lead last took a change from each (ISO 8601 UTC): older changes are stale (docs/intake.md).
+    external_ids: Mapping[str, str] = field(default_factory=dict)
+    external_updated_at: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+    def record(self) -> dict[str, Any]:
+        """The lead as the API shows it."""
+        return {
+            "id": self.id,
+            **self.data.model_dump(warnings=False),  # data stored before a rule (docs/text.md) is served as is
+            "display_name": self.data.shown_name,
+            "email_normalized": self.email_normalized,
+            "phone_e164": self.phone_e164,
+            "inquiry_count": self.inquiry_count,
+            "external_ids": dict(self.external_ids),
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+# Every payload kept as an inquiry's payload as sent, whatever route or worker received it (docs/text.md).
+PAYLOAD_LIMITS = JsonLimits(max_depth=9, max_members=1000, max_string_length=65_536)
+
+
+@dataclass(frozen=True)
+class NewInquiry:
+    """One inquiry (反響) as received, kept on its lead. `payload` is the JSON the client sent, checked by the
+    text rule at every depth when the inquiry is made (422 naming the place: `inquiry.message`)."""
+
+    channel: Channel
+    payload: Any
+    occurred_at: str | None = None
+    source: str | None = None
+    media_domain: str | None = None
+    client_id: str | None = None
+    merge: Mapping[str, Any] | None = None  # what a match did with the values sent (filled, kept, replaced)
+
+    def __post_init__(self) -> None:
+        check_json(self.payload, "", PAYLOAD_LIMITS)
+
+
+@dataclass(frozen=True)
+class StoredInquiry:
+    """An inquiry as stored, its payload and merge record decoded."""
+
+    id: str
+    lead_id: str
+    channel: str
+    payload: Any
+    received_at: str
+    occurred_at: str | None = None
+    source: str | None = None
+    media_domain: str | None = None
+    client_id: str | None = None
+    merge: Any = None
+
+    def record(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "lead_id": self.lead_id,
+            "occurred_at": self.occurred_at,
+            "received_at": self.received_at,
+            "source": self.source,
+            "media_domain": self.media_domain,
+            "client_id": self.client_id,
+            "channel": self.channel,
+            "payload": self.payload,
+            "merge": self.merge,
+        }
+
+
+def iso(moment: datetime) -> str:
+    """Timestamps as the API writes them: UTC, millisecond precision, with offset."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
