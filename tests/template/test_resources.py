@@ -11,7 +11,7 @@ import pytest
 from leadgate_dev import template
 from leadgate_dev.template import ROOT
 
-FUNCTION_FOLDERS = {"health", "token", "authorizer", "leads", "inbound", "usage", "connections"}
+FUNCTION_FOLDERS = {"health", "token", "authorizer", "leads", "inbound", "usage", "connections", "sync"}
 
 
 def resolve(source: dict, value: Any, stage: str) -> Any:
@@ -166,7 +166,7 @@ def test_each_function_may_touch_only_the_tables_it_needs(transformed):
         "LeadsFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
         "InboundFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
         "UsageFunction": {"RateLimitTable": "crud"},
-        "ConnectionsFunction": {"ConnectionsTable": "read", "RateLimitTable": "crud"},  # no secrets, no queue
+        "ConnectionsFunction": {"ConnectionsTable": "read", "SyncTable": "read", "RateLimitTable": "crud"},  # runs
     }
     for function, access in expected.items():
         role = transformed["Resources"][f"{function}Role"]

@@ -21,6 +21,7 @@ from leadgate_dev.local.authorizer import PolicyCache
 from leadgate_dev.local.emulation import Emulation, start_emulation
 from leadgate_dev.local.gateway import AUTHORIZER_FUNCTION, Gateway, HttpRequest, HttpResponse
 from leadgate_dev.local.instances import DEFAULT_POOL_SIZE, FunctionPool
+from leadgate_dev.local.scheduler import LocalScheduler
 from leadgate_dev.local.server import LocalHttpServer
 from leadgate_dev.local.usage_plans import create_usage_plans
 from leadgate_dev.provision import USER_POOL_NAME, StackResources, provision
@@ -67,6 +68,7 @@ class LocalStack:
     resources: StackResources | None = None
     demo_client: dict[str, Any] = field(default_factory=dict)
     functions: FunctionPool | None = None
+    scheduler: LocalScheduler | None = None
     _server: LocalHttpServer | None = None
     _gateway: Gateway | None = None
     _thread: threading.Thread | None = None
@@ -114,6 +116,7 @@ class LocalStack:
         self.demo_client = self._replace_demo_client()
         self._save_state()
         self.functions = FunctionPool(self.config.pool_size)
+        self.scheduler = self._start_scheduler()
         self._gateway = Gateway(
             routes=template.api_routes(),
             responses=template.gateway_responses(),
@@ -127,6 +130,8 @@ class LocalStack:
         self._thread.start()
 
     def stop(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if self._thread is not None and self._server is not None:
             self._server.shutdown()
         if self._server is not None:
@@ -134,6 +139,20 @@ class LocalStack:
         if self.emulation is not None:
             self.emulation.stop()
         (self.config.local_dir / STACK_FILE).unlink(missing_ok=True)
+
+    def _start_scheduler(self) -> LocalScheduler:
+        """Fires the sync schedules (leadgate_dev.local.scheduler); its DLQ is the template's, on moto."""
+        assert self.functions is not None and self.resources is not None
+        dead_letter_url = self.resources.queues["SyncSchedulesDeadLetterQueue"]
+        attributes = boto3.client("sqs").get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])
+        scheduler = LocalScheduler.for_stack(
+            stack=STACK_NAME,
+            region=REGION,
+            functions=self.functions,
+            dead_letter_arn=attributes["Attributes"]["QueueArn"],
+        )
+        scheduler.start()
+        return scheduler
 
     @property
     def auth_cache_ttl(self) -> int:
@@ -159,7 +178,7 @@ class LocalStack:
         """What the functions see: the template's literal function environment, then the local resources."""
         assert self.emulation is not None and self.resources is not None
         environment: dict[str, str] = {}
-        for function in sorted({route.function for route in template.api_routes()} | {AUTHORIZER_FUNCTION}):
+        for function in sorted({route.function for route in template.api_routes()} | {AUTHORIZER_FUNCTION, "sync"}):
             environment.update(template.function_environment(function))
         pool_id = self.resources.user_pool_id
         return {
@@ -167,6 +186,7 @@ class LocalStack:
             **self._aws_environment(),
             **self.resources.environment(),
             "STAGE": STAGE,
+            "SYNC_SCHEDULE_GROUP": f"{STACK_NAME}-sync",
             "AUTH_CACHE_TTL": str(self.auth_cache_ttl),
             "COGNITO_TOKEN_URL": f"{self.url}{COGNITO_TOKEN_PATH}",
             "COGNITO_ISSUER": self.cognito_issuer,
@@ -258,6 +278,7 @@ class LocalStack:
             "processes": self.emulation.processes(),
             **self.resources.to_json(),
             "auth_cache_ttl": self.auth_cache_ttl,
+            "sync": self.scheduler.description() if self.scheduler else {},
             "environment": self.handler_environment(),
             "pid": os.getpid(),
         }

@@ -57,6 +57,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/usage", "usage", ALL_SCOPES),
     Route("GET", "/api/v1/connections", "connections", (READ_INTEGRATIONS,)),
     Route("GET", "/api/v1/connections/{id}", "connections", (READ_INTEGRATIONS,)),
+    Route("GET", "/api/v1/connections/{id}/runs", "connections", (READ_INTEGRATIONS,)),
 )
 
 

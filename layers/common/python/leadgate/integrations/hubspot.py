@@ -314,7 +314,7 @@ class HubSpotClient:
 
 
 def _millis(moment: datetime) -> str:
-    return str(int(moment.astimezone(UTC).timestamp() * 1000))
+    return str(round(moment.astimezone(UTC).timestamp() * 1000))  # round: float seconds lose the last ms
 
 
 def _message(response: requests.Response) -> str:
