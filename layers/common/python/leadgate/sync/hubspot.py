@@ -81,6 +81,8 @@ class HubSpotConnector:
         boundary = set(state.get("boundary", []))
         while True:
             if cursor and walked + self.page_size > self.search_cap:  # the next page would pass the cap
+                if max_ms == since:
+                    raise ConnectorError("More contacts than HubSpot's search cap share one lastmodifieddate.")
                 since, cursor, walked = max_ms, None, 0
             page = self._call(
                 budget, self.client.search_contacts_modified_since, _moment(since), cursor, self.page_size

@@ -107,7 +107,7 @@ def _refusal(connection: Connection) -> str | None:
 def _failed(connection: Connection, error: str) -> RunRecord:
     now = time.time()
     record = RunRecord(
-        run_id=new_ulid(),
+        run_id=new_ulid(datetime.fromtimestamp(now, UTC)),
         tenant_id=connection.tenant_id,
         connection_id=connection.connection_id,
         provider=connection.provider.value,
