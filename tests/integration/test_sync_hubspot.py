@@ -87,7 +87,11 @@ def test_a_pull_takes_contacts_in_with_their_hubspot_ids(connect, fake_hubspot):
     }
     (search,) = fake_hubspot.requests_to(SEARCH)
     body = search.json()
-    assert body["filterGroups"][0]["filters"][0] == {"propertyName": "lastmodifieddate", "operator": "GTE", "value": "0"}
+    assert body["filterGroups"][0]["filters"][0] == {
+        "propertyName": "lastmodifieddate",
+        "operator": "GTE",
+        "value": "0",
+    }
     assert body["sorts"] == [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}]
     assert search.bearer and search.bearer.startswith("access-")
     assert not fake_hubspot.requests_to(UPSERT)  # what came from HubSpot is never pushed back
@@ -147,7 +151,11 @@ def test_contacts_sharing_the_anchor_millisecond_are_taken_once(aws, fake_hubspo
         ids.append(fake_hubspot.add_contact(email=f"s{n}@example.com"))
     fake_hubspot.add_private_token("pat-1")
     config = ConnectorConfig(
-        "acme", "con-x", "hubspot", fake_hubspot.url, settings={"page_size": 2, "search_cap": 4},
+        "acme",
+        "con-x",
+        "hubspot",
+        fake_hubspot.url,
+        settings={"page_size": 2, "search_cap": 4},
         secrets={"access_token": "pat-1"},
     )
     pages = list(HubSpotConnector(config).fetch_changes(None, Budget(lambda: 0.0, 60)))
