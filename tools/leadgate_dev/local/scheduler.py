@@ -11,6 +11,9 @@ scheduler lists the sync group's schedules from moto and fires:
 Firing calls the sync function's handler with the schedule's `Input` on an instance of the stack's function
 pool, with the function's `Timeout` as its deadline, in a thread of its own: a schedule still running is not
 fired again. `stop()` returns within about a second; a run in flight ends at its own budget.
+
+moto keeps schedules in memory only: at start the scheduler puts back the schedule of every connection
+with a `sync_every` (switched off when its sync was disabled), so schedules survive a restart.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ import os
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from leadgate.sync.schedules import ScheduleTarget, at_time, interval_seconds
+from leadgate.connections.models import Connection
+from leadgate.sync.schedules import Schedules, ScheduleTarget, at_time, interval_seconds
 from leadgate_dev.events import lambda_context
 from leadgate_dev.local.instances import FunctionPool
 
@@ -75,6 +79,15 @@ class LocalScheduler:
             dead_letter_arn=dead_letter_arn,
         )
         return cls(client=client, functions=functions, group=group, target=target)
+
+    def restore(self, connections: Iterable[Connection]) -> None:
+        """The schedules of the registry's syncing connections (a restart lost moto's)."""
+        schedules = Schedules(self.client, self.group)
+        for connection in connections:
+            if connection.sync_every and connection.enabled:
+                schedules.put(connection.connection_id, connection.sync_every, self.target)
+                if connection.sync_disabled_reason:
+                    schedules.disable(connection.connection_id)
 
     def description(self) -> dict[str, str]:
         """stack.json's `sync`: what the CLI puts in a schedule."""

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 import boto3
 
 from leadgate import aws
+from leadgate.connections.registry import ConnectionRegistry
 from leadgate.usage_plans import ApiKeys
 from leadgate_dev import local_cognito, local_state, template
 from leadgate_dev.local.authorizer import PolicyCache
@@ -151,6 +152,8 @@ class LocalStack:
             functions=self.functions,
             dead_letter_arn=attributes["Attributes"]["QueueArn"],
         )
+        connections = ConnectionRegistry(dynamodb=aws.dynamodb(), table=self.resources.tables["CONNECTIONS_TABLE"])
+        scheduler.restore(connections.list_all())
         scheduler.start()
         return scheduler
 

@@ -140,9 +140,9 @@ class HubSpotConnector:
 
     def _call(self, budget: Budget, call: Callable[..., Any], *args: Any) -> Any:
         remaining = budget.remaining()
-        if remaining <= 1:
+        if remaining <= 0:
             raise OutOfBudget("hubspot: no time left in the run's budget")
-        self.client.time_budget = min(CALL_RETRY_SECONDS, remaining - 1)
+        self.client.time_budget = min(CALL_RETRY_SECONDS, remaining)
         try:
             return call(*args)
         except AuthenticationFailed as exc:
