@@ -30,6 +30,7 @@ lint: setup
 
 bench: setup  ## DynamoDB calls, items read/written and import times; writes docs/benchmarks.md
 	$(BIN)/python -m leadgate_dev.bench
+	$(BIN)/python -m leadgate_dev.bench_sync
 
 build: setup  ## sam build, without Docker (aws-sam-cli lives in its own venv)
 	bash tools/sam-build.sh
