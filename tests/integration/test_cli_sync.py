@@ -116,6 +116,15 @@ def test_set_schedule_clears_a_disabled_reason_and_enables_again(capsys, local_d
     assert code == 0 and changed["sync_disabled_reason"] is None and changed["schedule"]["state"] == "ENABLED"
 
 
+def test_a_webhook_only_connection_gets_no_schedule(capsys, local_dir):
+    code, _, err = run(
+        capsys, local_dir, "connections", "create", "--tenant", "acme", "--provider", "standard", "--sync-every", "1h"
+    )
+    assert code == 2 and "nothing to sync" in err
+    code, listed, _ = run(capsys, local_dir, "connections", "list")
+    assert listed == []  # refused before anything was created
+
+
 def test_bad_intervals_and_unknown_connections_are_refused(capsys, local_dir):
     with pytest.raises(SystemExit) as exit_:
         main(["connections", "set-schedule", "con_x", "--every", "15s", "--local-dir", str(local_dir)])

@@ -42,7 +42,7 @@ from leadgate.ratelimit.policies import InvalidPolicies, Policy, parse_policy_sp
 from leadgate.usage_plans import ApiKeys, UnknownTier
 from leadgate_dev import local_state
 from leadgate_dev.admin.connections import SECRET_OPTIONS, SETTING_OPTIONS, ConnectionAdmin, ConnectionSpecError
-from leadgate_dev.admin.sync import SyncAdmin, lambda_invoker
+from leadgate_dev.admin.sync import SyncAdmin, lambda_invoker, refuse_schedule
 from leadgate_dev.functions import ROOT
 
 LOCAL_DIR_ENV = "LEADGATE_LOCAL_DIR"
@@ -237,6 +237,8 @@ def set_limits(target: Target, args: argparse.Namespace) -> Any:
 def create_connection(target: Target, args: argparse.Namespace) -> Any:
     """Printed once: a generated signing secret is shown here and never again."""
     options = {name: getattr(args, name) for name in (*SETTING_OPTIONS, *SECRET_OPTIONS)}
+    if args.sync_every:
+        refuse_schedule(args.provider)
     sync = target.sync_admin() if args.sync_every else None  # a stack without scheduling fails before creating
     created = target.connections().create(args.tenant, args.provider, options, base_url=args.base_url)
     if sync is None:

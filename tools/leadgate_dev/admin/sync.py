@@ -21,7 +21,9 @@ from typing import Any, TextIO
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection
 from leadgate.sync.engine import RunProgress
 from leadgate.sync.schedules import Schedules, ScheduleTarget
+from leadgate_dev.admin.connections import ConnectionSpecError
 
+SYNCING_PROVIDERS = ("hubspot", "intercom", "chatdealer")
 LOCAL_BUDGET_SECONDS = 270.0  # as the sync function's: its Timeout (300 s) less its margin
 
 
@@ -37,6 +39,8 @@ class SyncAdmin:
         connection = self.registry.get(connection_id, fresh=True)
         if connection is None:
             raise UnknownConnection(connection_id)
+        if every is not None:
+            refuse_schedule(connection.provider.value)
         if every is None:
             self.schedules.delete(connection_id)
             changed = self.registry.set_fields(connection_id, sync_every=None, sync_disabled_reason=None)
@@ -86,6 +90,12 @@ class SyncAdmin:
 
         os.environ.update(self.environment)
         aws.reset_clients()
+
+
+def refuse_schedule(provider: str) -> None:
+    """A provider without a sync connector (Standard Webhooks senders) has nothing to schedule."""
+    if provider not in SYNCING_PROVIDERS:
+        raise ConnectionSpecError(f"A {provider} connection only receives webhooks: it has nothing to sync.")
 
 
 class _ProgressLine:
