@@ -131,6 +131,8 @@ def test_bad_intervals_and_unknown_connections_are_refused(capsys, local_dir):
     assert exit_.value.code == 2
     code, _, err = run(capsys, local_dir, "connections", "set-schedule", "con_01J00000000000000000000000", "--off")
     assert code == 1 and "no connection" in err
+    code, _, err = run(capsys, local_dir, "sync", "run", "con_01J00000000000000000000000")
+    assert code == 1 and "no connection" in err
 
 
 def test_sync_run_prints_the_record_and_runs_lists_it(capsys, local_dir, fake_hubspot):

@@ -56,6 +56,8 @@ class SyncAdmin:
         return {"name": found["Name"], "expression": found["ScheduleExpression"], "state": found["State"]}
 
     def run(self, connection_id: str, *, stderr: TextIO = sys.stderr) -> dict[str, Any]:
+        if self.registry.get(connection_id, fresh=True) is None:
+            raise UnknownConnection(connection_id)
         if self.invoke is not None:
             return self.invoke(connection_id)
         self._use_environment()
