@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 import boto3
 import pytest
 
@@ -285,3 +287,16 @@ def test_a_run_of_another_tenant_pushes_only_its_own_leads(connect, fake_hubspot
     assert record.counts.pushed == 1
     (upsert,) = fake_hubspot.requests_to(UPSERT)
     assert [entry["id"] for entry in upsert.json()["inputs"]] == ["a@example.com"]
+
+
+def test_a_stored_oauth_secret_with_its_cached_access_token_is_still_oauth(connect, fake_hubspot):
+    fake_hubspot.token_lifetime = 1  # the cached token is stale by the next run: refreshed, not used as a PAT
+    connection = connect()
+    run(connection)
+    assert stored_secrets(connection).access_token is not None  # cached beside the refresh token
+    connection_secrets.default_store().forget(connection.secret_arn)
+    time.sleep(1.1)
+    fake_hubspot.add_contact(email="later@example.com")
+    record = run(connection)
+    assert record.status == "succeeded" and record.counts.created == 1
+    assert len(fake_hubspot.requests_to(TOKEN)) == 2

@@ -156,10 +156,8 @@ class HubSpotConnector:
 
 
 def _client(config: ConnectorConfig, on_tokens: TokensCallback | None) -> api.HubSpotClient:
-    oauth = "refresh_token" in config.secrets  # then `access_token` is a cached OAuth token, not a private app's
-    names = ("client_id", "client_secret", "refresh_token") if oauth else ("access_token",)
     try:
-        credentials = api.HubSpotCredentials.model_validate({name: config.secrets.get(name) for name in names})
+        credentials = api.HubSpotCredentials.model_validate(dict(config.secrets))
     except ValidationError as exc:
         raise ConnectorError("The HubSpot connection has neither a private-app token nor OAuth credentials.") from exc
     tokens = None
