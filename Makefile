@@ -36,6 +36,7 @@ lint: setup
 bench: setup  ## DynamoDB calls, items read/written and import times; writes docs/benchmarks.md
 	$(BIN)/python -m leadgate_dev.bench
 	$(BIN)/python -m leadgate_dev.bench_webhooks
+	$(BIN)/python -m leadgate_dev.bench_sync
 
 bench-webhooks: setup  ## the webhook receiver's latency and the worker's calls per event (docs/benchmarks.md)
 	$(BIN)/python -m leadgate_dev.bench_webhooks

@@ -1,4 +1,4 @@
-"""GET /api/v1/connections and GET /api/v1/connections/{id}: the caller's tenant's connections, without secrets."""
+"""GET /api/v1/connections, /{id} and /{id}/runs: the caller's tenant's connections (without secrets), sync runs."""
 
 from leadgate.api import create_resolver, json_response, public_url, record_response
 from leadgate.connections import service
@@ -17,6 +17,13 @@ def list_connections():
 @app.get("/api/v1/connections/<connection_id>")
 def get_connection(connection_id: str):
     return record_response(service.get_connection(app.caller.tenant_id, connection_id))
+
+
+@app.get("/api/v1/connections/<connection_id>/runs")
+def list_runs(connection_id: str):
+    query = dict(app.current_event.query_string_parameters or {})
+    url = public_url(app.current_event.raw_event)
+    return json_response(200, service.list_runs(app.caller.tenant_id, connection_id, query, url))
 
 
 lambda_handler = observed(app)

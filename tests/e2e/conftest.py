@@ -84,6 +84,7 @@ def start_stack(data_dir: Path, port: int, **env: str) -> subprocess.Popen[bytes
         "PORT": str(port),
         "LEADGATE_LOCAL_DIR": str(data_dir),
         "AUTH_CACHE_TTL": str(AUTH_CACHE_TTL),
+        "LEADGATE_LOCAL_SCHEDULER_TICK": "1",  # the local scheduler looks for due schedules every second
         "PYTHONUNBUFFERED": "1",
         "LEADGATE_LOCAL_VISIBILITY_TIMEOUT": "1",  # failed webhook events come back in a second, not 180
         **env,

@@ -102,7 +102,8 @@ def test_files_describe_the_running_stack(local_stack):
         "SYNC_TABLE",
         "CONNECTIONS_TABLE",
     }
-    assert set(description["queues"]) == {"WebhookQueue", "WebhookDeadLetterQueue"}
+    assert set(description["queues"]) == {"WebhookQueue", "WebhookDeadLetterQueue", "SyncSchedulesDeadLetterQueue"}
+    assert description["sync"]["schedule_group"] == description["environment"]["SYNC_SCHEDULE_GROUP"]
     assert description["environment"]["WEBHOOK_QUEUE_URL"] == description["queues"]["WebhookQueue"]
     assert description["dynamodb_backend"] in ("dynamodb-local", "moto")
     assert (local_stack.data_dir / "demo-client.json").stat().st_mode & 0o077 == 0  # a secret: owner only

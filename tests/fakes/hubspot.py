@@ -333,3 +333,28 @@ def _error(message: str, category: str) -> dict[str, Any]:
 
 def _iso(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def serve(port: int, token: str) -> None:
+    """`python -m tests.fakes.hubspot --port 8099`: the fake on a fixed port with a few contacts, for trying a
+    sync on the local stack (README); `token` is its private-app token."""
+    fake = FakeHubSpot()
+    fake.add_private_token(token)
+    for email, first, last in (("taro@example.com", "Taro", "Yamada"), ("hanako@example.com", "Hanako", "Sato")):
+        fake.add_contact(email=email, firstname=first, lastname=last)
+    fake._server = ThreadingHTTPServer(("127.0.0.1", port), type("Handler", (_Handler,), {"hubspot": fake}))
+    print(f"fake HubSpot on {fake.url} (private-app token {token}); Ctrl-C stops it", flush=True)
+    try:
+        fake._server.serve_forever()
+    except KeyboardInterrupt:
+        fake._server.server_close()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m tests.fakes.hubspot")
+    parser.add_argument("--port", type=int, default=8099)
+    parser.add_argument("--token", default="demo-private-app-token")
+    options = parser.parse_args()
+    serve(options.port, options.token)

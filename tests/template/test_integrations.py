@@ -79,8 +79,10 @@ def test_dead_letter_alarm_fires_on_any_message(source):
 
 def test_queues_parse_for_the_local_stack_dead_letter_queue_first():
     specs = template.queues()
-    assert [spec.logical_id for spec in specs] == ["WebhookDeadLetterQueue", "WebhookQueue"]
-    queue = specs[1]
+    order = [spec.logical_id for spec in specs]
+    assert set(order) == {"WebhookDeadLetterQueue", "WebhookQueue", "SyncSchedulesDeadLetterQueue"}
+    assert order.index("WebhookDeadLetterQueue") < order.index("WebhookQueue")
+    queue = specs[order.index("WebhookQueue")]
     assert (queue.env_var, queue.dead_letter_queue, queue.max_receive_count) == (
         "WEBHOOK_QUEUE_URL",
         "WebhookDeadLetterQueue",

@@ -22,6 +22,7 @@ FUNCTION_FOLDERS = {
     "webhooks",
     "webhook_worker",
     "docs",
+    "sync",
 }
 
 
@@ -178,10 +179,10 @@ def test_each_function_may_touch_only_the_tables_it_needs(transformed):
         "LeadsFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
         "InboundFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
         "UsageFunction": {"RateLimitTable": "crud"},
-        "ConnectionsFunction": {"ConnectionsTable": "read", "RateLimitTable": "crud"},  # no secrets, no queue
         "DocsFunction": {},
         "WebhooksFunction": {"ConnectionsTable": "read", "RateLimitTable": "crud"},  # refusals counted
         "WebhookWorkerFunction": {"LeadsTable": "crud", "WebhookEventsTable": "crud", "ConnectionsTable": "read"},
+        "ConnectionsFunction": {"ConnectionsTable": "read", "SyncTable": "read", "RateLimitTable": "crud"},  # runs
     }
     for function, access in expected.items():
         role = transformed["Resources"][f"{function}Role"]

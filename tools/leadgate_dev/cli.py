@@ -14,6 +14,9 @@
     leadgate webhooks events --connection CONNECTION_ID
     leadgate webhooks dead-letters [--connection CONNECTION_ID]
     leadgate webhooks redrive [--connection CONNECTION_ID]
+    leadgate connections set-schedule CONNECTION_ID --every 15m|1h|1d | --off
+    leadgate sync run CONNECTION_ID      (prints the run's record; exits 1 when the run failed)
+    leadgate sync runs CONNECTION_ID
 
 Every command takes `--local-dir DIR` (default `.local` of the project, or $LEADGATE_LOCAL_DIR) or
 `--stack NAME [--region REGION]` for a deployed stack, whose outputs name the user pool and the tables.
@@ -26,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,13 +38,14 @@ from pathlib import Path
 from typing import Any
 
 from leadgate.auth.clients import DEFAULT_TIER
-from leadgate.connections.models import Provider
+from leadgate.connections.models import SYNC_EVERY_PATTERN, Provider
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection
 from leadgate.connections.secrets import SecretStore
 from leadgate.ratelimit.policies import InvalidPolicies, Policy, parse_policy_spec
 from leadgate_dev import local_state
 from leadgate_dev.admin.clients import ClientRegistry, ClientSpecError, UnknownClient, client_view
 from leadgate_dev.admin.connections import SECRET_OPTIONS, SETTING_OPTIONS, ConnectionAdmin, ConnectionSpecError
+from leadgate_dev.admin.sync import SyncAdmin, lambda_invoker, refuse_schedule
 from leadgate_dev.admin.usage_plans import ApiKeys, UnknownTier
 from leadgate_dev.admin.webhooks import WebhookAdmin
 from leadgate_dev.functions import ROOT
@@ -70,6 +75,8 @@ class Target:
     stage: str = "local"  # connection secrets are named `leadgate/{stage}/connections/{id}`
     local_dir: Path | None = None
     webhooks_resources: Mapping[str, str] = field(default_factory=dict)  # events table, queue and DLQ URLs
+    sync: Mapping[str, str] = field(default_factory=dict)  # schedule_group, function_arn, role_arn, dead_letter_arn
+    environment: Mapping[str, str] = field(default_factory=dict)  # leadgate's settings, for in-process sync runs
 
     @cached_property
     def session(self) -> Any:
@@ -113,6 +120,19 @@ class Target:
             **{name: self.webhooks_resources[name] for name in names},
         )
 
+    def sync_admin(self) -> SyncAdmin:
+        if not self.sync.get("schedule_group"):
+            raise TargetError("This stack has no sync schedule group: restart the local stack, or deploy again.")
+        from leadgate.sync.schedules import Schedules, ScheduleTarget
+
+        return SyncAdmin(
+            registry=ConnectionRegistry(dynamodb=self.client("dynamodb"), table=self.connections_table),
+            schedules=Schedules(self.client("scheduler"), self.sync["schedule_group"]),
+            target=ScheduleTarget(self.sync["function_arn"], self.sync["role_arn"], self.sync["dead_letter_arn"]),
+            environment=self.environment,
+            invoke=None if self.local else lambda_invoker(self.client("lambda"), self.sync["function_arn"]),
+        )
+
     def save_local_state(self) -> None:
         """The local stack's moto-held state, so that a restart gives back the same credentials."""
         if self.local and self.local_dir is not None:
@@ -147,6 +167,8 @@ def local_target(local_dir: Path) -> Target:
                 "queue_url": (stack.get("queues") or {}).get("WebhookQueue", ""),
                 "dead_letter_queue_url": (stack.get("queues") or {}).get("WebhookDeadLetterQueue", ""),
             },
+            sync=stack.get("sync") or {},
+            environment=stack.get("environment") or {},
         )
     except FileNotFoundError as exc:
         raise TargetError(f"No local stack at {path}: start it with `make run`, or pass --stack NAME.") from exc
@@ -182,6 +204,18 @@ def deployed_target(stack: str, region: str | None) -> Target:
             "events_table": outputs.get("WebhookEventsTable", ""),
             "queue_url": outputs.get("WebhookQueueUrl", ""),
             "dead_letter_queue_url": outputs.get("WebhookDeadLetterQueueUrl", ""),
+        },
+        sync={
+            "schedule_group": outputs.get("SyncScheduleGroup", ""),
+            "function_arn": outputs.get("SyncFunctionArn", ""),
+            "role_arn": outputs.get("SyncSchedulerRoleArn", ""),
+            "dead_letter_arn": outputs.get("SyncSchedulesDeadLetterQueueArn", ""),
+        },
+        environment={
+            "AWS_REGION": cloudformation.meta.region_name,
+            "SYNC_TABLE": outputs.get("SyncTable", ""),
+            "CONNECTIONS_TABLE": outputs.get("ConnectionsTable", ""),
+            "STAGE": parameters.get("Stage") or "dev",
         },
     )
 
@@ -229,7 +263,32 @@ def set_limits(target: Target, args: argparse.Namespace) -> Any:
 def create_connection(target: Target, args: argparse.Namespace) -> Any:
     """Printed once: a generated signing secret is shown here and never again."""
     options = {name: getattr(args, name) for name in (*SETTING_OPTIONS, *SECRET_OPTIONS)}
-    return target.connections().create(args.tenant, args.provider, options, base_url=args.base_url)
+    if args.sync_every:
+        refuse_schedule(args.provider)
+    sync = target.sync_admin() if args.sync_every else None  # a stack without scheduling fails before creating
+    created = target.connections().create(args.tenant, args.provider, options, base_url=args.base_url)
+    if sync is None:
+        return created
+    scheduled = sync.set_schedule(created["connection_id"], args.sync_every)
+    return {**created, "sync_every": scheduled["sync_every"], "schedule": scheduled["schedule"]}
+
+
+def set_connection_schedule(target: Target, args: argparse.Namespace) -> Any:
+    return target.sync_admin().set_schedule(args.connection_id, None if args.off else args.every)
+
+
+def run_sync(target: Target, args: argparse.Namespace) -> Any:
+    return target.sync_admin().run(args.connection_id)
+
+
+def list_sync_runs(target: Target, args: argparse.Namespace) -> Any:
+    return target.sync_admin().runs(args.connection_id, limit=args.limit)
+
+
+def _interval(text: str) -> str:
+    if not re.match(SYNC_EVERY_PATTERN, text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an interval like 15m, 1h or 1d")
+    return text
 
 
 def list_connections(target: Target, args: argparse.Namespace) -> Any:
@@ -265,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--region", help="the deployed stack's region (default: your AWS configuration)")
 
     groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections,webhooks}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections,sync}")
     clients = groups.add_parser("clients", help="API clients (Cognito app clients and their registry entries)")
     commands = clients.add_subparsers(dest="command", required=True)
 
@@ -301,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     limits.set_defaults(run=set_limits, changes=True)
     _connection_commands(groups, target)
     _webhook_commands(groups, target)
+    _sync_commands(groups, target)
     return parser
 
 
@@ -336,6 +397,7 @@ def _connection_commands(groups: Any, target: argparse.ArgumentParser) -> None:
     create.add_argument("--domain", help="chatdealer: the environment's domain")
     create.add_argument("--api-token", help="chatdealer: the API token (X-CD-apitoken)" + secret)
     create.add_argument("--field-map", metavar="JSON", help='chatdealer: e.g. {"email": "メールアドレス"}')
+    create.add_argument("--sync-every", type=_interval, metavar="INTERVAL", help="sync on a schedule: 15m, 1h, 1d")
     create.set_defaults(run=create_connection, changes=True)
 
     listing = commands.add_parser("list", parents=[target], help="list connections (never their secrets)")
@@ -355,6 +417,25 @@ def _connection_commands(groups: Any, target: argparse.ArgumentParser) -> None:
         command = commands.add_parser(name, parents=[target], help=help_text)
         command.add_argument("connection_id", metavar="CONNECTION_ID")
         command.set_defaults(run=run, changes=changes)
+
+    schedule = commands.add_parser("set-schedule", parents=[target], help="sync a connection on a schedule, or stop")
+    schedule.add_argument("connection_id", metavar="CONNECTION_ID")
+    when = schedule.add_mutually_exclusive_group(required=True)
+    when.add_argument("--every", type=_interval, metavar="INTERVAL", help="15m, 1h, 1d, ...")
+    when.add_argument("--off", action="store_true", help="delete the schedule")
+    schedule.set_defaults(run=set_connection_schedule)
+
+
+def _sync_commands(groups: Any, target: argparse.ArgumentParser) -> None:
+    sync = groups.add_parser("sync", help="sync runs of connections (docs/integrations-sync.md)")
+    commands = sync.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", parents=[target], help="run a sync now; prints its record, exits 1 if it failed")
+    run.add_argument("connection_id", metavar="CONNECTION_ID")
+    run.set_defaults(run=run_sync, fails_with_run=True)
+    runs = commands.add_parser("runs", parents=[target], help="a connection's past runs, newest first")
+    runs.add_argument("connection_id", metavar="CONNECTION_ID")
+    runs.add_argument("--limit", type=_count, default=20, metavar="N", help="at most N runs (default 20)")
+    runs.set_defaults(run=list_sync_runs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -378,6 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"leadgate: error: no connection {exc} in the registry", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2, ensure_ascii=False))
+    if getattr(args, "fails_with_run", False) and result.get("status") == "failed":
+        return 1
     return 0
 
 

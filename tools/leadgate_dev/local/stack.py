@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 import boto3
 
 from leadgate import aws
+from leadgate.connections.registry import ConnectionRegistry
 from leadgate_dev import local_cognito, local_state, template
 from leadgate_dev.admin.usage_plans import ApiKeys
 from leadgate_dev.local.authorizer import PolicyCache
@@ -22,6 +23,7 @@ from leadgate_dev.local.emulation import Emulation, start_emulation
 from leadgate_dev.local.event_sources import QueuePoller, start_pollers
 from leadgate_dev.local.gateway import AUTHORIZER_FUNCTION, Gateway, HttpRequest, HttpResponse
 from leadgate_dev.local.instances import DEFAULT_POOL_SIZE, FunctionPool
+from leadgate_dev.local.scheduler import LocalScheduler
 from leadgate_dev.local.server import LocalHttpServer
 from leadgate_dev.local.usage_plans import create_usage_plans
 from leadgate_dev.provision import USER_POOL_NAME, StackResources, provision
@@ -72,6 +74,7 @@ class LocalStack:
     resources: StackResources | None = None
     demo_client: dict[str, Any] = field(default_factory=dict)
     functions: FunctionPool | None = None
+    scheduler: LocalScheduler | None = None
     _server: LocalHttpServer | None = None
     _gateway: Gateway | None = None
     _thread: threading.Thread | None = None
@@ -120,6 +123,7 @@ class LocalStack:
         self.demo_client = self._replace_demo_client()
         self._save_state()
         self.functions = FunctionPool(self.config.pool_size)
+        self.scheduler = self._start_scheduler()
         self._gateway = Gateway(
             routes=template.api_routes(),
             responses=template.gateway_responses(),
@@ -143,6 +147,8 @@ class LocalStack:
     def stop(self) -> None:
         for poller in self._pollers:
             poller.stop()
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if self._thread is not None and self._server is not None:
             self._server.shutdown()
         if self._server is not None:
@@ -150,6 +156,22 @@ class LocalStack:
         if self.emulation is not None:
             self.emulation.stop()
         (self.config.local_dir / STACK_FILE).unlink(missing_ok=True)
+
+    def _start_scheduler(self) -> LocalScheduler:
+        """Fires the sync schedules (leadgate_dev.local.scheduler); its DLQ is the template's, on moto."""
+        assert self.functions is not None and self.resources is not None
+        dead_letter_url = self.resources.queues["SyncSchedulesDeadLetterQueue"]
+        attributes = boto3.client("sqs").get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])
+        scheduler = LocalScheduler.for_stack(
+            stack=STACK_NAME,
+            region=REGION,
+            functions=self.functions,
+            dead_letter_arn=attributes["Attributes"]["QueueArn"],
+        )
+        connections = ConnectionRegistry(dynamodb=aws.dynamodb(), table=self.resources.tables["CONNECTIONS_TABLE"])
+        scheduler.restore(connections.list_all())
+        scheduler.start()
+        return scheduler
 
     @property
     def auth_cache_ttl(self) -> int:
@@ -175,7 +197,7 @@ class LocalStack:
         """What the functions see: the template's literal function environment, then the local resources."""
         assert self.emulation is not None and self.resources is not None
         environment: dict[str, str] = {}
-        for function in sorted({route.function for route in template.api_routes()} | {AUTHORIZER_FUNCTION}):
+        for function in sorted({route.function for route in template.api_routes()} | {AUTHORIZER_FUNCTION, "sync"}):
             environment.update(template.function_environment(function))
         pool_id = self.resources.user_pool_id
         return {
@@ -183,6 +205,7 @@ class LocalStack:
             **self._aws_environment(),
             **self.resources.environment(),
             "STAGE": STAGE,
+            "SYNC_SCHEDULE_GROUP": f"{STACK_NAME}-sync",
             "AUTH_CACHE_TTL": str(self.auth_cache_ttl),
             "COGNITO_TOKEN_URL": f"{self.url}{COGNITO_TOKEN_PATH}",
             "PUBLIC_BASE_URL": self.url,
@@ -275,6 +298,7 @@ class LocalStack:
             "processes": self.emulation.processes(),
             **self.resources.to_json(),
             "auth_cache_ttl": self.auth_cache_ttl,
+            "sync": self.scheduler.description() if self.scheduler else {},
             "environment": self.handler_environment(),
             "pid": os.getpid(),
         }

@@ -67,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/docs/swagger-ui-bundle.min.js", "docs", None),
     Route("GET", "/api/v1/docs/swagger-ui.min.css", "docs", None),
     Route("POST", "/webhooks/{connection_id}", "webhooks", None),  # authenticated by the provider's signature
+    Route("GET", "/api/v1/connections/{id}/runs", "connections", (READ_INTEGRATIONS,)),
 )
 
 

@@ -19,6 +19,7 @@ class Settings:
     webhook_events_table: str
     sync_table: str
     connections_table: str
+    sync_schedule_group: str  # the EventBridge Scheduler group of the sync schedules
     webhook_queue_url: str
     user_pool_id: str
     cognito_token_url: str
@@ -59,6 +60,7 @@ class Settings:
             webhook_events_table=env.get("WEBHOOK_EVENTS_TABLE", ""),
             sync_table=env.get("SYNC_TABLE", ""),
             connections_table=env.get("CONNECTIONS_TABLE", ""),
+            sync_schedule_group=env.get("SYNC_SCHEDULE_GROUP", ""),
             webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
             user_pool_id=user_pool_id,
             cognito_token_url=env.get("COGNITO_TOKEN_URL", ""),

@@ -31,6 +31,12 @@ HUBSPOT_CUSTOM_FIELDS = {
 
 def hubspot_values(properties: Mapping[str, Any]) -> dict[str, Any]:
     """A HubSpot contact's properties as the lead values they give (only those with a value)."""
+    return _validated(hubspot_fields(properties))
+
+
+def hubspot_fields(properties: Mapping[str, Any]) -> dict[str, Any]:
+    """The lead fields a HubSpot contact maps to, unvalidated (the sync's apply validates each record, so one
+    bad value fails that record, not its page)."""
     values = {field: _text(properties.get(name)) for name, field in HUBSPOT_FIELDS.items()}
     values["phone"] = _first_valid_phone(properties.get(name) for name in HUBSPOT_PHONES)
     values["address"] = " ".join(part for part in (_text(properties.get(name)) for name in HUBSPOT_ADDRESS) if part)
@@ -39,7 +45,7 @@ def hubspot_values(properties: Mapping[str, Any]) -> dict[str, Any]:
         for name, field in HUBSPOT_CUSTOM_FIELDS.items()
         if _text(properties.get(name))
     }
-    return _validated(values)
+    return {name: value for name, value in values.items() if value not in (None, "", {}, [])}
 
 
 def intercom_values(contact: Mapping[str, Any]) -> dict[str, Any]:

@@ -70,18 +70,20 @@ class HubSpotCredentials(BaseModel):
     client_id: str | None = None
     client_secret: SecretStr | None = None
     refresh_token: SecretStr | None = None
-    access_token: SecretStr | None = None  # a private app's token: never expires, never refreshed
+    access_token: SecretStr | None = None  # without a refresh token: a private app's, never expires or refreshed
 
     @model_validator(mode="after")
     def _one_way_to_authenticate(self) -> HubSpotCredentials:
-        oauth = self.client_id and self.client_secret and self.refresh_token
-        if not (oauth or self.access_token):
+        complete_oauth = self.client_id and self.client_secret and self.refresh_token
+        if (self.refresh_token and not complete_oauth) or not (complete_oauth or self.access_token):
             raise ValueError("HubSpot needs a private-app access_token, or client_id, client_secret and refresh_token")
         return self
 
     @property
     def oauth(self) -> bool:
-        return self.access_token is None
+        """OAuth when there is a refresh token: a stored secret then also holds the cached OAuth access token
+        (`access_token`, `access_token_expires_at`, written by whoever refreshed last), not a private app's."""
+        return self.refresh_token is not None
 
 
 class OAuthTokens(BaseModel):
@@ -314,7 +316,7 @@ class HubSpotClient:
 
 
 def _millis(moment: datetime) -> str:
-    return str(int(moment.astimezone(UTC).timestamp() * 1000))
+    return str(round(moment.astimezone(UTC).timestamp() * 1000))  # round: float seconds lose the last ms
 
 
 def _message(response: requests.Response) -> str:

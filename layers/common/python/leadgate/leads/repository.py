@@ -427,6 +427,30 @@ def find_by_identity(
     return {kind: items[sk]["lead_id"]["S"] for kind, sk in wanted.items() if sk in items}
 
 
+def get_many(tenant_id: str, lead_ids: Sequence[str]) -> list[StoredLead]:
+    """The leads that exist among `lead_ids`, in that order: BatchGetItem, 100 keys a call."""
+    items = batch_get(tenant_id, [keys.lead_sk(lead_id) for lead_id in lead_ids], consistent=True)
+    found = (item_mapping.read_lead(items[keys.lead_sk(lead_id)], lead_id) for lead_id in lead_ids)
+    return [lead for lead in found if lead is not None]
+
+
+def changed_since(tenant_id: str, after: str, *, limit: int) -> tuple[list[tuple[str, str]], bool]:
+    """ONE Query of the `by_updated` index: up to `limit` (lead id, updated_sort) with updated_sort > `after`
+    (`{updated_at}#{id}`), oldest change first, and whether there may be more."""
+    index = keys.SORT_INDEXES["updated_at"]
+    page = _client().query(
+        TableName=_table(),
+        IndexName=index.index,
+        KeyConditionExpression="#tenant = :tenant AND #sort > :after",
+        ExpressionAttributeNames={"#tenant": keys.TENANT_ATTRIBUTE, "#sort": index.attribute},
+        ExpressionAttributeValues={":tenant": {"S": keys.partition(tenant_id)}, ":after": {"S": after}},
+        ScanIndexForward=True,
+        Limit=limit,
+    )
+    found = [(keys.lead_id_of(item["SK"]["S"]), item[index.attribute]["S"]) for item in page.get("Items", [])]
+    return found, "LastEvaluatedKey" in page
+
+
 def batch_get(tenant_id: str, sort_keys: Iterable[str], *, consistent: bool = False) -> dict[str, dict[str, Any]]:
     """Items by SK, BatchGetItem in chunks of 100, retrying unprocessed keys."""
     unique = list(dict.fromkeys(sort_keys))

@@ -59,6 +59,7 @@ class Applied:
     digest: str
     lead_id: str | None
     updated_at: str | None
+    lead_updated_at: str | None = None  # the lead's updated_at right after the sync wrote it: the push's echo test
 
 
 def content_hash(record: Record) -> str:
@@ -97,7 +98,8 @@ def _apply_record(config: ConnectorConfig, record: Record, previous: Applied | N
     except Exception:  # one record's crash must not lose the page's other records
         logger.exception("Sync record failed", extra={"connection_id": config.connection_id})
         return RecordResult(record.external_id, "failed", error="SERVER_ERROR")
-    _store_applied(config, record, Applied(digest, outcome.lead_id, record.updated_at))
+    lead_updated_at = outcome.lead.updated_at if outcome.lead else None
+    store_applied(config, record.external_id, Applied(digest, outcome.lead_id, record.updated_at, lead_updated_at))
     return RecordResult(record.external_id, _result(outcome), outcome.lead_id)
 
 
@@ -148,7 +150,10 @@ def read_applied(config: ConnectorConfig, external_ids: Sequence[str]) -> dict[s
             answer = aws.dynamodb().batch_get_item(RequestItems=request)
             for item in answer.get("Responses", {}).get(keys.table(), []):
                 found[item["external_id"]["S"]] = Applied(
-                    item["digest"]["S"], _optional(item, "lead_id"), _optional(item, "updated_at")
+                    item["digest"]["S"],
+                    _optional(item, "lead_id"),
+                    _optional(item, "updated_at"),
+                    _optional(item, "lead_updated_at"),
                 )
             request = answer.get("UnprocessedKeys") or {}
             if not request:
@@ -159,15 +164,14 @@ def read_applied(config: ConnectorConfig, external_ids: Sequence[str]) -> dict[s
     return found
 
 
-def _store_applied(config: ConnectorConfig, record: Record, applied: Applied) -> None:
-    item: dict[str, Any] = keys.key(config.tenant_id, config.connection_id, keys.hash_sk(record.external_id)) | {
-        "external_id": {"S": record.external_id},
+def store_applied(config: ConnectorConfig, external_id: str, applied: Applied) -> None:
+    item: dict[str, Any] = keys.key(config.tenant_id, config.connection_id, keys.hash_sk(external_id)) | {
+        "external_id": {"S": external_id},
         "digest": {"S": applied.digest},
     }
-    if applied.lead_id:
-        item["lead_id"] = {"S": applied.lead_id}
-    if applied.updated_at:
-        item["updated_at"] = {"S": applied.updated_at}
+    for name in ("lead_id", "updated_at", "lead_updated_at"):
+        if getattr(applied, name):
+            item[name] = {"S": getattr(applied, name)}
     aws.dynamodb().put_item(TableName=keys.table(), Item=item)
 
 

@@ -30,6 +30,7 @@ class ConnectorConfig:
     base_url: str
     settings: Mapping[str, Any] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    created_at: str = ""  # the connection's creation (ISO 8601): a first push sends leads changed since
 
 
 @dataclass(frozen=True)

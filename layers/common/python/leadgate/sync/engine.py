@@ -11,7 +11,9 @@ has built the config) and the CLI call:
 4. Before each further page, stop if the time left is less than the slowest page so far took: the run
    ends at a page boundary with `more_pending` (status `partial`), and the next run, or a continuation the
    caller schedules at once, carries on from the checkpoint.
-5. Record the outcome and release the lease.
+5. A connector that also pushes (HubSpot) then sends the leads changed in leadgate since the push
+   checkpoint, page by page under the same budget (`leadgate.sync.push`), once the pull has caught up.
+6. Record the outcome and release the lease.
 
 A provider's 401 (`ConnectionUnauthorized`) or a provider down past the retries fails the run with that
 reason; pages applied before it keep their checkpoint.
@@ -28,6 +30,7 @@ from aws_lambda_powertools import Logger
 
 from leadgate.leads.ids import new_ulid
 from leadgate.sync import lease as leases
+from leadgate.sync import push as pushes
 from leadgate.sync.apply import RecordResult, apply_page
 from leadgate.sync.connector import (
     Budget,
@@ -38,9 +41,10 @@ from leadgate.sync.connector import (
     ConnectorError,
     OutOfBudget,
     Page,
+    PushingConnector,
     Record,
 )
-from leadgate.sync.runs import Counts, RunRecord, Status, iso, load_checkpoint, put_run, save_checkpoint
+from leadgate.sync.runs import UNAUTHORIZED, Counts, RunRecord, Status, iso, load_checkpoint, put_run, save_checkpoint
 
 logger = Logger(child=True)
 
@@ -127,11 +131,13 @@ class _Run:
         more_pending = False
         try:
             more_pending = self._pull()
+            if not more_pending and isinstance(self.connector, PushingConnector):
+                more_pending = self._push(self.connector)
             status = "partial" if more_pending or self.counts.failed else "succeeded"
         except OutOfBudget as exc:
             status, more_pending, error = "partial", True, str(exc)
         except ConnectionUnauthorized as exc:
-            status, error = "failed", f"Unauthorized: {exc}"
+            status, error = "failed", f"{UNAUTHORIZED}: {exc}"
         except (ConnectorError, leases.LeaseLost) as exc:
             status, error = "failed", str(exc)
         except Exception as exc:  # recorded, never lost: the run record says the run failed and how
@@ -159,6 +165,26 @@ class _Run:
                     return False
         finally:
             _close(pages)
+
+    def _push(self, connector: PushingConnector) -> bool:
+        """Push pages of changed leads until none is left (False) or the budget runs out (True)."""
+        checkpoint = load_checkpoint(self.config.tenant_id, self.config.connection_id, "push")
+        while True:
+            if self.pages and not self.budget.allows(self.slowest_page):
+                return True
+            page_started = self.clock()
+            batch = pushes.select(self.config, checkpoint)
+            if batch.leads:
+                self.counts.pushed += pushes.link(self.config, batch, connector.push(batch.leads, self.budget))
+            if batch.checkpoint != checkpoint:
+                save_checkpoint(self.lease, "push", batch.checkpoint, now=self.clock())
+                checkpoint = batch.checkpoint
+            self.pages += 1
+            self.slowest_page = max(self.slowest_page, self.clock() - page_started)
+            if self.progress:
+                self.progress(RunProgress(self.record.run_id, self.pages, replace(self.counts)))
+            if not batch.has_more:
+                return False
 
     def _apply(self, page: Page) -> None:
         results = self.apply(self.config, page.records)

@@ -33,6 +33,8 @@ from leadgate.sync.lease import Lease, LeaseLost
 RUN_RETENTION_DAYS = 90
 MAX_LIST_LIMIT = 100
 
+UNAUTHORIZED = "Unauthorized"  # how a failed run's error starts when the provider refused the credentials
+
 Status = Literal["running", "succeeded", "partial", "failed", "skipped"]
 
 
