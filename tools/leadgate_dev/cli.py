@@ -323,8 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--stack", metavar="NAME", help="a deployed CloudFormation stack")
     where.add_argument("--region", help="the deployed stack's region (default: your AWS configuration)")
 
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections,webhooks}")
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections,sync}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections,webhooks,sync}")
     clients = groups.add_parser("clients", help="API clients (Cognito app clients and their registry entries)")
     commands = clients.add_subparsers(dest="command", required=True)
 
