@@ -61,8 +61,10 @@ class SyncAdmin:
         if self.invoke is not None:
             return self.invoke(connection_id)
         self._use_environment()
+        import leadgate.observability  # noqa: F401 - the functions' logger exists before its stream is moved
         from leadgate.sync.runner import run_connection
 
+        _log_to(stderr)
         progress = _ProgressLine(stderr) if stderr.isatty() else None
         try:
             record = run_connection(
@@ -134,3 +136,13 @@ def lambda_invoker(client: Any, function_arn: str) -> Callable[[str], dict[str, 
         return body
 
     return invoke
+
+
+def _log_to(stream: TextIO) -> None:
+    """An in-process run logs as the sync function would, but on `stream`: stdout carries the run's record."""
+    import logging
+
+    for logger in [logging.getLogger(), *logging.root.manager.loggerDict.values()]:
+        for handler in getattr(logger, "handlers", ()):
+            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stdout:
+                handler.setStream(stream)
