@@ -63,6 +63,7 @@ def test_every_route_that_reads_a_body_has_a_rule():
         "POST /api/inbound/leads",
         "POST /api/v1/leads/upsert",
         "POST /api/v1/leads/batch",
+        "POST /webhooks/{connection_id}",
     }
     assert bodies.BATCH.max_bytes > bodies.SINGLE_LEAD.max_bytes
 
@@ -147,6 +148,8 @@ FORM_BODY = f"first_name={MARKER}&email={MARKER}%40example.com"
 def test_every_body_route_refuses_bad_bodies_in_the_envelope_without_echoing_them(aws, invoke, route):
     wrong = []
     for what, request, status, code in REFUSALS:
+        if status == 422 and isinstance(json.loads(request(route)["body"]), route.body.top_level):
+            continue  # a top-level type this route takes (a webhook delivery may be an array)
         got, _, answer = send(invoke, route, **request(route))
         if (got, answer.get("code"), answer.get("status")) != (status, code, "error"):
             wrong.append((what, got, answer))

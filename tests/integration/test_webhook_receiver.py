@@ -253,3 +253,28 @@ def test_a_refusal_is_a_401_even_when_the_counter_is_unreachable(invoke, hubspot
     status, _h, answer = deliver(invoke, connection_id, body, hubspot_signature("wrong", url_of(connection_id), body))
 
     assert (status, answer["code"]) == (401, "INVALID_SIGNATURE")
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        (b'{"type": "lead.created", "data": {"email": "b@example.jp", "note": "\\ud800"}}', 422),
+        (b'{"type": "lead.created", "data": ' + b"[" * 10_000 + b"]" * 10_000 + b"}", 400),
+        (b'{"type": "lead.created", "data": {"score": NaN}}', 400),
+        (b'{"type": "lead.created", "data": {"bad": "\xff\xfe"}}', 400),
+        (b'{"type": "lead.created", "data": {"pad": "' + b"x" * (2 * 1024 * 1024) + b'"}}', 413),
+    ],
+    ids=["lone-surrogate", "deep", "nan", "not-utf8", "too-large"],
+)
+def test_a_signed_delivery_still_keeps_the_body_and_text_rules(invoke, aws, body, status):
+    standard = create("standard")
+    try:
+        headers = standard_headers(standard["signing_secret"], "msg_bad", body)
+    except UnicodeDecodeError:  # the package signs text only; the body rule refuses these bytes before any check
+        headers = {"webhook-id": "msg_bad", "webhook-timestamp": "0", "webhook-signature": "v1,AAAA"}
+
+    answer = deliver(invoke, standard["connection_id"], body, headers)
+
+    assert answer[0] == status, answer[2]
+    assert answer[2]["status"] == "error"
+    assert queued_messages() == []

@@ -43,16 +43,18 @@ _UTF8 = ("utf-8", "utf8")
 class BodyRule:
     media_types: frozenset[str]
     max_bytes: int
-    top_level: type = dict
+    top_level: type | tuple[type, ...] = dict
 
 
 SINGLE_LEAD = BodyRule(frozenset({JSON}), 64 * KIB)
 LEAD_PATCH = BodyRule(frozenset({JSON, MERGE_PATCH_JSON}), 64 * KIB)
 BATCH = BodyRule(frozenset({JSON}), 1024 * KIB)
 TAG = BodyRule(frozenset({JSON}), 4 * KIB)
+# A provider's delivery: an object (Intercom, Standard Webhooks) or an array of up to 100 events (HubSpot).
+WEBHOOK = BodyRule(frozenset({JSON}), 1024 * KIB, top_level=(dict, list))
 TOKEN_FORM_MAX_BYTES = 8 * KIB
 
-_TYPE_NAMES = {dict: "a JSON object", list: "a JSON array"}
+_TYPE_NAMES = {dict: "a JSON object", list: "a JSON array", (dict, list): "a JSON object or array"}
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr, StringConstraints, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
+from leadgate.leads.records import PAYLOAD_LIMITS
+from leadgate.text import JsonObject
+
 Provider = Literal["hubspot", "intercom", "standard", "chatdealer"]
 MAX_HUBSPOT_EVENTS = 100
 
@@ -26,6 +29,10 @@ Id = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1,
 
 class MalformedDelivery(ValueError):
     """The body is not what the provider sends: the receiver answers 400 and queues nothing."""
+
+
+# An event is stored on the lead as its inquiry's payload: it keeps the same rule from the receiver on.
+EventJson = JsonObject(PAYLOAD_LIMITS)
 
 
 class QueuedEvent(BaseModel):
@@ -40,7 +47,7 @@ class QueuedEvent(BaseModel):
     event_type: Id  # `subscriptionType`, `topic`, `type`
     occurred_at: AwareDatetime  # when the provider says the change happened
     received_at: AwareDatetime  # when the receiver accepted the delivery
-    event: dict[str, Any]  # the provider's event as received
+    event: EventJson  # the provider's event as received
 
     def to_message(self) -> str:
         return self.model_dump_json()

@@ -15,14 +15,13 @@ read through their caches; the events are applied by the worker, once each (`lea
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
-from leadgate import errors
+from leadgate import bodies, errors
 from leadgate.connections.models import Connection, HubSpotSettings, Provider, is_connection_id
 from leadgate.connections.registry import get_connection
 from leadgate.connections.secrets import MissingSecrets, get_secrets
@@ -122,10 +121,7 @@ def _authenticate(connection: Connection, delivery: Delivery, now: datetime) -> 
 
 
 def _split(connection: Connection, delivery: Delivery, now: datetime) -> list[QueuedEvent]:
-    try:
-        body = json.loads(delivery.body)
-    except ValueError as error:
-        raise errors.InvalidJson(errors={"body": ["Malformed JSON."]}) from error
+    body = bodies.parse_json(delivery.body.decode("utf-8"))  # the route's body rule has accepted these bytes
     ids = {"connection_id": connection.connection_id, "tenant_id": connection.tenant_id, "received_at": now}
     try:
         if connection.provider == Provider.HUBSPOT:
