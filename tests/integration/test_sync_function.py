@@ -114,11 +114,13 @@ def test_the_local_scheduler_fires_rates_once_per_period_and_at_schedules_once(c
 
     assert scheduler.tick() == [connection.connection_id]  # a new schedule fires at once
     assert wait_for_runs(connection, 1)[0].counts.created == 1
+    wait_idle(scheduler)  # the run is recorded a moment before its invocation returns
     clock.now += 60
     assert scheduler.tick() == []  # rate(15 minutes): not before its period
     clock.now += 900
     assert scheduler.tick() == [connection.connection_id]
     wait_for_runs(connection, 2)
+    wait_idle(scheduler)
 
     schedules.continue_now(connection.connection_id, "run-x", clock.now - 1)
     assert scheduler.tick() == [f"{connection.connection_id}-run-x"]
@@ -144,3 +146,10 @@ def test_the_scheduler_thread_fires_by_itself_and_stops_within_seconds(connectio
         started = time.monotonic()
         scheduler.stop()
     assert time.monotonic() - started < 3
+
+
+def wait_idle(scheduler: LocalScheduler, timeout_seconds: float = 10) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while scheduler.running:
+        assert time.monotonic() < deadline, f"still running: {scheduler.running}"
+        time.sleep(0.02)

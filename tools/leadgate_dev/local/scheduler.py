@@ -115,6 +115,12 @@ class LocalScheduler:
                 logger.exception("Local scheduler tick failed")
             self._stopping.wait(self.tick_seconds)
 
+    @property
+    def running(self) -> frozenset[str]:
+        """The schedules whose invocation has not returned yet: they are not fired again meanwhile."""
+        with self._lock:
+            return frozenset(self._running)
+
     def tick(self) -> list[str]:
         """Fires every schedule due now; their names."""
         due = [schedule for schedule in self._schedules() if self._due(schedule)]
