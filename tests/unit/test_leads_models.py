@@ -8,7 +8,8 @@ import pytest
 from pydantic import ValidationError
 
 from leadgate import errors
-from leadgate.leads.models import LeadData, LeadListParams, LeadPatch, parse_moment
+from leadgate.leads.models import LeadData, LeadPatch
+from leadgate.leads.params import LeadListParams, parse_moment
 
 
 def test_input_is_normalised_where_it_is_matched_and_kept_as_sent_otherwise():

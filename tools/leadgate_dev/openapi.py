@@ -46,7 +46,7 @@ LEADGATE_SOURCE = ROOT / "layers" / "common" / "python" / "leadgate"
 TITLE = "leadgate"
 SECURITY_SCHEME = "oauth2"
 TOKEN_URL = "/oauth2/token"
-ERROR_SCHEMA = "Error"
+ERROR_SCHEMA = "ErrorEnvelope"  # leadgate.envelopes.ErrorEnvelope, which the handlers declare
 SUCCESS = "2"  # the first digit of a success status
 POWERTOOLS_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
@@ -230,22 +230,12 @@ def _resource_server_scopes() -> list[dict[str, str]]:
 
 
 def error_schema(codes: Iterable[str]) -> dict[str, Any]:
-    return {
-        "title": "Error",
-        "description": "The one error envelope (LeadHub's); some codes add fields, e.g. the lead a duplicate hit.",
-        "type": "object",
-        "required": ["status", "message", "code", "errors"],
-        "properties": {
-            "status": {"const": "error"},
-            "message": {"type": "string"},
-            "code": {"type": "string", "enum": sorted(set(codes))},
-            "errors": {
-                "type": "object",
-                "description": "Field name -> messages; empty when the error is not about fields.",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            },
-        },
-    }
+    """The envelope model's schema, with its `code` values."""
+    from leadgate.envelopes import ErrorEnvelope
+
+    schema = ErrorEnvelope.model_json_schema()
+    schema["properties"]["code"]["enum"] = sorted(set(codes))
+    return schema
 
 
 def error_codes(source: Path = LEADGATE_SOURCE, template: dict[str, Any] | None = None) -> set[str]:
@@ -304,7 +294,13 @@ def _add_error_responses(operation: dict[str, Any], route: Route) -> None:
     # Powertools declares its own validation-error body; our resolver answers 422 in the envelope.
     validation = responses.get("422", {})
     if _refers_to(validation, POWERTOOLS_VALIDATION_SCHEMAS):
-        responses["422"] = {"description": "The request is invalid (`VALIDATION_FAILED`).", "content": _error_content()}
+        if operation.get("parameters") or operation.get("requestBody"):
+            responses["422"] = {
+                "description": "The request is invalid (`VALIDATION_FAILED`).",
+                "content": _error_content(),
+            }
+        else:
+            del responses["422"]  # nothing declared, so nothing Powertools could find invalid
     common = {**({} if route.public else AUTHENTICATED_ERRORS), **EVERY_ROUTE_ERRORS}
     for status, (description, headers) in common.items():
         response = responses.setdefault(status, {"description": description, "content": _error_content()})

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from leadgate import aws, errors
 from leadgate.settings import get_settings
@@ -34,6 +35,16 @@ MAX_KEY_LENGTH = 255
 RETRY_AFTER_SECONDS = 1
 # One prefix for every function, so a client's key means one request whichever function serves it.
 KEY_PREFIX = "leadgate"
+
+# How a handler declares the header (read here, from the event, by `idempotent_response`).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        pattern=r"^[!#-~]([ -~]{0,253}[!-~])?$",
+        description="Makes the request safe to retry: the same key and request replay the first answer.",
+    ),
+]
 
 
 class IdempotencyKeyReused(errors.ApiError):

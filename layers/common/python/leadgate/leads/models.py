@@ -1,4 +1,4 @@
-"""The leads API's contracts: the writable lead fields, request bodies, list parameters, stored records.
+"""The leads API's contracts: the writable lead fields, request bodies, stored records.
 
 Field names and meanings follow LeadHub (snake_case). Japanese person data (issue 3): `last_name` is the
 family name and `first_name` the given name; kana is kept as full-width katakana.
@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,13 +24,12 @@ from pydantic import (
     StrictBool,
     StrictInt,
     StrictStr,
-    StringConstraints,
     field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from leadgate import errors, normalize
+from leadgate import normalize
 from leadgate.text import JsonLimits, Text, check_json, clean
 
 MAX_TAGS = 50
@@ -38,14 +37,9 @@ MAX_TAG_LENGTH = 64
 MAX_CUSTOM_FIELDS = 50
 MAX_CUSTOM_KEY_LENGTH = 100
 MAX_CUSTOM_VALUE_LENGTH = 1000
-MAX_PER_PAGE = 100
-DEFAULT_PER_PAGE = 15
-MAX_OFFSET = 10_000  # page * per_page without a cursor
 MAX_SCORE = 1_000_000_000
 MAX_ID = 2**53  # integer ids stay exact in every JSON client
 
-SortField = Literal["created_at", "updated_at", "lead_score", "first_name", "last_name", "email"]
-Direction = Literal["asc", "desc"]
 Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook", "sync"]
 
 _TAG_PUNCTUATION = frozenset("-_:.")
@@ -320,97 +314,6 @@ class TagBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tag: Tag
-
-
-def parse_moment(raw: Any, *, end_of_day: bool) -> datetime:
-    """An ISO 8601 date or date-time as an aware datetime (UTC when no offset is given).
-
-    A bare date is inclusive: as a lower bound it is the start of the day, as an upper bound its end.
-    """
-    if isinstance(raw, datetime):
-        moment = raw
-    elif isinstance(raw, str) and len(raw.strip()) == 10:
-        day = date.fromisoformat(raw.strip())
-        moment = datetime.combine(day, time.min) + (timedelta(days=1, milliseconds=-1) if end_of_day else timedelta())
-    elif isinstance(raw, str):
-        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace(" ", "+"))
-    else:
-        raise ValueError("not a date")
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _moment_validator(end_of_day: bool) -> Any:
-    def validate(raw: Any) -> datetime:
-        try:
-            return parse_moment(raw, end_of_day=end_of_day)
-        except ValueError as exc:
-            raise PydanticCustomError("datetime", "The value must be an ISO 8601 date or date-time.") from exc
-
-    return BeforeValidator(validate)
-
-
-def _field_error(name: str, message: str) -> errors.ValidationFailed:
-    """A rule across fields, reported on one field. Not a ValueError, so pydantic lets it through."""
-    return errors.ValidationFailed(errors={name: [message]})
-
-
-class PageParams(BaseModel):
-    """Pagination as LeadHub has it, plus our opaque cursor."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    page: int = Field(default=1, ge=1, le=MAX_OFFSET)
-    per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
-    cursor: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
-
-    @model_validator(mode="after")
-    def _bounded_offset(self) -> PageParams:
-        if self.cursor is None and self.page * self.per_page > MAX_OFFSET:
-            raise _field_error(
-                "page", f"page * per_page may be at most {MAX_OFFSET} without a cursor; follow links.next instead."
-            )
-        return self
-
-
-class LeadListParams(PageParams):
-    """GET /api/v1/leads query parameters."""
-
-    source: Text100 = None
-    status: Text50 = None
-    pipeline_id: Text64 = None
-    stage_id: Text64 = None
-    assigned_user_id: Text64 = None
-    tag: Annotated[Tag | None, BeforeValidator(_blank_to_none)] = None
-    search: Text100 = None
-    created_after: Annotated[datetime | None, _moment_validator(end_of_day=False)] = None
-    created_before: Annotated[datetime | None, _moment_validator(end_of_day=True)] = None
-    starred: Annotated[bool | None, BeforeValidator(_blank_to_none)] = None
-    sort: SortField = "created_at"
-    direction: Direction = "desc"
-
-    @model_validator(mode="after")
-    def _consistent(self) -> LeadListParams:
-        if self.created_after and self.created_before and self.created_after > self.created_before:
-            raise _field_error("created_before", "created_before must not be earlier than created_after.")
-        if self.search is not None and self.sort != "created_at":
-            raise _field_error("sort", "Search results come in match order; sort must be created_at (the default).")
-        return self
-
-
-class LookupParams(BaseModel):
-    """GET /api/v1/leads/lookup: an email or a phone number, in any format."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    email: Email = None
-    phone: Phone = None
-
-    @model_validator(mode="after")
-    def _something_to_look_up(self) -> LookupParams:
-        if self.email is None and self.phone is None:
-            message = "Give an email or a phone number to look up."
-            raise errors.ValidationFailed(errors={"email": [message], "phone": [message]})
-        return self
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ from typing import Any
 
 from leadgate import errors, normalize
 from leadgate.leads import ids, keys
-from leadgate.leads.models import LeadListParams, StoredLead
+from leadgate.leads.models import StoredLead
+from leadgate.leads.params import LeadListParams
 
 CURSOR_VERSION = 1
 BUDGET_FACTOR = 5  # a page examines at most 5 x per_page candidates

@@ -1,0 +1,125 @@
+"""The leads API's query parameters: the list's filters and pagination, and the lookup.
+
+The handlers declare these as Powertools query models, so the description states each parameter with the
+constraints enforced here. An empty value means "not given" (LeadHub's forms send `?status=`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
+
+from leadgate import errors
+from leadgate.leads.models import Email, Phone, Tag, Text50, Text64, Text100, _blank_to_none
+
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 15
+MAX_OFFSET = 10_000  # page * per_page without a cursor
+
+SortField = Literal["created_at", "updated_at", "lead_score", "first_name", "last_name", "email"]
+Direction = Literal["asc", "desc"]
+
+
+def parse_moment(raw: Any, *, end_of_day: bool) -> datetime:
+    """An ISO 8601 date or date-time as an aware datetime (UTC when no offset is given).
+
+    A bare date is inclusive: as a lower bound it is the start of the day, as an upper bound its end.
+    """
+    if isinstance(raw, datetime):
+        moment = raw
+    elif isinstance(raw, str) and len(raw.strip()) == 10:
+        day = date.fromisoformat(raw.strip())
+        moment = datetime.combine(day, time.min) + (timedelta(days=1, milliseconds=-1) if end_of_day else timedelta())
+    elif isinstance(raw, str):
+        moment = datetime.fromisoformat(raw.strip().replace("Z", "+00:00").replace(" ", "+"))
+    else:
+        raise ValueError("not a date")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _moment_validator(end_of_day: bool) -> Any:
+    def validate(raw: Any) -> datetime:
+        try:
+            return parse_moment(raw, end_of_day=end_of_day)
+        except ValueError as exc:
+            raise PydanticCustomError("datetime", "The value must be an ISO 8601 date or date-time.") from exc
+
+    return BeforeValidator(validate)
+
+
+def _field_error(name: str, message: str) -> errors.ValidationFailed:
+    """A rule across fields, reported on one field. Not a ValueError, so pydantic lets it through."""
+    return errors.ValidationFailed(errors={name: [message]})
+
+
+def _given(values: Any) -> Any:
+    """The parameters without the empty ones."""
+    if isinstance(values, dict):
+        return {name: value for name, value in values.items() if value != ""}
+    return values
+
+
+class PageParams(BaseModel):
+    """Pagination as LeadHub has it, plus our opaque cursor."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    _drop_empty = model_validator(mode="before")(_given)
+
+    page: int = Field(default=1, ge=1, le=MAX_OFFSET)
+    per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
+    cursor: Annotated[str, StringConstraints(min_length=1, max_length=4096)] | None = None
+
+    @model_validator(mode="after")
+    def _bounded_offset(self) -> PageParams:
+        if self.cursor is None and self.page * self.per_page > MAX_OFFSET:
+            raise _field_error(
+                "page", f"page * per_page may be at most {MAX_OFFSET} without a cursor; follow links.next instead."
+            )
+        return self
+
+
+class LeadListParams(PageParams):
+    """GET /api/v1/leads query parameters."""
+
+    source: Text100 = None
+    status: Text50 = None
+    pipeline_id: Text64 = None
+    stage_id: Text64 = None
+    assigned_user_id: Text64 = None
+    tag: Annotated[Tag | None, BeforeValidator(_blank_to_none)] = None
+    search: Text100 = None
+    created_after: Annotated[datetime | None, _moment_validator(end_of_day=False)] = None
+    created_before: Annotated[datetime | None, _moment_validator(end_of_day=True)] = None
+    starred: Annotated[bool | None, BeforeValidator(_blank_to_none)] = None
+    sort: SortField = "created_at"
+    direction: Direction = "desc"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LeadListParams:
+        if self.created_after and self.created_before and self.created_after > self.created_before:
+            raise _field_error("created_before", "created_before must not be earlier than created_after.")
+        if self.search is not None and self.sort != "created_at":
+            raise _field_error("sort", "Search results come in match order; sort must be created_at (the default).")
+        return self
+
+
+class LookupParams(BaseModel):
+    """GET /api/v1/leads/lookup: an email or a phone number, in any format."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    _drop_empty = model_validator(mode="before")(_given)
+
+    email: Email = None
+    phone: Phone = None
+
+    @model_validator(mode="after")
+    def _something_to_look_up(self) -> LookupParams:
+        if self.email is None and self.phone is None:
+            message = "Give an email or a phone number to look up."
+            raise errors.ValidationFailed(errors={"email": [message], "phone": [message]})
+        return self
