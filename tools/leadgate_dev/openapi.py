@@ -32,11 +32,11 @@ import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from leadgate.routes import ROUTES, Route
 from leadgate_dev import template as cfn
-from leadgate_dev.functions import FUNCTIONS_DIR, ROOT
+from leadgate_dev.functions import FUNCTIONS_DIR, ROOT, load_module
 
 DESCRIPTION_PATH = ROOT / "docs" / "openapi.json"
 SERVED_COPY_PATH = FUNCTIONS_DIR / "docs" / "openapi.json"
@@ -125,7 +125,54 @@ def from_handlers(functions: Iterable[str]) -> dict[str, Any]:
 
 
 def generate() -> dict[str, Any]:
-    return enrich(from_handlers(api_functions()), examples=load_examples())
+    functions = api_functions()
+    return enrich(with_query_models(from_handlers(functions), functions), examples=load_examples())
+
+
+def with_query_models(description: dict[str, Any], functions: Iterable[str]) -> dict[str, Any]:
+    """Powertools states a query model's fields by type alone; each gets its model's schema (bounds, enums)."""
+    spec = copy.deepcopy(description)
+    for (method, path), schemas in query_model_schemas(functions).items():
+        operation = spec["paths"][path][method.lower()]
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "query" and parameter["name"] in schemas:
+                parameter["schema"] = schemas[parameter["name"]]
+    return spec
+
+
+def query_model_schemas(functions: Iterable[str]) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+    """(method, Powertools' path) -> parameter name -> schema, from the handlers' query models."""
+    from aws_lambda_powertools.event_handler.openapi.params import Query
+    from pydantic import BaseModel
+
+    found: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for function in functions:
+        app = load_module(function, f"leadgate_openapi_{function}").app
+        for route in app._static_routes + app._dynamic_routes:
+            for hint in get_type_hints(route.func, include_extras=True).values():
+                model, *metadata = get_args(hint) or (hint,)
+                if (
+                    isinstance(model, type)
+                    and issubclass(model, BaseModel)
+                    and any(isinstance(m, Query) for m in metadata)
+                ):
+                    schemas = found.setdefault((route.method, route.openapi_path), {})
+                    schemas.update(_field_schemas(model))
+    return found
+
+
+def _field_schemas(model: type) -> dict[str, dict[str, Any]]:
+    """Each field's JSON schema; a query parameter is absent rather than null, so null is left out."""
+    schema = model.model_json_schema()
+    fields = {}
+    for name, field in schema.get("properties", {}).items():
+        branches = [branch for branch in field.get("anyOf", []) if branch != {"type": "null"}]
+        shown = {**branches[0], **{k: v for k, v in field.items() if k != "anyOf"}} if len(branches) == 1 else field
+        shown.pop("title", None)
+        if shown.get("default") is None:
+            shown.pop("default", None)
+        fields[name] = shown
+    return fields
 
 
 def render(description: dict[str, Any]) -> str:
