@@ -77,7 +77,7 @@ def _page_envelope(page: service.Page) -> dict[str, Any]:
     }
 
 
-@app.get("/api/v1/leads", responses={200: answer(LeadPage, "A page of leads."), **errors_of(422)})
+@app.get("/api/v1/leads", responses={200: answer(LeadPage, "A page of leads."), **errors_of(400, 422)})
 def list_leads(params: Annotated[LeadListParams, Query()]):
     _known_only(LeadListParams)
     return json_response(200, _page_envelope(service.list_leads(app.caller.tenant_id, params)))
@@ -147,7 +147,7 @@ def remove_tag(lead_id: str, tag: str, if_match: IfMatch = None):
 
 @app.get(
     "/api/v1/leads/<lead_id>/inquiries",
-    responses={200: answer(InquiryPage, "A page of the lead's inquiries, newest first."), **errors_of(404, 422)},
+    responses={200: answer(InquiryPage, "A page of the lead's inquiries, newest first."), **errors_of(400, 404, 422)},
 )
 def list_inquiries(lead_id: str, params: Annotated[PageParams, Query()]):
     _known_only(PageParams)

@@ -84,6 +84,13 @@ AUTHENTICATED_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
     "401": ("The access token is missing, invalid or expired (`UNAUTHORIZED`).", ("WWW-Authenticate",)),
     "403": ("The token lacks the route's scope, or the client has no API key (`FORBIDDEN`).", ()),
 }
+# The resolver's body rule (leadgate.bodies), before the handler runs, on every route that takes a body.
+BODY_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "400": ("The body cannot be read (`BAD_REQUEST`, `INVALID_JSON`).", ()),
+    "413": ("The body is too large (`PAYLOAD_TOO_LARGE`).", ()),
+    "415": ("The body is not JSON (`UNSUPPORTED_MEDIA_TYPE`).", ()),
+}
+NO_CONTENT = "204"
 EVERY_ROUTE_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
     "429": ("Over the client's rate limit or the stage's throttle (`RATE_LIMITED`).", ()),
     "500": ("An unexpected error (`SERVER_ERROR`).", ()),
@@ -348,7 +355,14 @@ def _add_error_responses(operation: dict[str, Any], route: Route) -> None:
             }
         else:
             del responses["422"]  # nothing declared, so nothing Powertools could find invalid
-    common = {**({} if route.public else AUTHENTICATED_ERRORS), **EVERY_ROUTE_ERRORS}
+    common = {
+        **({} if route.public else AUTHENTICATED_ERRORS),
+        **(BODY_ERRORS if route.body else {}),
+        **EVERY_ROUTE_ERRORS,
+    }
+    for status, response in responses.items():
+        if status == NO_CONTENT:
+            response.pop("content", None)  # Powertools gives every response a JSON body
     for status, (description, headers) in common.items():
         response = responses.setdefault(status, {"description": description, "content": _error_content()})
         for header in headers:

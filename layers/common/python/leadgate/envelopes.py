@@ -87,7 +87,8 @@ class InquiryPage(BaseModel):
 
 # Why each error status comes, where a route does not say better.
 ERROR_DESCRIPTIONS = {
-    400: "The request cannot be read (`BAD_REQUEST`, `INVALID_JSON`).",
+    400: "The request cannot be read (`BAD_REQUEST`, `INVALID_JSON`, `INVALID_CURSOR`).",
+    401: "Not authenticated (`UNAUTHORIZED`).",
     404: "Nothing there (`NOT_FOUND`).",
     409: "The change conflicts with the stored data (`CONFLICT`, `DUPLICATE_LEAD`).",
     412: "If-Match does not hold (`PRECONDITION_FAILED`).",
