@@ -20,7 +20,15 @@ class Accepted(BaseModel):
     "/webhooks/<connection_id>",
     responses={
         202: answer(Accepted, "Queued for the worker: how many events."),
-        **errors_of(400, 401, 413, 503, _401="Unknown connection or a bad signature (`INVALID_SIGNATURE`)."),
+        **errors_of(
+            400,
+            401,
+            404,
+            413,
+            503,
+            _401="Unknown connection or a bad signature (`INVALID_SIGNATURE`).",
+            _404="No such route: the connection id is not a path segment (`NOT_FOUND`).",
+        ),
     },
 )
 def deliver(connection_id: str):

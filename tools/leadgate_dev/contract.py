@@ -23,6 +23,9 @@ CHECKS = (
     "negative_data_rejection",
     "positive_data_acceptance",
 )
+# The bounded run in `make test`: every check but positive_data_acceptance, which still finds schema-valid data
+# the rules refuse (README, "API contract"); `make fuzz-contract` runs all of CHECKS.
+BOUNDED_CHECKS = tuple(check for check in CHECKS if check != "positive_data_acceptance")
 DESCRIPTION_PATH = "/api/v1/openapi.json"
 
 
