@@ -91,6 +91,7 @@ BODY_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
     "415": ("The body is not JSON (`UNSUPPORTED_MEDIA_TYPE`).", ()),
 }
 NO_CONTENT = "204"
+EMPTY_VALUE = {"type": "string", "maxLength": 0}
 EVERY_ROUTE_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
     "429": ("Over the client's rate limit or the stage's throttle (`RATE_LIMITED`).", ()),
     "500": ("An unexpected error (`SERVER_ERROR`).", ()),
@@ -169,16 +170,16 @@ def query_model_schemas(functions: Iterable[str]) -> dict[tuple[str, str], dict[
 
 
 def _field_schemas(model: type) -> dict[str, dict[str, Any]]:
-    """Each field's JSON schema; a query parameter is absent rather than null, so null is left out."""
+    """Each field's JSON schema, or empty; a query parameter is absent rather than null, so null is left out."""
     schema = model.model_json_schema()
     fields = {}
     for name, field in schema.get("properties", {}).items():
         branches = [branch for branch in field.get("anyOf", []) if branch != {"type": "null"}]
         shown = {**branches[0], **{k: v for k, v in field.items() if k != "anyOf"}} if len(branches) == 1 else field
         shown.pop("title", None)
-        if shown.get("default") is None:
-            shown.pop("default", None)
-        fields[name] = shown
+        default = shown.pop("default", None)
+        # An empty value means "not given" (leadgate.leads.params), whatever the field's type.
+        fields[name] = {"anyOf": [shown, EMPTY_VALUE], **({"default": default} if default is not None else {})}
     return fields
 
 
