@@ -47,8 +47,10 @@ openapi: setup  ## docs/openapi.json (and the docs function's copy), generated f
 # The long contract run: schemathesis on the local stack, every phase, a new seed each time (tests/contract).
 CONTRACT_MAX_EXAMPLES ?= 100
 CONTRACT_MAX_TIME ?= 600
+CONTRACT_CHECKS ?= not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,positive_data_acceptance
 fuzz-contract: setup  ## schemathesis against the local stack for CONTRACT_MAX_TIME seconds
 	CONTRACT_MAX_EXAMPLES=$(CONTRACT_MAX_EXAMPLES) CONTRACT_MAX_TIME=$(CONTRACT_MAX_TIME) CONTRACT_SEED=random \
+		CONTRACT_CHECKS=$(CONTRACT_CHECKS) \
 		$(BIN)/pytest -m contract -p no:xdist -s tests/contract
 
 build: setup  ## sam build, without Docker (aws-sam-cli lives in its own venv)

@@ -1,91 +1,157 @@
-"""The leads REST API (LeadHub's semantics): list, create, lookup, read, replace, patch, delete, tags, inquiries."""
+"""The leads REST API (LeadHub's semantics): list, create, lookup, read, replace, patch, delete, tags, inquiries.
 
-from typing import Annotated
-from urllib.parse import unquote
+The HTTP edge: parameters, status codes, headers, URLs and the list envelope are here; `leadgate.leads.service`
+takes validated models and returns leads and pages.
+"""
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from typing import Annotated, Any
+from urllib.parse import unquote, urlencode
 
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from pydantic import BaseModel
+
+from leadgate import errors
 from leadgate.api import create_resolver, json_response, public_url, record_response
-from leadgate.idempotency import idempotent_response
+from leadgate.envelopes import InquiryPage, LeadEnvelope, LeadPage, answer, errors_of
+from leadgate.idempotency import IdempotencyKey, idempotent_response
 from leadgate.leads import service
+from leadgate.leads.params import LeadListParams, LookupParams, PageParams
 from leadgate.leads.requests import LeadCreate, LeadPatch, LeadReplace, TagBody
 from leadgate.observability import lambda_handler as observed
 
 app = create_resolver()
 
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=1024,
+        description="The lead's ETag (or `*`): the change happens only if it still holds, else 412.",
+    ),
+]
+LEAD = answer(LeadEnvelope, "The lead, with its `ETag`.")
+CHANGED = {200: LEAD, **errors_of(404, 409, 412, 422)}
 
-def _query() -> dict[str, str]:
-    return dict(app.current_event.query_string_parameters or {})
 
-
-def _if_match() -> str | None:
-    return app.current_event.headers.get("If-Match")
+def _known_only(params: type[BaseModel]) -> None:
+    """A parameter the route does not take is refused, so that a misspelt filter never widens a list."""
+    unknown = set(app.current_event.query_string_parameters or {}) - set(params.model_fields)
+    if unknown:
+        raise errors.ValidationFailed(errors={name: ["This field is not allowed."] for name in sorted(unknown)})
 
 
 def _url(*segments: str) -> str:
     return "/".join([public_url(app.current_event.raw_event), *segments])
 
 
-@app.get("/api/v1/leads")
-def list_leads():
-    return json_response(200, service.list_leads(app.caller.tenant_id, _query(), _url()))
+def _page_envelope(page: service.Page) -> dict[str, Any]:
+    """LeadHub's `data` / `meta` / `links` envelope; the links keep the request's filters."""
+    url = _url()
+    query = dict(app.current_event.query_string_parameters or {})
+    kept = {name: value for name, value in query.items() if name not in ("page", "cursor") and value != ""}
+
+    def link(**extra: Any) -> str:
+        # errors="replace": a parameter that is not valid Unicode is echoed as "?", never a crash
+        return f"{url}?{urlencode({**kept, **extra}, errors='replace')}"
+
+    records = [item.record() for item in page.items]
+    return {
+        "data": records,
+        "meta": {
+            "current_page": page.page,
+            "last_page": page.last_page,
+            "per_page": page.per_page,
+            "total": page.total,
+            "from": page.offset + 1 if records else None,
+            "to": page.offset + len(records) if records else None,
+            "next_cursor": page.next_cursor,
+            **({"unreadable": page.unreadable} if page.unreadable else {}),
+        },
+        "links": {
+            "first": link(page=1),
+            "last": link(page=page.last_page) if page.last_page_reachable else None,
+            "prev": link(page=page.page - 1) if page.numbered_pages and page.page > 1 else None,
+            "next": link(cursor=page.next_cursor) if page.next_cursor else None,
+            "self": f"{url}?{urlencode(query, errors='replace')}" if query else url,
+        },
+    }
 
 
-@app.post("/api/v1/leads")
-def create_lead(body: Annotated[LeadCreate, Body()]):
+@app.get("/api/v1/leads", responses={200: answer(LeadPage, "A page of leads."), **errors_of(400, 422)})
+def list_leads(params: Annotated[LeadListParams, Query()]):
+    _known_only(LeadListParams)
+    return json_response(200, _page_envelope(service.list_leads(app.caller.tenant_id, params)))
+
+
+@app.post(
+    "/api/v1/leads",
+    responses={201: answer(LeadEnvelope, "Created, with `ETag` and `Location`."), **errors_of(409, 422)},
+)
+def create_lead(body: Annotated[LeadCreate, Body()], idempotency_key: IdempotencyKey = None):
     def create():
         lead = service.create_lead(app.caller.tenant_id, body)
         return json_response(201, {"data": lead.record()}, {"ETag": lead.etag, "Location": _url(lead.id)})
 
-    return idempotent_response(app, create)
+    return idempotent_response(app, idempotency_key, create)
 
 
-@app.get("/api/v1/leads/lookup")
-def lookup_lead():
-    lead = service.lookup(app.caller.tenant_id, _query())
+@app.get(
+    "/api/v1/leads/lookup",
+    responses={200: LEAD, **errors_of(404, 422, _409="The email and the phone belong to different leads.")},
+)
+def lookup_lead(params: Annotated[LookupParams, Query()]):
+    _known_only(LookupParams)
+    lead = service.lookup(app.caller.tenant_id, params)
     return record_response(lead.record(), etag=lead.etag)
 
 
-@app.get("/api/v1/leads/<lead_id>")
+@app.get("/api/v1/leads/<lead_id>", responses={200: LEAD, **errors_of(404)})
 def get_lead(lead_id: str):
     lead = service.get_lead(app.caller.tenant_id, lead_id)
     return record_response(lead.record(), etag=lead.etag)
 
 
-@app.put("/api/v1/leads/<lead_id>")
-def replace_lead(lead_id: str, body: Annotated[LeadReplace, Body()]):
-    lead = service.replace_lead(app.caller.tenant_id, lead_id, body, _if_match())
+@app.put("/api/v1/leads/<lead_id>", responses=CHANGED)
+def replace_lead(lead_id: str, body: Annotated[LeadReplace, Body()], if_match: IfMatch = None):
+    lead = service.replace_lead(app.caller.tenant_id, lead_id, body, if_match)
     return record_response(lead.record(), etag=lead.etag)
 
 
-@app.patch("/api/v1/leads/<lead_id>")
-def patch_lead(lead_id: str, body: Annotated[LeadPatch, Body()]):
-    lead = service.patch_lead(app.caller.tenant_id, lead_id, body, _if_match())
+@app.patch("/api/v1/leads/<lead_id>", responses=CHANGED)
+def patch_lead(lead_id: str, body: Annotated[LeadPatch, Body()], if_match: IfMatch = None):
+    lead = service.patch_lead(app.caller.tenant_id, lead_id, body, if_match)
     return record_response(lead.record(), etag=lead.etag)
 
 
-@app.delete("/api/v1/leads/<lead_id>")
-def delete_lead(lead_id: str):
-    service.delete_lead(app.caller.tenant_id, lead_id, _if_match())
+@app.delete("/api/v1/leads/<lead_id>", responses={204: answer(None, "Deleted."), **errors_of(404, 409, 412)})
+def delete_lead(lead_id: str, if_match: IfMatch = None):
+    service.delete_lead(app.caller.tenant_id, lead_id, if_match)
     return json_response(204, None)
 
 
-@app.post("/api/v1/leads/<lead_id>/tags")
-def add_tag(lead_id: str, body: Annotated[TagBody, Body()]):
-    lead = service.add_tag(app.caller.tenant_id, lead_id, body.tag, _if_match())
+@app.post("/api/v1/leads/<lead_id>/tags", responses=CHANGED)
+def add_tag(lead_id: str, body: Annotated[TagBody, Body()], if_match: IfMatch = None):
+    lead = service.add_tag(app.caller.tenant_id, lead_id, body.tag, if_match)
     return record_response(lead.record(), etag=lead.etag)
 
 
-@app.delete("/api/v1/leads/<lead_id>/tags/<tag>")
-def remove_tag(lead_id: str, tag: str):
+@app.delete(
+    "/api/v1/leads/<lead_id>/tags/<tag>",
+    responses={204: answer(None, "Removed, with the lead's new `ETag`."), **errors_of(404, 409, 412, 422)},
+)
+def remove_tag(lead_id: str, tag: str, if_match: IfMatch = None):
     # REST API events keep the path percent-encoded.
-    lead = service.remove_tag(app.caller.tenant_id, lead_id, unquote(tag), _if_match())
+    lead = service.remove_tag(app.caller.tenant_id, lead_id, unquote(tag), if_match)
     return json_response(204, None, {"ETag": lead.etag})
 
 
-@app.get("/api/v1/leads/<lead_id>/inquiries")
-def list_inquiries(lead_id: str):
-    return json_response(200, service.list_inquiries(app.caller.tenant_id, lead_id, _query(), _url()))
+@app.get(
+    "/api/v1/leads/<lead_id>/inquiries",
+    responses={200: answer(InquiryPage, "A page of the lead's inquiries, newest first."), **errors_of(400, 404, 422)},
+)
+def list_inquiries(lead_id: str, params: Annotated[PageParams, Query()]):
+    _known_only(PageParams)
+    return json_response(200, _page_envelope(service.list_inquiries(app.caller.tenant_id, lead_id, params)))
 
 
 lambda_handler = observed(app)

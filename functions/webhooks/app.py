@@ -2,14 +2,35 @@
 
 import base64
 
+from pydantic import BaseModel
+
 from leadgate.api import create_resolver, json_response, public_url
+from leadgate.envelopes import answer, errors_of
 from leadgate.observability import lambda_handler as observed
 from leadgate.webhooks.receiver import Delivery, receive
 
 app = create_resolver()
 
 
-@app.post("/webhooks/<connection_id>")
+class Accepted(BaseModel):
+    accepted: int
+
+
+@app.post(
+    "/webhooks/<connection_id>",
+    responses={
+        202: answer(Accepted, "Queued for the worker: how many events."),
+        **errors_of(
+            400,
+            401,
+            404,
+            413,
+            503,
+            _401="Unknown connection or a bad signature (`INVALID_SIGNATURE`).",
+            _404="No such route: the connection id is not a path segment (`NOT_FOUND`).",
+        ),
+    },
+)
 def deliver(connection_id: str):
     event = app.current_event
     raw = event.raw_event

@@ -6,9 +6,11 @@ import json
 
 import pytest
 
-from leadgate.intake.endpoints import MAX_ITEM_BYTES as MAX_BODY_BYTES
+from leadgate.bodies import SINGLE_LEAD
 from tests.conftest import sample_event
 from tests.integration.inbound_helpers import batch, call, get_lead, inquiries, items, kinds, lead_ids
+
+MAX_BODY_BYTES = SINGLE_LEAD.max_bytes
 
 ICHIRO = {"email": "ichiro@example.jp", "first_name": "一郎", "last_name": "鈴木"}
 

@@ -159,12 +159,13 @@ def test_keys_are_kept_at_least_24_hours(aws):
     assert int(record["expiration"]["N"]) >= time.time() + 24 * 3600 - 60
 
 
-@pytest.mark.parametrize("key", ["", "x" * 256, "ключ"])
-def test_a_malformed_key_is_400(aws, key):
+@pytest.mark.parametrize("key", ["", "x" * 256, "ключ", '""', '"abc', " abc"])
+def test_a_malformed_key_is_422_naming_the_header(aws, key):
     reply = call(inbound(SARAH, headers={"Idempotency-Key": key}))
 
-    assert reply.status == 400
-    assert "Idempotency-Key" in reply.body["errors"]
+    assert reply.status == 422
+    assert reply.body["code"] == "VALIDATION_FAILED"
+    assert "idempotency-key" in reply.body["errors"]
     assert items("acme") == {}
 
 

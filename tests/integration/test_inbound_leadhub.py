@@ -5,9 +5,11 @@ import json
 
 import pytest
 
-from leadgate.intake.endpoints import MAX_ITEM_BYTES as MAX_BODY_BYTES
+from leadgate.bodies import SINGLE_LEAD
 from tests.conftest import sample_event
 from tests.integration.inbound_helpers import call, get_lead, inbound, inquiries, items, kinds, lead_ids, post
+
+MAX_BODY_BYTES = SINGLE_LEAD.max_bytes
 
 SARAH = json.loads(sample_event("inbound", "leadhub")["body"])
 
@@ -176,7 +178,7 @@ def test_a_dry_run_answers_the_same_and_writes_nothing(aws):
 def test_dry_run_must_be_a_boolean(aws):
     reply = call(inbound(SARAH, query={"dry_run": "maybe"}))
 
-    assert reply.status == 400
+    assert reply.status == 422  # a query parameter, checked like every other
     assert "dry_run" in reply.body["errors"]
     assert items("acme") == {}
 

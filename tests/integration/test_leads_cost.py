@@ -9,11 +9,14 @@ import pytest
 
 from leadgate import errors
 from leadgate.leads import repository, service
+from leadgate.leads.params import LeadListParams, LookupParams
 from leadgate.leads.records import NewInquiry
 from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch
 from leadgate_dev.metering import metered_dynamodb
 
-URL = "https://api.example.com/api/v1/leads"
+
+def listed(tenant: str, query: dict[str, str]) -> service.Page:
+    return service.list_leads(tenant, LeadListParams.model_validate(query))
 
 
 @pytest.fixture
@@ -70,11 +73,11 @@ def test_single_lead_operations(tenant):
     assert meter.calls == {"GetItem": 1, "TransactWriteItems": 1, "UpdateItem": 1}
     assert meter.items_written == 2 + 1
 
-    meter, _ = metered(lambda: service.lookup(tenant, {"email": "MOVED@example.com"}))
+    meter, _ = metered(lambda: service.lookup(tenant, LookupParams(email="MOVED@example.com")))
     assert meter.calls == {"GetItem": 2}  # the identity item, then the lead (both strongly consistent)
 
     with metered_dynamodb() as meter, pytest.raises(errors.Conflict):
-        service.lookup(tenant, {"email": "moved@example.com", "phone": "090-1234-0001"})
+        service.lookup(tenant, LookupParams(email="moved@example.com", phone="090-1234-0001"))
     assert meter.calls == {"BatchGetItem": 1}  # two different leads: 409 before reading either
 
     meter, _ = metered(lambda: service.delete_lead(tenant, lead.id, None))
@@ -117,18 +120,18 @@ LIST_COSTS = [
 
 def test_list_pages_read_about_as_many_items_as_they_return(tenant):
     for query, calls, read in LIST_COSTS:
-        meter, _ = metered(lambda query=query: service.list_leads(tenant, query, URL))
+        meter, _ = metered(lambda query=query: listed(tenant, query))
 
         assert (meter.calls, meter.items_read) == (calls, read), query
 
     # A cursor page costs what the first page does: the last 15 of 30, no lookahead key left.
-    first = service.list_leads(tenant, {"status": "new"}, URL)
-    cursor = first["meta"]["next_cursor"]
-    meter, _ = metered(lambda: service.list_leads(tenant, {"status": "new", "cursor": cursor}, URL))
+    first = listed(tenant, {"status": "new"})
+    cursor = first.next_cursor
+    meter, _ = metered(lambda: listed(tenant, {"status": "new", "cursor": cursor}))
     assert (meter.calls, meter.items_read) == ({"Query": 1, "BatchGetItem": 1}, 15 + 15 + 1)
 
     # status=won is served by its index; tag=vip is checked in memory: at most 5 x per_page leads hydrated.
-    meter, page = metered(lambda: service.list_leads(tenant, {"status": "won", "tag": "vip", "per_page": "2"}, URL))
+    meter, page = metered(lambda: listed(tenant, {"status": "won", "tag": "vip", "per_page": "2"}))
     assert meter.calls["Query"] == 1
     assert meter.items_read - 11 <= 5 * 2  # 11: the index keys read (budget + 1)
-    assert [lead["first_name"] for lead in page["data"]] == ["P20", "P00"]
+    assert [lead.data.first_name for lead in page.items] == ["P20", "P00"]

@@ -65,7 +65,9 @@ def newest_first(records):
 
 
 def test_the_unfiltered_list_is_newest_first_in_leadhubs_envelope(api, people):
-    reply = api.send(sample_event("leads", "list") | {"queryStringParameters": None})
+    reply = api.send(
+        sample_event("leads", "list") | {"queryStringParameters": None, "multiValueQueryStringParameters": None}
+    )
 
     assert reply.status == 200
     assert ids(reply.data) == newest_first(people)

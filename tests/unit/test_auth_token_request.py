@@ -99,10 +99,10 @@ def test_refusals(headers, body, error, status):
     assert refusal.description
 
 
-def test_error_response_shape():
-    response = OAuthError("invalid_client").response()
+def test_error_answer_shape():
+    error = OAuthError("invalid_client")
 
-    assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == 'Basic realm="leadgate"'
-    assert response.headers["Cache-Control"] == "no-store"
-    assert response.body == '{"error":"invalid_client","error_description":"Client authentication failed."}'
+    assert error.status == 401
+    assert error.headers()["WWW-Authenticate"] == 'Basic realm="leadgate"'
+    assert error.headers()["Cache-Control"] == "no-store"
+    assert error.body() == {"error": "invalid_client", "error_description": "Client authentication failed."}

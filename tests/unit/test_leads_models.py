@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from leadgate import errors
-from leadgate.leads.models import LeadListParams, parse_moment
+from leadgate.leads.params import LeadListParams, parse_moment
 from leadgate.leads.requests import LeadData, LeadPatch
 
 

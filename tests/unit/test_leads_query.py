@@ -10,7 +10,7 @@ import pytest
 
 from leadgate import errors
 from leadgate.leads import keys
-from leadgate.leads.models import LeadListParams
+from leadgate.leads.params import LeadListParams
 from leadgate.leads.query import Cursor, decode_cursor, plan
 
 

@@ -32,11 +32,11 @@ import sys
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from leadgate.routes import ROUTES, Route
 from leadgate_dev import template as cfn
-from leadgate_dev.functions import FUNCTIONS_DIR, ROOT
+from leadgate_dev.functions import FUNCTIONS_DIR, ROOT, load_module
 
 DESCRIPTION_PATH = ROOT / "docs" / "openapi.json"
 SERVED_COPY_PATH = FUNCTIONS_DIR / "docs" / "openapi.json"
@@ -46,7 +46,7 @@ LEADGATE_SOURCE = ROOT / "layers" / "common" / "python" / "leadgate"
 TITLE = "leadgate"
 SECURITY_SCHEME = "oauth2"
 TOKEN_URL = "/oauth2/token"
-ERROR_SCHEMA = "Error"
+ERROR_SCHEMA = "ErrorEnvelope"  # leadgate.envelopes.ErrorEnvelope, which the handlers declare
 SUCCESS = "2"  # the first digit of a success status
 POWERTOOLS_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
@@ -84,6 +84,14 @@ AUTHENTICATED_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
     "401": ("The access token is missing, invalid or expired (`UNAUTHORIZED`).", ("WWW-Authenticate",)),
     "403": ("The token lacks the route's scope, or the client has no API key (`FORBIDDEN`).", ()),
 }
+# The resolver's body rule (leadgate.bodies), before the handler runs, on every route that takes a body.
+BODY_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "400": ("The body cannot be read (`BAD_REQUEST`, `INVALID_JSON`).", ()),
+    "413": ("The body is too large (`PAYLOAD_TOO_LARGE`).", ()),
+    "415": ("The body is not JSON (`UNSUPPORTED_MEDIA_TYPE`).", ()),
+}
+NO_CONTENT = "204"
+EMPTY_VALUE = {"type": "string", "maxLength": 0}
 EVERY_ROUTE_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
     "429": ("Over the client's rate limit or the stage's throttle (`RATE_LIMITED`).", ()),
     "500": ("An unexpected error (`SERVER_ERROR`).", ()),
@@ -125,7 +133,54 @@ def from_handlers(functions: Iterable[str]) -> dict[str, Any]:
 
 
 def generate() -> dict[str, Any]:
-    return enrich(from_handlers(api_functions()), examples=load_examples())
+    functions = api_functions()
+    return enrich(with_query_models(from_handlers(functions), functions), examples=load_examples())
+
+
+def with_query_models(description: dict[str, Any], functions: Iterable[str]) -> dict[str, Any]:
+    """Powertools states a query model's fields by type alone; each gets its model's schema (bounds, enums)."""
+    spec = copy.deepcopy(description)
+    for (method, path), schemas in query_model_schemas(functions).items():
+        operation = spec["paths"][path][method.lower()]
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "query" and parameter["name"] in schemas:
+                parameter["schema"] = schemas[parameter["name"]]
+    return spec
+
+
+def query_model_schemas(functions: Iterable[str]) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+    """(method, Powertools' path) -> parameter name -> schema, from the handlers' query models."""
+    from aws_lambda_powertools.event_handler.openapi.params import Query
+    from pydantic import BaseModel
+
+    found: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for function in functions:
+        app = load_module(function, f"leadgate_openapi_{function}").app
+        for route in app._static_routes + app._dynamic_routes:
+            for hint in get_type_hints(route.func, include_extras=True).values():
+                model, *metadata = get_args(hint) or (hint,)
+                if (
+                    isinstance(model, type)
+                    and issubclass(model, BaseModel)
+                    and any(isinstance(m, Query) for m in metadata)
+                ):
+                    schemas = found.setdefault((route.method, route.openapi_path), {})
+                    schemas.update(_field_schemas(model))
+    return found
+
+
+def _field_schemas(model: type) -> dict[str, dict[str, Any]]:
+    """Each field's JSON schema, or empty; a query parameter is absent rather than null, so null is left out."""
+    schema = model.model_json_schema()
+    fields = {}
+    for name, field in schema.get("properties", {}).items():
+        branches = [branch for branch in field.get("anyOf", []) if branch != {"type": "null"}]
+        shown = {**branches[0], **{k: v for k, v in field.items() if k != "anyOf"}} if len(branches) == 1 else field
+        shown.pop("title", None)
+        default = shown.pop("default", None)
+        # An empty value means "not given" (leadgate.leads.params), whatever the field's type.
+        fields[name] = {"anyOf": [shown, EMPTY_VALUE], **({"default": default} if default is not None else {})}
+    return fields
 
 
 def render(description: dict[str, Any]) -> str:
@@ -230,22 +285,12 @@ def _resource_server_scopes() -> list[dict[str, str]]:
 
 
 def error_schema(codes: Iterable[str]) -> dict[str, Any]:
-    return {
-        "title": "Error",
-        "description": "The one error envelope (LeadHub's); some codes add fields, e.g. the lead a duplicate hit.",
-        "type": "object",
-        "required": ["status", "message", "code", "errors"],
-        "properties": {
-            "status": {"const": "error"},
-            "message": {"type": "string"},
-            "code": {"type": "string", "enum": sorted(set(codes))},
-            "errors": {
-                "type": "object",
-                "description": "Field name -> messages; empty when the error is not about fields.",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            },
-        },
-    }
+    """The envelope model's schema, with its `code` values."""
+    from leadgate.envelopes import ErrorEnvelope
+
+    schema = ErrorEnvelope.model_json_schema()
+    schema["properties"]["code"]["enum"] = sorted(set(codes))
+    return schema
 
 
 def error_codes(source: Path = LEADGATE_SOURCE, template: dict[str, Any] | None = None) -> set[str]:
@@ -304,8 +349,21 @@ def _add_error_responses(operation: dict[str, Any], route: Route) -> None:
     # Powertools declares its own validation-error body; our resolver answers 422 in the envelope.
     validation = responses.get("422", {})
     if _refers_to(validation, POWERTOOLS_VALIDATION_SCHEMAS):
-        responses["422"] = {"description": "The request is invalid (`VALIDATION_FAILED`).", "content": _error_content()}
-    common = {**({} if route.public else AUTHENTICATED_ERRORS), **EVERY_ROUTE_ERRORS}
+        if operation.get("parameters") or operation.get("requestBody"):
+            responses["422"] = {
+                "description": "The request is invalid (`VALIDATION_FAILED`).",
+                "content": _error_content(),
+            }
+        else:
+            del responses["422"]  # nothing declared, so nothing Powertools could find invalid
+    common = {
+        **({} if route.public else AUTHENTICATED_ERRORS),
+        **(BODY_ERRORS if route.body else {}),
+        **EVERY_ROUTE_ERRORS,
+    }
+    for status, response in responses.items():
+        if status == NO_CONTENT:
+            response.pop("content", None)  # Powertools gives every response a JSON body
     for status, (description, headers) in common.items():
         response = responses.setdefault(status, {"description": description, "content": _error_content()})
         for header in headers:

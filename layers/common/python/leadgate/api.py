@@ -73,7 +73,10 @@ def validation_errors(pydantic_errors: list[dict[str, Any]]) -> dict[str, list[s
     """Pydantic's error list as LeadHub's `{field: [messages]}`; the body/query prefix is dropped."""
     fields: dict[str, list[str]] = {}
     for error in pydantic_errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "header")]
+        loc = list(error.get("loc", ()))
+        if len(loc) >= 3 and loc[0] in ("query", "header") and isinstance(loc[2], str):
+            del loc[1]  # the handler's name for a query model: the client sent the model's fields
+        location = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
         fields.setdefault(".".join(location) or "body", []).append(_message(error))
     return fields
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from leadgate import aws, errors
 from leadgate.settings import get_settings
@@ -30,10 +31,21 @@ if TYPE_CHECKING:
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 EXPIRES_AFTER_SECONDS = 24 * 60 * 60
-MAX_KEY_LENGTH = 255
 RETRY_AFTER_SECONDS = 1
 # One prefix for every function, so a client's key means one request whichever function serves it.
 KEY_PREFIX = "leadgate"
+
+# The key's one rule, checked where handlers declare the header: 1 to 255 printable ASCII characters, not
+# starting or ending with a space, bare or in the IETF sf-string's quotes (`"abc"` is the key `abc`).
+KEY_PATTERN = r'^(?:[!#-~](?:[ -~]{0,253}[!-~])?|"[ -~]{1,255}")$'
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=HEADER,
+        pattern=KEY_PATTERN,
+        description="Makes the request safe to retry: the same key and request replay the first answer.",
+    ),
+]
 
 
 class IdempotencyKeyReused(errors.ApiError):
@@ -46,11 +58,13 @@ class IdempotencyInProgress(errors.ApiError):
     default_message = "A request with this Idempotency-Key is still being processed; retry shortly."
 
 
-def idempotent_response(app: LeadgateResolver, handler: Callable[[], Response]) -> Response:
-    """`handler()`'s response, run at most once per (client, Idempotency-Key); without the header, just run."""
-    key = idempotency_key(app)
-    if key is None:
+def idempotent_response(app: LeadgateResolver, header: str | None, handler: Callable[[], Response]) -> Response:
+    """`handler()`'s response, run at most once per (client, key); without the header (`None`), just run.
+
+    `header` is the declared `IdempotencyKey` parameter, so it already matches KEY_PATTERN."""
+    if header is None:
         return handler()
+    key = header[1:-1] if header.startswith('"') else header
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import (
         IdempotencyAlreadyInProgressError,
@@ -81,21 +95,6 @@ def idempotent_response(app: LeadgateResolver, handler: Callable[[], Response]) 
         raise IdempotencyInProgress(headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from exc
     return _restored(stored)
 
-
-def idempotency_key(app: LeadgateResolver) -> str | None:
-    """The request's key: a non-empty printable ASCII string (quotes of the IETF sf-string form dropped)."""
-    raw = app.current_event.headers.get(HEADER)
-    if raw is None:
-        return None
-    key = raw.strip()
-    if len(key) >= 2 and key[0] == key[-1] == '"':
-        key = key[1:-1]
-    if not key or len(key) > MAX_KEY_LENGTH or not all(" " <= char <= "~" for char in key):
-        raise errors.BadRequest(
-            f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} printable ASCII characters.",
-            errors={HEADER: ["Invalid idempotency key."]},
-        )
-    return key
 
 
 def _fingerprint(app: LeadgateResolver) -> dict[str, Any]:

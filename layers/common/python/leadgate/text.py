@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, PlainValidator, StrictStr, ValidationInfo
+from pydantic import AfterValidator, Field, PlainValidator, StrictStr, ValidationInfo
 from pydantic_core import PydanticCustomError, PydanticKnownError
 
 from leadgate import errors
@@ -70,7 +70,17 @@ def Text(  # noqa: N802 - used like a type: `name: Text(100)`
     def validate(value: str) -> str:
         return clean(value, max_length=max_length, min_length=min_length, multiline=multiline, form=form, strip=strip)
 
-    return Annotated[StrictStr, AfterValidator(validate)]
+    return Annotated[
+        StrictStr, AfterValidator(validate), Field(json_schema_extra=_text_schema(max_length, min_length, multiline))
+    ]
+
+
+def _text_schema(max_length: int, min_length: int, multiline: bool) -> dict[str, Any]:
+    """The rule as JSON Schema, for the description: no control characters, something left after trimming."""
+    allowed = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]" if multiline else r"[^\x00-\x1f\x7f-\x9f]"
+    visible = r"[^\s\x00-\x1f\x7f-\x9f]"
+    pattern = f"^{allowed}*{visible}{allowed}*$" if min_length else f"^{allowed}*$"
+    return {"maxLength": max_length, "pattern": pattern}
 
 
 # ------------------------------------------------------------------ free-form JSON

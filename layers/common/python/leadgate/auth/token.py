@@ -25,11 +25,8 @@ from urllib.parse import parse_qsl, unquote_plus
 
 import requests
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from leadgate import bodies, dependencies, errors
-from leadgate.api import json_response
 from leadgate.auth import clients
 from leadgate.ratelimit.token_guard import TokenAttemptsExceeded, token_guard
 from leadgate.settings import get_settings
@@ -85,11 +82,14 @@ class OAuthError(Exception):
     def unavailable(cls, retry_after: int = dependencies.RETRY_AFTER_UNAVAILABLE) -> OAuthError:
         return cls("temporarily_unavailable", status=503, retry_after=retry_after)
 
-    def response(self) -> Response:
+    def body(self) -> dict[str, str]:
+        return {"error": self.error, "error_description": self.description}
+
+    def headers(self) -> dict[str, str]:
         headers = {**NO_STORE, **(CHALLENGE if self.status == 401 else {})}
         if self.retry_after is not None:
             headers["Retry-After"] = str(self.retry_after)
-        return json_response(self.status, {"error": self.error, "error_description": self.description}, headers)
+        return headers
 
 
 @dataclass(frozen=True)
@@ -99,43 +99,34 @@ class TokenRequest:
     scopes: tuple[str, ...] | None  # Cognito's names (`leadgate/read:leads`); None asks for every allowed scope
 
 
-def token_response(event: APIGatewayProxyEvent) -> Response:
-    """The whole endpoint: a token, or the OAuth error saying why not."""
+def issue(request: TokenRequest, source_ip: str) -> dict[str, Any]:
+    """A token for the client, or OAuthError / TokenAttemptsExceeded saying why not. A dependency that fails
+    is `temporarily_unavailable`."""
     try:
-        request = parse_token_request(event.headers, _body(event), get_settings().scope_prefix)
-    except OAuthError as error:
-        return _refused(error)
-    try:
-        return _issue(request, event.request_context.identity.source_ip or "")
+        return _issue(request, source_ip)
+    except (OAuthError, TokenAttemptsExceeded):
+        raise
     except Exception as exc:
         unavailable = dependencies.unavailable(exc)
         if unavailable is None:
             raise
         logger.warning("Token endpoint dependency failed", extra={"error_type": type(exc).__name__})
-        return _refused(OAuthError.unavailable(unavailable.retry_after))
+        raise OAuthError.unavailable(unavailable.retry_after) from exc
 
 
-def _issue(request: TokenRequest, source_ip: str) -> Response:
+def _issue(request: TokenRequest, source_ip: str) -> dict[str, Any]:
     guard = token_guard()
+    # Per-address and per-(client, address) limits (docs/rate-limits.md), before the registry and Cognito.
+    guard.admit(request.client_id, source_ip)
     try:
-        # Per-address and per-(client, address) limits (docs/rate-limits.md), before the registry and Cognito.
-        guard.admit(request.client_id, source_ip)
         _check_registered(request.client_id)
         grant = exchange(request)
-    except TokenAttemptsExceeded as exceeded:
-        logger.info("Token request limited", extra={"limited": exceeded.subject_kind, "reason": exceeded.reason})
-        return exceeded.response()
     except OAuthError as error:
         if error.error == "invalid_client":
             guard.record_failure(request.client_id, source_ip)
-        return _refused(error)
+        raise
     logger.info("Token issued", extra={"client_id": request.client_id})
-    return json_response(200, grant, NO_STORE)
-
-
-def _refused(error: OAuthError) -> Response:
-    logger.info("Token refused", extra={"error": error.error, "reason": error.description})
-    return error.response()
+    return grant
 
 
 def parse_token_request(headers: Mapping[str, str], body: str, scope_prefix: str) -> TokenRequest:
@@ -185,10 +176,10 @@ def _check_registered(client_id: str) -> None:
         raise OAuthError("invalid_client")
 
 
-def _body(event: APIGatewayProxyEvent) -> str:
+def read_form(body: str | None, is_base64_encoded: bool) -> str:
     """The form as text, within the size limit of `leadgate.bodies` (413 above it, 400 unless UTF-8)."""
     try:
-        return bodies.decode(event.body, event.is_base64_encoded, bodies.TOKEN_FORM_MAX_BYTES)
+        return bodies.decode(body, is_base64_encoded, bodies.TOKEN_FORM_MAX_BYTES)
     except errors.ApiError as exc:
         status = 413 if isinstance(exc, errors.PayloadTooLarge) else 400
         raise OAuthError("invalid_request", exc.message, status=status) from exc

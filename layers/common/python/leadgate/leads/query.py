@@ -18,7 +18,7 @@ from typing import Any
 
 from leadgate import errors, normalize
 from leadgate.leads import ids, keys
-from leadgate.leads.models import LeadListParams
+from leadgate.leads.params import LeadListParams
 from leadgate.leads.records import StoredLead
 
 CURSOR_VERSION = 1

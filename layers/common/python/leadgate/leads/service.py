@@ -8,24 +8,22 @@ client sent If-Match (its precondition no longer holds) and 409 CONFLICT otherwi
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from leadgate import errors, normalize
 from leadgate.api import validation_errors
 from leadgate.leads import pages, repository
 from leadgate.leads.fields import MAX_OFFSET, MAX_TAGS
-from leadgate.leads.models import LeadListParams, LookupParams, PageParams
+from leadgate.leads.params import LeadListParams, LookupParams, PageParams
 from leadgate.leads.query import Cursor, KeySource, decode_cursor, digest, invalid_cursor, plan
 from leadgate.leads.records import StoredLead
 from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch, LeadReplace, TagBody
 
-Model = TypeVar("Model", bound=BaseModel)
 Result = TypeVar("Result")
 
 
@@ -46,9 +44,8 @@ def get_lead(tenant_id: str, lead_id: str) -> StoredLead:
     return lead
 
 
-def lookup(tenant_id: str, query: Mapping[str, str]) -> StoredLead:
+def lookup(tenant_id: str, params: LookupParams) -> StoredLead:
     """The lead that owns an email or phone number, written in any format (strongly consistent)."""
-    params = parse(LookupParams, query)
     matches = repository.find_by_identity(
         tenant_id,
         email=normalize.canonical_email(params.email),
@@ -66,9 +63,40 @@ def lookup(tenant_id: str, query: Mapping[str, str]) -> StoredLead:
     return get_lead(tenant_id, next(iter(matches.values())))
 
 
-def list_leads(tenant_id: str, query: Mapping[str, str], url: str) -> dict[str, Any]:
-    """GET /api/v1/leads: LeadHub's `data` / `meta` / `links` envelope plus `meta.next_cursor`."""
-    params = parse(LeadListParams, query)
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its items, where it sits, and what is known of the whole list."""
+
+    items: Sequence[Any]  # StoredLead or StoredInquiry: each has .record()
+    per_page: int
+    page: int
+    offset: int  # items before this page
+    next_cursor: str | None
+    counted: int | None  # the list's size where a counter keeps it
+    numbered_pages: bool  # whether page=N reaches every page exactly
+    unreadable: int = 0  # stored items left out because they cannot be read
+
+    @property
+    def total(self) -> int | None:
+        """Exact where a counter exists; on the last page, what was actually counted."""
+        if self.next_cursor is None and (self.items or self.offset == 0):
+            return self.offset + len(self.items)
+        return self.counted
+
+    @property
+    def last_page(self) -> int | None:
+        if self.next_cursor is None and (self.items or self.offset == 0):
+            return self.page
+        return max(1, math.ceil(self.counted / self.per_page)) if self.counted is not None else None
+
+    @property
+    def last_page_reachable(self) -> bool:
+        """Whether `page=last_page` can be asked for without a cursor."""
+        return self.numbered_pages and self.last_page is not None and self.last_page * self.per_page <= MAX_OFFSET
+
+
+def list_leads(tenant_id: str, params: LeadListParams) -> Page:
+    """GET /api/v1/leads: a page of the tenant's leads, filtered and sorted as `params` ask."""
     lead_plan = plan(tenant_id, params)
     window = _Window.of(params, tenant_id, lead_plan.source, lead_plan.fingerprint)
     if window.skip and not lead_plan.exact:
@@ -78,32 +106,25 @@ def list_leads(tenant_id: str, query: Mapping[str, str], url: str) -> dict[str, 
     with _cursor_errors():
         page = pages.list_leads(tenant_id, lead_plan, per_page=params.per_page, start=window.start, skip=window.skip)
     counted = page.stats.get(lead_plan.counter, 0) if page.stats is not None and lead_plan.counter else None
-    return _envelope(
-        [lead.record() for lead in page.leads],
-        window.following(page.next_position, len(page.leads)),
-        window=window,
-        query=query,
-        url=url,
+    return window.page_of(
+        page.leads,
+        page.next_position,
         counted=counted,
         numbered_pages=lead_plan.exact,
         unreadable=page.unreadable,
     )
 
 
-def list_inquiries(tenant_id: str, lead_id: str, query: Mapping[str, str], url: str) -> dict[str, Any]:
+def list_inquiries(tenant_id: str, lead_id: str, params: PageParams) -> Page:
     """GET /api/v1/leads/{id}/inquiries, newest first, paginated like the lead list."""
-    params = parse(PageParams, query)
     lead = get_lead(tenant_id, lead_id)
     source = pages.inquiry_source(tenant_id, lead.id)
     window = _Window.of(params, tenant_id, source, digest(tenant_id, {"inquiries_of": lead.id}))
     with _cursor_errors():
         page = pages.list_inquiries(tenant_id, lead.id, per_page=params.per_page, start=window.start, skip=window.skip)
-    return _envelope(
-        [inquiry.record() for inquiry in page.inquiries],
-        window.following(page.next_position, len(page.inquiries)),
-        window=window,
-        query=query,
-        url=url,
+    return window.page_of(
+        page.inquiries,
+        page.next_position,
         counted=lead.inquiry_count,
         numbered_pages=True,
         unreadable=page.unreadable,
@@ -130,11 +151,31 @@ class _Window:
         offset = (params.page - 1) * params.per_page
         return cls(source.name, fingerprint, params.per_page, params.page, offset, skip=offset)
 
-    def following(self, position: dict[str, str] | None, returned: int) -> str | None:
-        """The cursor of the next page, None when this page is the last."""
-        if position is None:
-            return None
-        return Cursor(self.source, position, self.page + 1, self.offset + returned, self.fingerprint).encode()
+    def page_of(
+        self,
+        items: Sequence[Any],
+        position: dict[str, str] | None,
+        *,
+        counted: int | None,
+        numbered_pages: bool,
+        unreadable: int,
+    ) -> Page:
+        """The page read from this window; `position` is where the next page starts (None: this is the last)."""
+        following = (
+            Cursor(self.source, position, self.page + 1, self.offset + len(items), self.fingerprint).encode()
+            if position is not None
+            else None
+        )
+        return Page(
+            items=list(items),
+            per_page=self.per_page,
+            page=self.page,
+            offset=self.offset,
+            next_cursor=following,
+            counted=counted,
+            numbered_pages=numbered_pages,
+            unreadable=unreadable,
+        )
 
 
 @contextmanager
@@ -143,54 +184,6 @@ def _cursor_errors() -> Iterator[None]:
         yield
     except pages.InvalidStartKey as exc:
         raise invalid_cursor("The cursor is outside this query.") from exc
-
-
-def _envelope(
-    records: list[dict[str, Any]],
-    next_cursor: str | None,
-    *,
-    window: _Window,
-    query: Mapping[str, str],
-    url: str,
-    counted: int | None,
-    numbered_pages: bool,
-    unreadable: int = 0,
-) -> dict[str, Any]:
-    """`meta.total` is exact where a counter exists; on the last page it is what was actually counted.
-    `meta.unreadable`, only when not 0, counts stored items the page left out because they cannot be read."""
-    per_page, page_number, offset = window.per_page, window.page, window.offset
-    total, last_page = counted, None
-    if next_cursor is None and (records or offset == 0):
-        total, last_page = offset + len(records), page_number
-    elif total is not None:
-        last_page = max(1, math.ceil(total / per_page))
-    kept = {name: value for name, value in query.items() if name not in ("page", "cursor") and value != ""}
-
-    def link(**extra: Any) -> str:
-        return f"{url}?{urlencode({**kept, **extra}, errors='replace')}"
-
-    reachable = numbered_pages and last_page is not None and last_page * per_page <= MAX_OFFSET
-    return {
-        "data": records,
-        "meta": {
-            "current_page": page_number,
-            "last_page": last_page,
-            "per_page": per_page,
-            "total": total,
-            "from": offset + 1 if records else None,
-            "to": offset + len(records) if records else None,
-            "next_cursor": next_cursor,
-            **({"unreadable": unreadable} if unreadable else {}),
-        },
-        "links": {
-            "first": link(page=1),
-            "last": link(page=last_page) if reachable else None,
-            "prev": link(page=page_number - 1) if numbered_pages and page_number > 1 else None,
-            "next": link(cursor=next_cursor) if next_cursor else None,
-            # errors="replace": a parameter that is not valid Unicode is echoed as "?", never a crash
-            "self": f"{url}?{urlencode(query, errors='replace')}" if query else url,
-        },
-    }
 
 
 # ------------------------------------------------------------------ writes
@@ -244,7 +237,10 @@ def remove_tag(tenant_id: str, lead_id: str, raw_tag: str, if_match: str | None)
     one that breaks the tag grammar is 422, as in a body.
 
     The tag is matched in its stored form (`VIP` removes `vip`)."""
-    tag = parse(TagBody, {"tag": raw_tag}).tag
+    try:
+        tag = TagBody.model_validate({"tag": raw_tag}).tag
+    except ValidationError as exc:
+        raise errors.ValidationFailed(errors=validation_errors(list(exc.errors()))) from exc
 
     def without_tag(current: LeadData) -> LeadData:
         if tag not in current.tags:
@@ -308,14 +304,3 @@ def _check_precondition(current: StoredLead, if_match: str | None) -> None:
 def _same_id(lead_id: str, body_id: Any) -> None:
     if body_id is not None and str(body_id) != lead_id:
         raise errors.ValidationFailed(errors={"id": ["The id must be the id in the URL (it cannot be changed)."]})
-
-
-# ------------------------------------------------------------------ parsing
-
-
-def parse(model: type[Model], query: Mapping[str, str]) -> Model:
-    """Query parameters through a pydantic model; errors as 422 with the parameter names."""
-    try:
-        return model.model_validate({name: value for name, value in query.items() if value != ""})
-    except ValidationError as exc:
-        raise errors.ValidationFailed(errors=validation_errors(list(exc.errors()))) from exc

@@ -20,10 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from aws_lambda_powertools.event_handler import Response
-
 from leadgate import aws
-from leadgate.api import json_response
 from leadgate.ratelimit import counter
 from leadgate.settings import get_settings
 
@@ -45,17 +42,10 @@ class TokenAttemptsExceeded(Exception):
         self.retry_after = retry_after
         super().__init__(f"{subject_kind} {reason} over the limit; retry after {retry_after}s")
 
-    def response(self) -> Response:
-        """An OAuth-style answer (the endpoint speaks RFC 6749); `slow_down` is the registered error for it."""
+    def body(self) -> dict[str, str]:
+        """An OAuth-style error (the endpoint speaks RFC 6749); `slow_down` is the registered error for it."""
         what = "failed authentications" if self.reason == "failures" else "token requests"
-        return json_response(
-            429,
-            {
-                "error": "slow_down",
-                "error_description": f"Too many {what}; retry after {self.retry_after} seconds.",
-            },
-            {"Retry-After": str(self.retry_after), "Cache-Control": "no-store", "Pragma": "no-cache"},
-        )
+        return {"error": "slow_down", "error_description": f"Too many {what}; retry after {self.retry_after} seconds."}
 
 
 class TokenGuard:

@@ -1,7 +1,8 @@
-"""The leads API's query models: list parameters (`PageParams`, `LeadListParams`) and `LookupParams`.
+"""The leads API's query parameters: the list's filters and pagination, and the lookup.
 
-Field types: leadgate.leads.fields; request bodies: leadgate.leads.requests; stored records:
-leadgate.leads.records.
+The handlers declare these as Powertools query models, so the description states each parameter with the
+constraints enforced here. An empty value means "not given" (LeadHub's forms send `?status=`).
+Field types: leadgate.leads.fields.
 """
 
 from __future__ import annotations
@@ -68,10 +69,19 @@ def _field_error(name: str, message: str) -> errors.ValidationFailed:
     return errors.ValidationFailed(errors={name: [message]})
 
 
+def _given(values: Any) -> Any:
+    """The parameters without the empty ones."""
+    if isinstance(values, dict):
+        return {name: value for name, value in values.items() if value != ""}
+    return values
+
+
 class PageParams(BaseModel):
     """Pagination as LeadHub has it, plus our opaque cursor."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    _drop_empty = model_validator(mode="before")(_given)
 
     page: int = Field(default=1, ge=1, le=MAX_OFFSET)
     per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
@@ -115,6 +125,8 @@ class LookupParams(BaseModel):
     """GET /api/v1/leads/lookup: an email or a phone number, in any format."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    _drop_empty = model_validator(mode="before")(_given)
 
     email: Email = None
     phone: Phone = None

@@ -1,0 +1,117 @@
+"""The shapes of the API's answers, as the handlers declare them (`responses=`) for the description.
+
+The handlers build their answers as plain JSON (`leadgate.api`); these models say what that JSON is: the one
+error envelope, LeadHub's `data` / `meta` / `links` envelope, and the records inside. Records allow fields
+beyond the ones named here, so that a field added to a record is not a broken contract.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorEnvelope(BaseModel):
+    """The one error envelope (LeadHub's); some codes add fields, e.g. the lead a duplicate hit."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["error"]
+    message: str
+    code: str
+    errors: dict[str, list[str]] = Field(description="Field name -> messages; empty when not about fields.")
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class LeadRecord(_Record):
+    """A lead as the API shows it: its writable fields plus what the system keeps."""
+
+    id: str
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    inquiry_count: int
+    external_ids: dict[str, str]
+    created_at: str
+    updated_at: str
+
+
+class InquiryRecord(_Record):
+    """One inquiry (反響) on a lead, with the payload as it was sent."""
+
+    id: str
+    lead_id: str
+    channel: str
+    received_at: str
+
+
+class ListMeta(BaseModel):
+    """Where the page sits in the list; `total` and `last_page` are null where they are not known."""
+
+    current_page: int
+    last_page: int | None
+    per_page: int
+    total: int | None
+    from_: int | None = Field(alias="from")
+    to: int | None
+    next_cursor: str | None
+    unreadable: int | None = Field(default=None, description="Stored items left out as unreadable (when not 0).")
+
+
+class ListLinks(BaseModel):
+    first: str
+    last: str | None
+    prev: str | None
+    next: str | None
+    self_: str = Field(alias="self")
+
+
+class LeadEnvelope(BaseModel):
+    data: LeadRecord
+
+
+class LeadPage(BaseModel):
+    data: list[LeadRecord]
+    meta: ListMeta
+    links: ListLinks
+
+
+class InquiryPage(BaseModel):
+    data: list[InquiryRecord]
+    meta: ListMeta
+    links: ListLinks
+
+
+# Why each error status comes, where a route does not say better.
+ERROR_DESCRIPTIONS = {
+    400: "The request cannot be read (`BAD_REQUEST`, `INVALID_JSON`, `INVALID_CURSOR`).",
+    401: "Not authenticated (`UNAUTHORIZED`).",
+    404: "Nothing there (`NOT_FOUND`).",
+    409: "The change conflicts with the stored data (`CONFLICT`, `DUPLICATE_LEAD`).",
+    412: "If-Match does not hold (`PRECONDITION_FAILED`).",
+    413: "The body is too large (`PAYLOAD_TOO_LARGE`).",
+    415: "The body is not JSON (`UNSUPPORTED_MEDIA_TYPE`).",
+    422: "The request is invalid (`VALIDATION_FAILED`).",
+    503: "A dependency is unavailable; retry (`SERVICE_UNAVAILABLE`).",
+}
+
+
+def answer(model: type[BaseModel] | None, description: str) -> dict[str, Any]:
+    """A success response for `responses=`; `model=None` is an empty body."""
+    if model is None:
+        return {"description": description}
+    return {"description": description, "content": {"application/json": {"model": model}}}
+
+
+def errors_of(*statuses: int, **descriptions: str) -> dict[int, dict[str, Any]]:
+    """Error responses in the envelope for `responses=`; `descriptions` overrides by `_<status>=...`."""
+    return {
+        status: {
+            "description": descriptions.get(f"_{status}") or ERROR_DESCRIPTIONS[status],
+            "content": {"application/json": {"model": ErrorEnvelope}},
+        }
+        for status in statuses
+    }
