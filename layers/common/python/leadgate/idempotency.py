@@ -96,7 +96,6 @@ def idempotent_response(app: LeadgateResolver, header: str | None, handler: Call
     return _restored(stored)
 
 
-
 def _fingerprint(app: LeadgateResolver) -> dict[str, Any]:
     """What makes two requests "the same": method, path, query and the JSON body (whitespace aside)."""
     event = app.current_event
