@@ -1,30 +1,76 @@
-"""GET /api/v1/connections, /{id} and /{id}/runs: the caller's tenant's connections (without secrets), sync runs."""
+"""GET /api/v1/connections, /{id} and /{id}/runs: the caller's tenant's connections (without secrets), sync runs.
+
+The HTTP edge: parameters, status codes, URLs and the `data`/`meta`/`links` envelope are here;
+`leadgate.connections.service` takes validated parameters and returns records and pages.
+"""
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from leadgate.api import create_resolver, json_response, public_url, record_response
 from leadgate.connections import service
-from leadgate.envelopes import answer, errors_of
+from leadgate.connections.params import ConnectionListParams
+from leadgate.envelopes import ConnectionEnvelope, ConnectionPage, SyncRunPage, answer, errors_of
 from leadgate.observability import lambda_handler as observed
 
 app = create_resolver()
+UNKNOWN_CONNECTION = "No such connection in the caller's tenant (`NOT_FOUND`)."
 
 
-@app.get("/api/v1/connections", responses={200: answer(None, "A page of connections."), **errors_of(400, 422)})
-def list_connections():
-    query = dict(app.current_event.query_string_parameters or {})
+def _page_envelope(page: service.Page, params: ConnectionListParams) -> dict[str, Any]:
+    """LeadHub's `data`/`meta`/`links`; page numbers and totals only where the cursor carries them."""
     url = public_url(app.current_event.raw_event)
-    return json_response(200, service.list_connections(app.caller.tenant_id, query, url))
+    query = dict(app.current_event.query_string_parameters or {})
+    kept = {name: value for name, value in query.items() if name != "cursor" and value != ""}
+    first = page.offset + 1 if page.offset is not None and page.items else None
+    return {
+        "data": page.items,
+        "meta": {
+            "current_page": page.page_number,
+            "per_page": params.per_page,
+            "from": first,
+            "to": page.offset + len(page.items) if first else None,
+            "total": page.offset + len(page.items) if page.offset is not None and page.next_cursor is None else None,
+            "next_cursor": page.next_cursor,
+        },
+        "links": {
+            "first": f"{url}?{urlencode(kept, errors='replace')}" if kept else url,
+            "next": f"{url}?{urlencode({**kept, 'cursor': page.next_cursor})}" if page.next_cursor else None,
+            "self": f"{url}?{urlencode(query, errors='replace')}" if query else url,
+        },
+    }
 
 
-@app.get("/api/v1/connections/<connection_id>", responses={200: answer(None, "The connection."), **errors_of(404)})
+@app.get(
+    "/api/v1/connections", responses={200: answer(ConnectionPage, "A page of connections."), **errors_of(400, 422)}
+)
+def list_connections(params: Annotated[ConnectionListParams, Query()]):
+    app.refuse_undeclared_query(ConnectionListParams)
+    page = service.list_connections(app.caller.tenant_id, params)
+    return json_response(200, _page_envelope(page, params))
+
+
+@app.get(
+    "/api/v1/connections/<connection_id>",
+    responses={200: answer(ConnectionEnvelope, "The connection."), **errors_of(404, _404=UNKNOWN_CONNECTION)},
+)
 def get_connection(connection_id: str):
     return record_response(service.get_connection(app.caller.tenant_id, connection_id))
 
 
-@app.get("/api/v1/connections/<connection_id>/runs")
-def list_runs(connection_id: str):
-    query = dict(app.current_event.query_string_parameters or {})
-    url = public_url(app.current_event.raw_event)
-    return json_response(200, service.list_runs(app.caller.tenant_id, connection_id, query, url))
+@app.get(
+    "/api/v1/connections/<connection_id>/runs",
+    responses={
+        200: answer(SyncRunPage, "A page of the connection's sync runs, newest first."),
+        **errors_of(400, 404, 422, _404=UNKNOWN_CONNECTION),
+    },
+)
+def list_runs(connection_id: str, params: Annotated[ConnectionListParams, Query()]):
+    app.refuse_undeclared_query(ConnectionListParams)
+    page = service.list_runs(app.caller.tenant_id, connection_id, params)
+    return json_response(200, _page_envelope(page, params))
 
 
 lambda_handler = observed(app)

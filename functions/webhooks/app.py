@@ -1,7 +1,9 @@
 """POST /webhooks/{connection_id}: a provider's signed delivery, queued for the worker (202 {"accepted": n})."""
 
 import base64
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel
 
 from leadgate.api import create_resolver, json_response, public_url
@@ -25,13 +27,20 @@ class Accepted(BaseModel):
             401,
             404,
             413,
+            422,
             503,
             _401="Unknown connection or a bad signature (`INVALID_SIGNATURE`).",
             _404="No such route: the connection id is not a path segment (`NOT_FOUND`).",
         ),
     },
 )
-def deliver(connection_id: str):
+def deliver(
+    connection_id: str,
+    _events: Annotated[
+        dict[str, Any] | list[Any],
+        Body(description="The provider's delivery: HubSpot's array of events, or one Intercom or Standard event."),
+    ],
+):
     event = app.current_event
     raw = event.raw_event
     body = raw.get("body") or ""

@@ -128,7 +128,7 @@ def test_another_units_registration_is_forbidden_and_writes_nothing(aws, unit_id
         (lambda body: body.update(unit_id=True), "unit_id"),
         (lambda body: body.update(inquiry="内見希望"), "inquiry"),
         (lambda body: body.update(campaign="spring"), "campaign"),
-        (lambda body: body["profile"].update(name="山" * 150), "profile.name"),
+        (lambda body: body["profile"].update(name="山" * 201), "profile.name"),
         (lambda body: body.update(media_domain="a" * 150 + ".jp"), "media_domain"),
     ],
 )
@@ -173,3 +173,11 @@ def test_a_name_without_a_space_is_the_family_name(aws):
     lead = get_lead(lead_id, tenant="1024").body["data"]
     assert (lead["last_name"], lead["first_name"], lead["display_name"]) == ("山田太郎", None, "山田太郎")
     assert lead["last_name_kana"] == "ヤマダタロウ"
+
+
+def test_a_name_too_long_for_the_name_fields_is_kept_whole_as_the_display_name(aws):
+    assert call(hotlead(registration(name="山" * 150))).status == 204
+
+    (lead_id,) = lead_ids("1024")
+    lead = get_lead(lead_id, tenant="1024").body["data"]
+    assert (lead["last_name"], lead["first_name"], lead["display_name"]) == (None, None, "山" * 150)

@@ -463,9 +463,10 @@ def test_lookup_errors(api):
     invalid = api.call("GET", "/api/v1/leads/lookup", query={"email": "nope"})
     assert invalid.status == 422
     assert set(invalid.body["errors"]) == {"email"}
-    nothing = api.call("GET", "/api/v1/leads/lookup")
-    assert nothing.status == 422
-    assert set(nothing.body["errors"]) == {"email", "phone"}
+    for nothing in ({}, {"email": "", "phone": "  "}):
+        reply = api.call("GET", "/api/v1/leads/lookup", query=nothing)
+        assert reply.status == 404, nothing
+        assert "give an email or a phone number" in reply.body["message"]
     ambiguous = api.call("GET", "/api/v1/leads/lookup", query={"email": "a@example.com", "phone": "09099998888"})
     assert ambiguous.status == 409
     assert ambiguous.body["code"] == "DUPLICATE_AMBIGUOUS"

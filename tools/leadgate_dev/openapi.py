@@ -138,22 +138,33 @@ def generate() -> dict[str, Any]:
 
 
 def with_query_models(description: dict[str, Any], functions: Iterable[str]) -> dict[str, Any]:
-    """Powertools states a query model's fields by type alone; each gets its model's schema (bounds, enums)."""
+    """Powertools states a query model's fields by type alone; each gets its model's schema (bounds, enums).
+
+    A model with a rule across its parameters (`anyOf`: an email or a phone) is stated as one exploded form
+    object, the only way OpenAPI can say it; on the wire that is the same `?email=...&phone=...`."""
     spec = copy.deepcopy(description)
-    for (method, path), schemas in query_model_schemas(functions).items():
+    for (method, path), model in query_models(functions).items():
         operation = spec["paths"][path][method.lower()]
+        schemas = _field_schemas(model)
+        rule = model.model_json_schema().get("anyOf")
+        if rule:
+            others = [
+                p for p in operation.get("parameters", []) if not (p.get("in") == "query" and p["name"] in schemas)
+            ]
+            operation["parameters"] = [*others, _object_parameter(model, schemas, rule)]
+            continue
         for parameter in operation.get("parameters", []):
             if parameter.get("in") == "query" and parameter["name"] in schemas:
                 parameter["schema"] = schemas[parameter["name"]]
     return spec
 
 
-def query_model_schemas(functions: Iterable[str]) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
-    """(method, Powertools' path) -> parameter name -> schema, from the handlers' query models."""
+def query_models(functions: Iterable[str]) -> dict[tuple[str, str], type]:
+    """(method, Powertools' path) -> the query model its handler declares."""
     from aws_lambda_powertools.event_handler.openapi.params import Query
     from pydantic import BaseModel
 
-    found: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    found: dict[tuple[str, str], type] = {}
     for function in functions:
         app = load_module(function, f"leadgate_openapi_{function}").app
         for route in app._static_routes + app._dynamic_routes:
@@ -164,8 +175,7 @@ def query_model_schemas(functions: Iterable[str]) -> dict[tuple[str, str], dict[
                     and issubclass(model, BaseModel)
                     and any(isinstance(m, Query) for m in metadata)
                 ):
-                    schemas = found.setdefault((route.method, route.openapi_path), {})
-                    schemas.update(_field_schemas(model))
+                    found[(route.method, route.openapi_path)] = model
     return found
 
 
@@ -175,12 +185,24 @@ def _field_schemas(model: type) -> dict[str, dict[str, Any]]:
     fields = {}
     for name, field in schema.get("properties", {}).items():
         branches = [branch for branch in field.get("anyOf", []) if branch != {"type": "null"}]
-        shown = {**branches[0], **{k: v for k, v in field.items() if k != "anyOf"}} if len(branches) == 1 else field
-        shown.pop("title", None)
-        default = shown.pop("default", None)
-        # An empty value means "not given" (leadgate.leads.params), whatever the field's type.
+        rest = {key: value for key, value in field.items() if key not in ("anyOf", "title", "default")}
+        shown = {**(branches[0] if len(branches) == 1 else {"anyOf": branches}), **rest} if branches else rest
+        default = field.get("default")
+        # An empty value means "not given" (leadgate.params), whatever the field's type.
         fields[name] = {"anyOf": [shown, EMPTY_VALUE], **({"default": default} if default is not None else {})}
     return fields
+
+
+def _object_parameter(model: type, schemas: dict[str, dict[str, Any]], rule: list[Any]) -> dict[str, Any]:
+    return {
+        "name": model.__name__,
+        "in": "query",
+        "required": True,
+        "style": "form",
+        "explode": True,
+        "description": (model.__doc__ or "").strip(),
+        "schema": {"type": "object", "properties": schemas, "additionalProperties": False, "anyOf": rule},
+    }
 
 
 def render(description: dict[str, Any]) -> str:

@@ -17,6 +17,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 
 from leadgate import bodies, dependencies, errors, ratelimit, routes
 from leadgate.settings import get_settings
@@ -134,6 +135,13 @@ class LeadgateResolver(APIGatewayRestResolver):
         if self._body is None:
             raise errors.BadRequest("A JSON body is required.", errors={"body": ["This field is required."]})
         return self._body.document
+
+    def refuse_undeclared_query(self, model: type[BaseModel]) -> None:
+        """422 for a query parameter `model` does not name: Powertools hands the model only the ones it names,
+        and a misspelt filter must never widen a list."""
+        unknown = set(self.current_event.query_string_parameters or {}) - set(model.model_fields)
+        if unknown:
+            raise errors.ValidationFailed(errors={name: ["This field is not allowed."] for name in sorted(unknown)})
 
     def _to_proxy_event(self, event: dict) -> Any:
         # Powertools keeps the current event on the BaseRouter *class*, shared by every resolver in the process.

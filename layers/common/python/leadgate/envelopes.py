@@ -85,9 +85,73 @@ class InquiryPage(BaseModel):
     links: ListLinks
 
 
+class ConnectionRecord(_Record):
+    """A connection as the API shows it: no secret, no secret ARN."""
+
+    connection_id: str
+    tenant_id: str
+    provider: Literal["hubspot", "intercom", "chatdealer", "standard"]
+    settings: dict[str, Any]
+    base_url: str | None
+    enabled: bool
+    created_at: str
+    disabled_at: str | None
+    sync_every: str | None
+    sync_disabled_reason: str | None
+
+
+class SyncRunRecord(_Record):
+    """One scheduled or manual sync run and what it did."""
+
+    run_id: str
+    connection_id: str
+    provider: str
+    status: Literal["running", "succeeded", "partial", "failed", "skipped"]
+    started_at: str
+    finished_at: str | None
+    counts: dict[str, int]
+    pages: int
+    more_pending: bool
+    error: str | None
+
+
+class CursorMeta(BaseModel):
+    """A list read by cursor only: page numbers and the total are known only where the cursor carries them."""
+
+    current_page: int | None
+    per_page: int
+    from_: int | None = Field(alias="from")
+    to: int | None
+    total: int | None
+    next_cursor: str | None
+
+
+class CursorLinks(BaseModel):
+    first: str
+    next: str | None
+    self_: str = Field(alias="self")
+
+
+class ConnectionEnvelope(BaseModel):
+    data: ConnectionRecord
+
+
+class ConnectionPage(BaseModel):
+    data: list[ConnectionRecord]
+    meta: CursorMeta
+    links: CursorLinks
+
+
+class SyncRunPage(BaseModel):
+    data: list[SyncRunRecord]
+    meta: CursorMeta
+    links: CursorLinks
+
+
 # Why each error status comes, where a route does not say better.
 ERROR_DESCRIPTIONS = {
-    400: "The request cannot be read (`BAD_REQUEST`, `INVALID_JSON`, `INVALID_CURSOR`).",
+    400: "The request cannot be read (`BAD_REQUEST`, `INVALID_JSON`), or asks for a list position the list did "
+    "not give (`INVALID_CURSOR`, `PAGE_OUT_OF_REACH`).",
     401: "Not authenticated (`UNAUTHORIZED`).",
     404: "Nothing there (`NOT_FOUND`).",
     409: "The change conflicts with the stored data (`CONFLICT`, `DUPLICATE_LEAD`).",

@@ -71,11 +71,11 @@ def Text(  # noqa: N802 - used like a type: `name: Text(100)`
         return clean(value, max_length=max_length, min_length=min_length, multiline=multiline, form=form, strip=strip)
 
     return Annotated[
-        StrictStr, AfterValidator(validate), Field(json_schema_extra=_text_schema(max_length, min_length, multiline))
+        StrictStr, AfterValidator(validate), Field(json_schema_extra=text_schema(max_length, min_length, multiline))
     ]
 
 
-def _text_schema(max_length: int, min_length: int, multiline: bool) -> dict[str, Any]:
+def text_schema(max_length: int, min_length: int = 1, multiline: bool = False) -> dict[str, Any]:
     """The rule as JSON Schema, for the description: no control characters, something left after trimming."""
     allowed = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]" if multiline else r"[^\x00-\x1f\x7f-\x9f]"
     visible = r"[^\s\x00-\x1f\x7f-\x9f]"

@@ -15,15 +15,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainValidator
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from leadgate import errors, normalize
 from leadgate.intake.requests import parse
-from leadgate.leads.fields import Address, Channel, Email, Phone, Text200
+from leadgate.leads.fields import (
+    EMAIL_SCHEMA,
+    PHONE_SCHEMA,
+    Address,
+    Channel,
+    Email,
+    IsoDatetime,
+    Phone,
+    Text200,
+    integral,
+    one_of_required,
+)
 from leadgate.leads.records import PAYLOAD_LIMITS, NewInquiry, iso
 from leadgate.leads.requests import LeadData
-from leadgate.text import JsonLimits, JsonObject, Text, clean
+from leadgate.text import JsonLimits, JsonObject, Text, clean, text_schema
 
 MAX_BATCH_ITEMS = 100
 MAX_INQUIRY_FIELDS = 100
@@ -44,6 +55,7 @@ MediaDomain = Text(253)
 
 def _unit_id(value: Any) -> int | str:
     """HOTLEAD sends its unit (窓口) id as a number; a string spelling is accepted too."""
+    value = integral(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str):
@@ -51,7 +63,21 @@ def _unit_id(value: Any) -> int | str:
     raise PydanticCustomError("unit_id", "The unit_id must be an integer or a non-empty string.")
 
 
-UnitId = Annotated[int | str, PlainValidator(_unit_id)]
+UnitId = Annotated[
+    int | str,
+    PlainValidator(_unit_id),
+    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", **text_schema(100)}]}),
+]
+MAX_NAME_PART_LENGTH = 100  # a lead's first_name and last_name
+
+
+def _split_name(name: str | None) -> tuple[str | None, str | None]:
+    """(family, given) as the lead's name fields; a name with a part too long for them is left whole (it is
+    still the display name)."""
+    family, given = normalize.split_name(name)
+    if max(len(family or ""), len(given or "")) > MAX_NAME_PART_LENGTH:
+        return None, None
+    return family, given
 
 
 @dataclass(frozen=True)
@@ -94,7 +120,9 @@ class Intake:
 class IntakeLead(LeadData):
     """A lead as intake receives it, plus `created_at`: when the inquiry happened."""
 
-    created_at: AwareDatetime | None = None
+    model_config = ConfigDict(json_schema_extra=one_of_required(email=EMAIL_SCHEMA, phone=PHONE_SCHEMA))
+
+    created_at: IsoDatetime | None = None
 
     def values(self) -> dict[str, Any]:
         """The lead fields sent with a value (null and blank mean "nothing to say")."""
@@ -123,13 +151,17 @@ class IntakeLead(LeadData):
 class InboundLead(IntakeLead):
     """LeadHub's inbound body: `email` is required."""
 
+    model_config = ConfigDict(json_schema_extra=one_of_required(email=EMAIL_SCHEMA))
+
     def require_identity(self) -> None:
         if self.email is None:
             raise errors.ValidationFailed(errors={"email": ["The email field is required."]})
 
 
 class HotleadProfile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, json_schema_extra=one_of_required(email=EMAIL_SCHEMA, phone=PHONE_SCHEMA)
+    )
 
     name: Text(200)
     name_kana: Text200 = None
@@ -143,7 +175,7 @@ class HotleadLead(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    created_at: AwareDatetime
+    created_at: IsoDatetime
     media_domain: MediaDomain
     unit_id: UnitId
     profile: HotleadProfile
@@ -161,8 +193,8 @@ class HotleadLead(BaseModel):
         if profile.email is None and profile.phone is None:
             message = "Give an email or a phone number: intake matches leads on them."
             raise errors.ValidationFailed(errors={"profile.email": [message], "profile.phone": [message]})
-        family, given = normalize.split_name(profile.name)
-        family_kana, given_kana = normalize.split_name(profile.name_kana)
+        family, given = _split_name(profile.name)
+        family_kana, given_kana = _split_name(profile.name_kana)
         values = {
             "display_name": profile.name,
             "last_name": family,

@@ -8,21 +8,25 @@ family name and `first_name` the given name; kana is kept as full-width katakana
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BeforeValidator,
     Field,
     PlainValidator,
     StrictInt,
     StrictStr,
+    WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
 
 from leadgate import normalize
-from leadgate.text import Text, clean
+from leadgate.text import Text, clean, text_schema
 
 MAX_TAGS = 50
 MAX_TAG_LENGTH = 64
@@ -41,16 +45,79 @@ Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook", "sync"]
 
 _TAG_PUNCTUATION = frozenset("-_:.")
 
+# The rules below as JSON Schema, for the description (and so schemathesis generates what the rules accept).
+# Python's `\w` is Unicode-aware; a space (not a control character) around a value is trimmed.
+_SPACE = r"[^\S\x00-\x1f\x7f-\x9f]*"
+# Blank: only spaces, tabs and line breaks (no other control character, which the text rule refuses).
+BLANK_SCHEMA = {
+    "type": "string",
+    "pattern": r"^[^\S\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
+    "description": "Blank: no value.",
+}
+_BLANK = re.compile(BLANK_SCHEMA["pattern"])
+TAG_SCHEMA = {
+    "type": "string",
+    "pattern": rf"^{_SPACE}[^\W_](?:[\w:.\u0300-\u036f\u3099\u309a-]{{0,62}}[^\W_])?{_SPACE}$",
+    "description": "Letters (any script) and digits, with `-` `_` `:` `.` only between them; NFKC, lower-cased.",
+}
+EMAIL_SCHEMA = {"type": "string", "format": "email", "maxLength": 254}
+PHONE_SCHEMA = {
+    "type": "string",
+    "format": "phone",
+    "maxLength": 64,
+    "description": "A valid phone number in any spelling (全角, dashes, +81); without a country code, Japanese.",
+}
+
+
+def one_of_required(**fields: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    """A model's JSON Schema extra: "at least one of these fields, with a value (its schema)" (an email or a
+    phone, to match on).
+
+    Stated as one whole object per field (`anyOf`), each requiring its field: a rule beside the properties
+    would let a generator pick each property's values on its own (schemathesis' coverage phase does)."""
+
+    def require(schema: dict[str, Any]) -> None:
+        shape = {key: schema.pop(key) for key in ("properties", "required", "additionalProperties") if key in schema}
+        branches = [
+            {
+                "type": "object",
+                **shape,
+                "properties": {**shape.get("properties", {}), name: value},
+                "required": [*shape.get("required", []), name],
+            }
+            for name, value in fields.items()
+        ]
+        if len(branches) == 1:
+            schema.update(branches[0])
+        else:
+            schema["anyOf"] = branches
+
+    return require
+
+
+def _sent_as_text(value: Any) -> Any:
+    """A date-time comes as ISO 8601 text; pydantic would also take a number as a Unix time."""
+    if not isinstance(value, str):
+        raise PydanticCustomError("datetime_type", "The value must be an ISO 8601 date-time with an offset.")
+    return value
+
 
 def blank_to_none(value: Any) -> Any:
     """Empty strings mean "no value", as Laravel's ConvertEmptyStringsToNull does for LeadHub."""
-    return None if isinstance(value, str) and not value.strip() else value
+    return None if isinstance(value, str) and _BLANK.match(value) else value
 
 
 def _text(max_length: int, *, required: bool = False, multiline: bool = False) -> Any:
     """Text people write (leadgate.text's rule, NFC, trimmed); optional fields take blank as no value."""
     text = Text(max_length, multiline=multiline)
-    return text if required else Annotated[text | None, BeforeValidator(blank_to_none)]
+    if required:
+        return text
+    schema = {"type": "string", **text_schema(max_length, multiline=multiline)}
+    return Annotated[
+        text | None,
+        BeforeValidator(blank_to_none),
+        WithJsonSchema({"anyOf": [schema, BLANK_SCHEMA, {"type": "null"}]}),
+    ]
 
 
 def _valid_email(value: str | None) -> str | None:
@@ -65,9 +132,14 @@ def _valid_phone(value: str | None) -> str | None:
     return value
 
 
+def integral(value: Any) -> Any:
+    """A number with no fraction (`5.0`) is that integer: JSON does not tell them apart."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _identifier(value: Any) -> int | str | None:
     """Ids of pipelines, stages and users: an integer or a string, kept as the type sent."""
-    value = blank_to_none(value)
+    value = integral(blank_to_none(value))
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
@@ -128,10 +200,27 @@ Text200 = _text(200)
 Notes = _text(10_000, multiline=True)
 Address = _text(500, multiline=True)
 Kana = Annotated[Text100, AfterValidator(normalize.to_katakana)]
-Email = Annotated[_text(254), AfterValidator(_valid_email)]
-Phone = Annotated[Text64, AfterValidator(_valid_phone)]
-Identifier = Annotated[int | str | None, PlainValidator(_identifier, json_schema_input_type=int | str | None)]
-Tag = Annotated[StrictStr, AfterValidator(normalize_tag)]
+Email = Annotated[
+    _text(254), AfterValidator(_valid_email), WithJsonSchema({"anyOf": [EMAIL_SCHEMA, BLANK_SCHEMA, {"type": "null"}]})
+]
+Phone = Annotated[
+    Text64, AfterValidator(_valid_phone), WithJsonSchema({"anyOf": [PHONE_SCHEMA, BLANK_SCHEMA, {"type": "null"}]})
+]
+Identifier = Annotated[
+    int | str | None,
+    PlainValidator(_identifier),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+                {"type": "string", **text_schema(64)},
+                BLANK_SCHEMA,
+                {"type": "null"},
+            ]
+        }
+    ),
+]
+Tag = Annotated[StrictStr, AfterValidator(normalize_tag), WithJsonSchema(TAG_SCHEMA)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
 Scalar = Annotated[
     str | bool | int | float | None, PlainValidator(_scalar, json_schema_input_type=str | bool | int | float | None)
@@ -140,5 +229,21 @@ Scalar = Annotated[
 CustomFields = Annotated[
     dict[Text(MAX_CUSTOM_KEY_LENGTH, form="NFKC"), Scalar],
     Field(max_length=MAX_CUSTOM_FIELDS),
+    WithJsonSchema(
+        {
+            "type": "object",
+            "maxProperties": MAX_CUSTOM_FIELDS,
+            "propertyNames": {"type": "string", **text_schema(MAX_CUSTOM_KEY_LENGTH)},
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": "string", **text_schema(MAX_CUSTOM_VALUE_LENGTH, min_length=0, multiline=True)},
+                    {"type": "number"},
+                    {"type": "boolean"},
+                    {"type": "null"},
+                ]
+            },
+        }
+    ),
 ]
-Score = Annotated[StrictInt, Field(ge=-MAX_SCORE, le=MAX_SCORE)]
+IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_sent_as_text)]
+Score = Annotated[StrictInt, BeforeValidator(integral), Field(ge=-MAX_SCORE, le=MAX_SCORE)]

@@ -1,7 +1,6 @@
 """The leads API's query parameters: the list's filters and pagination, and the lookup.
 
-The handlers declare these as Powertools query models, so the description states each parameter with the
-constraints enforced here. An empty value means "not given" (LeadHub's forms send `?status=`).
+Query models (`leadgate.params`): an empty value means "not given", an undeclared parameter is refused.
 Field types: leadgate.leads.fields.
 """
 
@@ -11,7 +10,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -35,6 +33,7 @@ from leadgate.leads.fields import (
     Text100,
     blank_to_none,
 )
+from leadgate.params import QueryModel
 
 
 def parse_moment(raw: Any, *, end_of_day: bool) -> datetime:
@@ -64,24 +63,18 @@ def _moment_validator(end_of_day: bool) -> Any:
     return BeforeValidator(validate)
 
 
+def page_out_of_reach(reason: str) -> errors.BadRequest:
+    """A page number the list cannot serve: like a cursor it did not issue, a position out of its reach."""
+    return errors.BadRequest("This page cannot be read by number.", code="PAGE_OUT_OF_REACH", errors={"page": [reason]})
+
+
 def _field_error(name: str, message: str) -> errors.ValidationFailed:
     """A rule across fields, reported on one field. Not a ValueError, so pydantic lets it through."""
     return errors.ValidationFailed(errors={name: [message]})
 
 
-def _given(values: Any) -> Any:
-    """The parameters without the empty ones."""
-    if isinstance(values, dict):
-        return {name: value for name, value in values.items() if value != ""}
-    return values
-
-
-class PageParams(BaseModel):
+class PageParams(QueryModel):
     """Pagination as LeadHub has it, plus our opaque cursor."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    _drop_empty = model_validator(mode="before")(_given)
 
     page: int = Field(default=1, ge=1, le=MAX_OFFSET)
     per_page: int = Field(default=DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
@@ -90,14 +83,23 @@ class PageParams(BaseModel):
     @model_validator(mode="after")
     def _bounded_offset(self) -> PageParams:
         if self.cursor is None and self.page * self.per_page > MAX_OFFSET:
-            raise _field_error(
-                "page", f"page * per_page may be at most {MAX_OFFSET} without a cursor; follow links.next instead."
-            )
+            raise page_out_of_reach(f"page * per_page may be at most {MAX_OFFSET}; follow links.next instead.")
         return self
+
+
+# "search" (given, not empty) lists in match order: `sort`, if given, is created_at.
+_SEARCH_IN_MATCH_ORDER = [
+    {"not": {"required": ["search"]}},
+    {"properties": {"search": {"maxLength": 0}}},
+    {"not": {"required": ["sort"]}},
+    {"properties": {"sort": {"enum": ["created_at", ""]}}},
+]
 
 
 class LeadListParams(PageParams):
     """GET /api/v1/leads query parameters."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": _SEARCH_IN_MATCH_ORDER})
 
     source: Text100 = None
     status: Text50 = None
@@ -113,27 +115,19 @@ class LeadListParams(PageParams):
     direction: Direction = "desc"
 
     @model_validator(mode="after")
-    def _consistent(self) -> LeadListParams:
-        if self.created_after and self.created_before and self.created_after > self.created_before:
-            raise _field_error("created_before", "created_before must not be earlier than created_after.")
+    def _search_in_match_order(self) -> LeadListParams:
         if self.search is not None and self.sort != "created_at":
             raise _field_error("sort", "Search results come in match order; sort must be created_at (the default).")
         return self
 
+    @property
+    def empty_range(self) -> bool:
+        """created_before earlier than created_after: a window nothing was created in."""
+        return bool(self.created_after and self.created_before and self.created_after > self.created_before)
 
-class LookupParams(BaseModel):
-    """GET /api/v1/leads/lookup: an email or a phone number, in any format."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    _drop_empty = model_validator(mode="before")(_given)
+class LookupParams(QueryModel):
+    """GET /api/v1/leads/lookup: an email or a phone number, in any format (with neither, no lead matches)."""
 
     email: Email = None
     phone: Phone = None
-
-    @model_validator(mode="after")
-    def _something_to_look_up(self) -> LookupParams:
-        if self.email is None and self.phone is None:
-            message = "Give an email or a phone number to look up."
-            raise errors.ValidationFailed(errors={"email": [message], "phone": [message]})
-        return self

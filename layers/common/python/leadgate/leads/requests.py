@@ -124,9 +124,19 @@ READ_ONLY_FIELDS = frozenset(
 )
 
 
+def _read_only_in_schema(schema: dict[str, Any]) -> None:
+    """The description marks them `readOnly`: a client need not send them (and schemathesis does not)."""
+    properties = schema.setdefault("properties", {})
+    properties["id"] = {"readOnly": True, "type": "string", "description": "If sent, the id in the URL."}
+    for name in sorted(READ_ONLY_FIELDS):
+        properties[name] = {"readOnly": True, "description": "Read-only: accepted and ignored."}
+
+
 class _EchoesReadOnlyFields(BaseModel):
     """Read-only fields of a lead record are accepted and ignored, so a GET body can be sent back; an `id`
     must be the one in the URL."""
+
+    model_config = ConfigDict(json_schema_extra=_read_only_in_schema)
 
     id: Any = Field(default=None, exclude=True)
 
@@ -156,7 +166,7 @@ class LeadPatch(_EchoesReadOnlyFields):
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    first_name: Name | None = None
+    first_name: Name = None  # may be left out, never cleared
     last_name: OptionalName = None
     first_name_kana: Kana = None
     last_name_kana: Kana = None

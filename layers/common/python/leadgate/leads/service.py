@@ -19,10 +19,10 @@ from leadgate import errors, normalize
 from leadgate.api import validation_errors
 from leadgate.leads import pages, repository
 from leadgate.leads.fields import MAX_OFFSET, MAX_TAGS
-from leadgate.leads.params import LeadListParams, LookupParams, PageParams
+from leadgate.leads.params import LeadListParams, LookupParams, PageParams, page_out_of_reach
 from leadgate.leads.query import Cursor, KeySource, decode_cursor, digest, invalid_cursor, plan
 from leadgate.leads.records import StoredLead
-from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch, LeadReplace, TagBody
+from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch, LeadReplace
 
 Result = TypeVar("Result")
 
@@ -45,7 +45,12 @@ def get_lead(tenant_id: str, lead_id: str) -> StoredLead:
 
 
 def lookup(tenant_id: str, params: LookupParams) -> StoredLead:
-    """The lead that owns an email or phone number, written in any format (strongly consistent)."""
+    """The lead that owns an email or phone number, written in any format (strongly consistent).
+
+    With neither, no lead matches: a 404 like any lookup that finds nothing, without reading anything. (A rule
+    across two query parameters cannot be stated in OpenAPI; "nothing matches nothing" needs none.)"""
+    if params.email is None and params.phone is None:
+        raise errors.NotFound("No lead matches: give an email or a phone number to look up.")
     matches = repository.find_by_identity(
         tenant_id,
         email=normalize.canonical_email(params.email),
@@ -100,9 +105,9 @@ def list_leads(tenant_id: str, params: LeadListParams) -> Page:
     lead_plan = plan(tenant_id, params)
     window = _Window.of(params, tenant_id, lead_plan.source, lead_plan.fingerprint)
     if window.skip and not lead_plan.exact:
-        raise errors.ValidationFailed(
-            errors={"page": ["This combination of filters is read with a cursor: follow links.next."]}
-        )
+        raise page_out_of_reach("This combination of filters is read with a cursor: follow links.next.")
+    if params.empty_range:
+        return window.page_of([], None, counted=0, numbered_pages=True, unreadable=0)
     with _cursor_errors():
         page = pages.list_leads(tenant_id, lead_plan, per_page=params.per_page, start=window.start, skip=window.skip)
     counted = page.stats.get(lead_plan.counter, 0) if page.stats is not None and lead_plan.counter else None
@@ -232,15 +237,9 @@ def add_tag(tenant_id: str, lead_id: str, tag: str, if_match: str | None) -> Sto
     return _change(tenant_id, lead_id, if_match, with_tag)
 
 
-def remove_tag(tenant_id: str, lead_id: str, raw_tag: str, if_match: str | None) -> StoredLead:
-    """A tag the lead does not have is 404 NOT_FOUND (the resource /leads/{id}/tags/{tag} does not exist);
-    one that breaks the tag grammar is 422, as in a body.
-
-    The tag is matched in its stored form (`VIP` removes `vip`)."""
-    try:
-        tag = TagBody.model_validate({"tag": raw_tag}).tag
-    except ValidationError as exc:
-        raise errors.ValidationFailed(errors=validation_errors(list(exc.errors()))) from exc
+def remove_tag(tenant_id: str, lead_id: str, tag: str, if_match: str | None) -> StoredLead:
+    """A tag (in its stored form) the lead does not have is 404 NOT_FOUND: the resource /leads/{id}/tags/{tag}
+    does not exist."""
 
     def without_tag(current: LeadData) -> LeadData:
         if tag not in current.tags:
