@@ -92,7 +92,7 @@ def create_lead(body: Annotated[LeadCreate, Body()], idempotency_key: Idempotenc
 
 @app.get(
     "/api/v1/leads/lookup",
-    responses={200: LEAD, **errors_of(404, 422, _409="The email and the phone belong to different leads.")},
+    responses={200: LEAD, **errors_of(404, 409, 422, _409="The email and the phone belong to different leads.")},
 )
 def lookup_lead(params: Annotated[LookupParams, Query()]):
     app.refuse_undeclared_query(LookupParams)

@@ -15,9 +15,6 @@ from tests.property import strategies as s
 from tests.property.gateway import TENANT, json_text, leads, read_back, request, segment
 from tests.property.strategies import suite
 
-# The body rules (415 for other media types, 413, bounded nesting, invalid UTF-8 as 400) belong to
-# leadgate.api (issue 7, branch `edge`): until they are merged, these properties still find 500s there.
-
 WRITES = [
     ("leads", "POST", "/api/v1/leads"),
     ("leads", "PUT", "/api/v1/leads/{id}"),

@@ -16,6 +16,15 @@ from typing import Any
 from urllib.parse import parse_qs
 
 
+def resource_of(method: str, path: str) -> str:
+    """API Gateway's `resource` for a request: the template path of the route it matches (else the path)."""
+    from leadgate.routes import ROUTES
+    from leadgate_dev.local.gateway import match_route
+
+    found = match_route(ROUTES, method, path)
+    return found.route.path if found else path
+
+
 def rest_event(
     method: str,
     path: str,
@@ -39,7 +48,7 @@ def rest_event(
     request_id = request_id or str(uuid.uuid4())
     now = time.time()
     return {
-        "resource": resource or path,
+        "resource": resource or resource_of(method, path),
         "path": path,
         "httpMethod": method.upper(),
         "headers": header_map or None,
@@ -49,7 +58,7 @@ def rest_event(
         "pathParameters": dict(path_parameters) if path_parameters else None,
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": resource or path,
+            "resourcePath": resource or resource_of(method, path),
             "httpMethod": method.upper(),
             "path": f"/{stage}{path}",
             "stage": stage,

@@ -52,7 +52,9 @@ POWERTOOLS_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 
 DESCRIPTION = """Lead intake and lead management. Every route but the public ones needs a bearer token from
 `POST /oauth2/token` (OAuth2 client credentials, HTTP Basic or form). Errors use one envelope
-(`#/components/schemas/Error`), and every response carries `X-Request-Id`."""
+(`#/components/schemas/ErrorEnvelope`), and every response carries `X-Request-Id`. In a query string an empty value
+means "not given", a parameter a route does not declare is 422, and so is the value `null` (leave the parameter
+out instead)."""
 
 # Only X-Request-Id is always there: counting fails open (no rate-limit headers then), and the gateway's own
 # answers (401, 403, its throttle) come before it.
@@ -188,7 +190,7 @@ def _field_schemas(model: type) -> dict[str, dict[str, Any]]:
         rest = {key: value for key, value in field.items() if key not in ("anyOf", "title", "default")}
         shown = {**(branches[0] if len(branches) == 1 else {"anyOf": branches}), **rest} if branches else rest
         default = field.get("default")
-        # An empty value means "not given" (leadgate.params), whatever the field's type.
+        # An empty value means "not given", whatever the field's type (leadgate.params).
         fields[name] = {"anyOf": [shown, EMPTY_VALUE], **({"default": default} if default is not None else {})}
     return fields
 
@@ -197,11 +199,12 @@ def _object_parameter(model: type, schemas: dict[str, dict[str, Any]], rule: lis
     return {
         "name": model.__name__,
         "in": "query",
-        "required": True,
+        "required": any(field.is_required() for field in model.model_fields.values()),
         "style": "form",
         "explode": True,
-        "description": (model.__doc__ or "").strip(),
+        "description": (model.__doc__ or "").strip() + " Each field is its own query parameter.",
         "schema": {"type": "object", "properties": schemas, "additionalProperties": False, "anyOf": rule},
+        "example": {},  # Swagger UI's "Try it out" starts from no parameters, not from one sample value of each
     }
 
 

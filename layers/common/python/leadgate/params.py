@@ -1,5 +1,5 @@
-"""What every query model shares: frozen, no parameter it does not name, and an empty value means "not given"
-(LeadHub's forms send `?status=`).
+"""What every query model shares: frozen, no parameter it does not name, an empty value means "not given"
+(LeadHub's forms send `?status=`), and `null` is refused (a query string has no null: leave the parameter out).
 
 Handlers declare subclasses with Powertools' `Query()`, so the description states each parameter with the
 constraints the model enforces. Powertools hands a query model only the fields it names; the resolver's
@@ -12,6 +12,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from leadgate import errors
+
+NULL = "null"
+
 
 class QueryModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -19,6 +23,10 @@ class QueryModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _empty_is_not_given(cls, values: Any) -> Any:
-        if isinstance(values, dict):
-            return {name: value for name, value in values.items() if value != ""}
-        return values
+        if not isinstance(values, dict):
+            return values
+        nulls = sorted(name for name, value in values.items() if value == NULL)
+        if nulls:
+            message = "A query string has no null: leave the parameter out, or send it empty."
+            raise errors.ValidationFailed(errors={name: [message] for name in nulls})
+        return {name: value for name, value in values.items() if value != ""}

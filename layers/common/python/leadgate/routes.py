@@ -8,9 +8,7 @@ that pass it; the token route reads its form itself, in OAuth's error format.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import cached_property
 
 from leadgate import bodies
 
@@ -32,13 +30,6 @@ class Route:
     @property
     def public(self) -> bool:
         return self.scopes is None
-
-    @cached_property
-    def pattern(self) -> re.Pattern[str]:
-        return re.compile("^" + re.sub(r"\{[^/]+\}", "[^/]+", self.path) + "$")
-
-    def matches(self, method: str, path: str) -> bool:
-        return self.method == method.upper() and bool(self.pattern.match(path))
 
 
 ROUTES: tuple[Route, ...] = (
@@ -72,7 +63,9 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
-def find_route(method: str, path: str) -> Route | None:
-    """The route API Gateway would pick: a literal path segment wins over a `{param}`."""
-    candidates = [route for route in ROUTES if route.matches(method, path)]
-    return min(candidates, key=lambda route: route.path.count("{"), default=None)
+_BY_RESOURCE = {(route.method, route.path): route for route in ROUTES}
+
+
+def route_of(method: str, resource: str) -> Route | None:
+    """The route of a REST proxy event: API Gateway's `resource` is the route's path in the template."""
+    return _BY_RESOURCE.get((method.upper(), resource))

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, PlainValidator, StrictStr, ValidationInfo
+from pydantic import AfterValidator, Field, PlainValidator, StrictStr, StringConstraints, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError, PydanticKnownError
 
 from leadgate import errors
@@ -146,17 +146,37 @@ def check_json(value: Any, field: str, limits: JsonLimits) -> Any:
     return value
 
 
-def JsonObject(limits: JsonLimits = JsonLimits()) -> Any:  # noqa: N802 - used like a type
+def JsonObject(limits: JsonLimits = JsonLimits(), described_as: Any = dict[str, Any]) -> Any:  # noqa: N802
     """A free-form JSON object field under the rule, kept as sent. A violation is a 422 naming the path
     inside the field (`inquiry.message`); it is raised past pydantic, as pydantic locations cannot go
-    below a plain validator."""
+    below a plain validator. `described_as` is the type its JSON Schema comes from (`json_value_schema`)."""
 
     def validate(value: Any, info: ValidationInfo) -> dict[str, Any]:
         if not isinstance(value, dict):
             raise PydanticCustomError("dict_type", "The value must be a JSON object.")
         return check_json(value, info.field_name or "body", limits)
 
-    return Annotated[dict[str, Any], PlainValidator(validate, json_schema_input_type=dict[str, Any])]
+    return Annotated[dict[str, Any], PlainValidator(validate, json_schema_input_type=described_as)]
+
+
+def json_key_type(limits: JsonLimits) -> Any:
+    """A key under the rule, for JSON Schema: non-empty single-line text. (Stated with `not`: a key `pattern`
+    would become `patternProperties`, which lets every other key through.)"""
+    schema = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": limits.max_key_length,
+        "not": {"pattern": _CONTROL.pattern},
+    }
+    return Annotated[str, WithJsonSchema(schema)]
+
+
+def json_string_type(limits: JsonLimits) -> Any:
+    """A string value under the rule, for JSON Schema: tab and line breaks allowed."""
+    return Annotated[
+        str,
+        StringConstraints(max_length=limits.max_string_length, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"),
+    ]
 
 
 def _printable(name: str) -> str:

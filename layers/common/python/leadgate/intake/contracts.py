@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypeAliasType
 
 from leadgate import errors, normalize
 from leadgate.intake.requests import parse
@@ -34,12 +35,23 @@ from leadgate.leads.fields import (
 )
 from leadgate.leads.records import PAYLOAD_LIMITS, NewInquiry, iso
 from leadgate.leads.requests import LeadData
-from leadgate.text import JsonLimits, JsonObject, Text, clean, text_schema
+from leadgate.text import JsonLimits, JsonObject, Text, clean, json_key_type, json_string_type, text_schema
 
 MAX_BATCH_ITEMS = 100
 MAX_INQUIRY_FIELDS = 100
 # HOTLEAD's open `inquiry` object (the whole body, kept as the inquiry's payload, is checked by NewInquiry).
 INQUIRY_LIMITS = JsonLimits(max_depth=PAYLOAD_LIMITS.max_depth - 1, max_members=MAX_INQUIRY_FIELDS)
+# HOTLEAD's `inquiry` as its description states it: the text rule at every depth, members per container bounded.
+_InquiryKey = json_key_type(INQUIRY_LIMITS)
+_InquiryString = json_string_type(INQUIRY_LIMITS)
+InquiryValue = TypeAliasType(
+    "InquiryValue",
+    "_InquiryString | int | float | bool"
+    " | Annotated[list[InquiryValue], Field(max_length=MAX_INQUIRY_FIELDS)]"
+    " | Annotated[dict[_InquiryKey, InquiryValue], Field(max_length=MAX_INQUIRY_FIELDS)]"
+    " | None",
+)
+InquiryObject = Annotated[dict[_InquiryKey, InquiryValue], Field(max_length=MAX_INQUIRY_FIELDS)]
 # Where a lead field derived from HOTLEAD's body came from, for error messages.
 _PROFILE = {
     "display_name": "profile.name",
@@ -179,7 +191,7 @@ class HotleadLead(BaseModel):
     media_domain: MediaDomain
     unit_id: UnitId
     profile: HotleadProfile
-    inquiry: JsonObject(INQUIRY_LIMITS) | None = None
+    inquiry: JsonObject(INQUIRY_LIMITS, described_as=InquiryObject) | None = None
 
     def check_unit(self, tenant_id: str) -> None:
         """A unit (窓口) is a tenant: `unit_id` must spell the caller's tenant slug."""

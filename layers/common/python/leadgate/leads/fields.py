@@ -246,4 +246,4 @@ CustomFields = Annotated[
     ),
 ]
 IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_sent_as_text)]
-Score = Annotated[StrictInt, BeforeValidator(integral), Field(ge=-MAX_SCORE, le=MAX_SCORE)]
+Score = Annotated[StrictInt, Field(ge=-MAX_SCORE, le=MAX_SCORE), BeforeValidator(integral)]
