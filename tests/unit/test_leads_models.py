@@ -55,13 +55,6 @@ def test_list_parameters_parse_dates_inclusively():
     assert parse_moment("2026-03-01T09:00:00Z", end_of_day=True) == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def test_search_with_another_sort_names_the_sort():
-    with pytest.raises(errors.ValidationFailed) as invalid:
-        LeadListParams.model_validate({"search": "x", "sort": "email"})
-
-    assert "sort" in invalid.value.errors
-
-
 def test_a_page_past_10000_items_is_out_of_reach():
     with pytest.raises(errors.BadRequest) as refused:
         LeadListParams.model_validate({"page": "101", "per_page": "100"})

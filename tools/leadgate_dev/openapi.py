@@ -142,19 +142,12 @@ def generate() -> dict[str, Any]:
 def with_query_models(description: dict[str, Any], functions: Iterable[str]) -> dict[str, Any]:
     """Powertools states a query model's fields by type alone; each gets its model's schema (bounds, enums).
 
-    A model with a rule across its parameters (`anyOf`: an email or a phone) is stated as one exploded form
-    object, the only way OpenAPI can say it; on the wire that is the same `?email=...&phone=...`."""
+    (A rule across parameters cannot be stated: an exploded form object could, but schemathesis then loses
+    sight of the parameters and takes `?id=false` for a boolean sent to a string. The query models have none.)"""
     spec = copy.deepcopy(description)
     for (method, path), model in query_models(functions).items():
         operation = spec["paths"][path][method.lower()]
         schemas = _field_schemas(model)
-        rule = model.model_json_schema().get("anyOf")
-        if rule:
-            others = [
-                p for p in operation.get("parameters", []) if not (p.get("in") == "query" and p["name"] in schemas)
-            ]
-            operation["parameters"] = [*others, _object_parameter(model, schemas, rule)]
-            continue
         for parameter in operation.get("parameters", []):
             if parameter.get("in") == "query" and parameter["name"] in schemas:
                 parameter["schema"] = schemas[parameter["name"]]
@@ -193,19 +186,6 @@ def _field_schemas(model: type) -> dict[str, dict[str, Any]]:
         # An empty value means "not given", whatever the field's type (leadgate.params).
         fields[name] = {"anyOf": [shown, EMPTY_VALUE], **({"default": default} if default is not None else {})}
     return fields
-
-
-def _object_parameter(model: type, schemas: dict[str, dict[str, Any]], rule: list[Any]) -> dict[str, Any]:
-    return {
-        "name": model.__name__,
-        "in": "query",
-        "required": any(field.is_required() for field in model.model_fields.values()),
-        "style": "form",
-        "explode": True,
-        "description": (model.__doc__ or "").strip() + " Each field is its own query parameter.",
-        "schema": {"type": "object", "properties": schemas, "additionalProperties": False, "anyOf": rule},
-        "example": {},  # Swagger UI's "Try it out" starts from no parameters, not from one sample value of each
-    }
 
 
 def render(description: dict[str, Any]) -> str:

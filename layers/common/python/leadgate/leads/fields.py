@@ -46,8 +46,8 @@ Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook", "sync"]
 _TAG_PUNCTUATION = frozenset("-_:.")
 
 # The rules below as JSON Schema, for the description (and so schemathesis generates what the rules accept).
-# Python's `\w` is Unicode-aware; a space (not a control character) around a value is trimmed.
-_SPACE = r"[^\S\x00-\x1f\x7f-\x9f]*"
+# Patterns are ECMA 262 with Unicode classes (`\p{L}`), as JSON Schema validators read them.
+_SPACE = r"[^\S\x00-\x1f\x7f-\x9f]*"  # trimmed around a value: whitespace, not a control character
 # Blank: only spaces, tabs and line breaks (no other control character, which the text rule refuses).
 BLANK_SCHEMA = {
     "type": "string",
@@ -57,7 +57,7 @@ BLANK_SCHEMA = {
 _BLANK = re.compile(BLANK_SCHEMA["pattern"])
 TAG_SCHEMA = {
     "type": "string",
-    "pattern": rf"^{_SPACE}[^\W_](?:[\w:.\u0300-\u036f\u3099\u309a-]{{0,62}}[^\W_])?{_SPACE}$",
+    "pattern": rf"^{_SPACE}[\p{{L}}\p{{Nd}}](?:[\p{{L}}\p{{M}}\p{{Nd}}:._-]{{0,62}}[\p{{L}}\p{{M}}\p{{Nd}}])?{_SPACE}$",
     "description": "Letters (any script) and digits, with `-` `_` `:` `.` only between them; NFKC, lower-cased.",
 }
 EMAIL_SCHEMA = {"type": "string", "format": "email", "maxLength": 254}

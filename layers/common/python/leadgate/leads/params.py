@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from pydantic import (
     BeforeValidator,
-    ConfigDict,
     Field,
     StringConstraints,
     model_validator,
@@ -68,11 +67,6 @@ def page_out_of_reach(reason: str) -> errors.BadRequest:
     return errors.BadRequest("This page cannot be read by number.", code="PAGE_OUT_OF_REACH", errors={"page": [reason]})
 
 
-def _field_error(name: str, message: str) -> errors.ValidationFailed:
-    """A rule across fields, reported on one field. Not a ValueError, so pydantic lets it through."""
-    return errors.ValidationFailed(errors={name: [message]})
-
-
 class PageParams(QueryModel):
     """Pagination as LeadHub has it, plus our opaque cursor."""
 
@@ -87,19 +81,8 @@ class PageParams(QueryModel):
         return self
 
 
-# "search" (given, not empty) lists in match order: `sort`, if given, is created_at.
-_SEARCH_IN_MATCH_ORDER = [
-    {"not": {"required": ["search"]}},
-    {"properties": {"search": {"maxLength": 0}}},
-    {"not": {"required": ["sort"]}},
-    {"properties": {"sort": {"enum": ["created_at", ""]}}},
-]
-
-
 class LeadListParams(PageParams):
     """GET /api/v1/leads query parameters."""
-
-    model_config = ConfigDict(json_schema_extra={"anyOf": _SEARCH_IN_MATCH_ORDER})
 
     source: Text100 = None
     status: Text50 = None
@@ -113,12 +96,6 @@ class LeadListParams(PageParams):
     starred: Annotated[bool | None, BeforeValidator(blank_to_none)] = None
     sort: SortField = "created_at"
     direction: Direction = "desc"
-
-    @model_validator(mode="after")
-    def _search_in_match_order(self) -> LeadListParams:
-        if self.search is not None and self.sort != "created_at":
-            raise _field_error("sort", "Search results come in match order; sort must be created_at (the default).")
-        return self
 
     @property
     def empty_range(self) -> bool:

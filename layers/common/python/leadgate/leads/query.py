@@ -91,8 +91,8 @@ def plan(tenant_id: str, params: LeadListParams) -> LeadPlan:
     predicates = _predicates(params, low_id, high_id)
     pk = keys.partition(tenant_id)
 
-    if params.search is not None:
-        prefix = normalize.search_prefix(params.search) or ""
+    if params.search is not None and params.sort == "created_at":
+        prefix = _search_prefix(params)
         source = KeySource("search", None, "PK", pk, ("PK", "SK"), forward, prefix=f"{keys.SEARCH}{prefix}")
         predicates.append(_first_match(prefix, forward))
         served = set()  # a lead can match several tokens: never exact
@@ -107,6 +107,8 @@ def plan(tenant_id: str, params: LeadListParams) -> LeadPlan:
             forward,
             sort_attribute=spec.attribute,
         )
+        if params.search is not None:  # in this order, a search is one more filter
+            predicates.append(_any_match(_search_prefix(params)))
         served = set()
     elif params.tag is not None:
         source = KeySource(
@@ -229,6 +231,14 @@ def _equals(field: str, wanted: str) -> Predicate:
         return value is not None and keys.filter_value(value) == wanted
 
     return matches
+
+
+def _search_prefix(params: LeadListParams) -> str:
+    return normalize.search_prefix(params.search) or ""
+
+
+def _any_match(prefix: str) -> Predicate:
+    return lambda lead, _candidate: any(token.startswith(prefix) for token in lead.search_tokens)
 
 
 def _first_match(prefix: str, forward: bool) -> Predicate:
