@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -41,17 +41,29 @@ MAX_BATCH_ITEMS = 100
 MAX_INQUIRY_FIELDS = 100
 # HOTLEAD's open `inquiry` object (the whole body, kept as the inquiry's payload, is checked by NewInquiry).
 INQUIRY_LIMITS = JsonLimits(max_depth=PAYLOAD_LIMITS.max_depth - 1, max_members=MAX_INQUIRY_FIELDS)
-# HOTLEAD's `inquiry` as its description states it: the text rule at every depth, members per container bounded.
+# HOTLEAD's `inquiry` as its description states it: the text rule at every depth, members per container and
+# depth bounded. One named schema per level (the levels below the inquiry object: 2 to max_depth), so the
+# description is as deep as the rule and no deeper.
 _InquiryKey = json_key_type(INQUIRY_LIMITS)
-_InquiryString = json_string_type(INQUIRY_LIMITS)
-InquiryValue = TypeAliasType(
-    "InquiryValue",
-    "_InquiryString | int | float | bool"
-    " | Annotated[list[InquiryValue], Field(max_length=MAX_INQUIRY_FIELDS)]"
-    " | Annotated[dict[_InquiryKey, InquiryValue], Field(max_length=MAX_INQUIRY_FIELDS)]"
-    " | None",
-)
-InquiryObject = Annotated[dict[_InquiryKey, InquiryValue], Field(max_length=MAX_INQUIRY_FIELDS)]
+_InquiryScalar = json_string_type(INQUIRY_LIMITS) | int | float | bool | None
+
+
+def _inquiry_level(depth: int) -> Any:
+    """What a value `depth` containers down may be: below the deepest level, only a scalar."""
+    if depth > INQUIRY_LIMITS.max_depth:
+        return _InquiryScalar
+    below = _inquiry_level(depth + 1)
+    return TypeAliasType(
+        f"InquiryLevel{depth}",
+        Union[  # noqa: UP007 - a runtime union of types built here
+            _InquiryScalar,
+            Annotated[list[below], Field(max_length=MAX_INQUIRY_FIELDS)],
+            Annotated[dict[_InquiryKey, below], Field(max_length=MAX_INQUIRY_FIELDS)],
+        ],
+    )
+
+
+InquiryObject = Annotated[dict[_InquiryKey, _inquiry_level(2)], Field(max_length=MAX_INQUIRY_FIELDS)]
 # Where a lead field derived from HOTLEAD's body came from, for error messages.
 _PROFILE = {
     "display_name": "profile.name",
