@@ -473,6 +473,16 @@ def test_lookup_errors(api):
     assert ambiguous.body["lead_ids"]["phone"] == other["id"]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/leads/\n", "/api/v1/leads/\n/inquiries", "/api/v1/leads\n"])
+def test_a_path_ending_in_a_newline_is_no_route_and_never_the_list(api, path):
+    api.create(first_name="A", email="a@example.com")
+
+    reply = api.call("GET", path)
+
+    assert reply.status == 404, reply.body
+    assert reply.body["code"] == "NOT_FOUND"
+
+
 # ------------------------------------------------------------------ tenant isolation
 
 

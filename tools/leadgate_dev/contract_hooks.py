@@ -4,8 +4,6 @@
 - `format: phone` (leadgate.leads.fields.PHONE_SCHEMA) is ours: valid numbers, from phonenumbers' own examples,
   in the spellings people type. JSON Schema cannot say which digit strings are numbers; schemathesis would
   otherwise send any string.
-- `format: tag` (leadgate.leads.fields.TAG_SCHEMA) likewise: tags of several scripts and spellings, as
-  `normalize_tag` accepts them.
 - Every `Idempotency-Key` gets a unique suffix. Reusing a key with another request is a state conflict that
   the IETF draft answers 422 IDEMPOTENCY_KEY_REUSED (tests/integration/test_inbound_idempotency.py); random data
   reuses keys constantly. A key that breaks the pattern is left as it is, so negative data stays negative.
@@ -22,7 +20,6 @@ import schemathesis
 from hypothesis import strategies as st
 
 from leadgate.idempotency import HEADER, KEY_PATTERN
-from leadgate.leads.fields import normalize_tag
 
 _TYPES = (
     phonenumbers.PhoneNumberType.MOBILE,
@@ -51,20 +48,6 @@ def phone_spellings() -> list[str]:
 
 
 schemathesis.openapi.format("phone", st.sampled_from(phone_spellings()))
-
-
-def _is_tag(text: str) -> bool:
-    try:
-        normalize_tag(text)
-    except ValueError:  # PydanticCustomError is one
-        return False
-    return True
-
-
-# Letters of several scripts (full-width too), digits, a combining mark and the punctuation tags allow inside.
-_TAG_ALPHABET = "abcXYZ019" + "見込客ヤマダひらがな" + "हिंदी" + "\u00e9\u0301" + "\uff36\uff29\uff30" + "-_:."
-TAGS = st.text(_TAG_ALPHABET, min_size=1, max_size=64).map(str.strip).filter(_is_tag)
-schemathesis.openapi.format("tag", TAGS)
 
 
 @schemathesis.hook

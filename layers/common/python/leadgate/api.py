@@ -8,13 +8,14 @@ handler module only declares its routes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from pydantic import BaseModel
@@ -135,6 +136,12 @@ class LeadgateResolver(APIGatewayRestResolver):
         if self._body is None:
             raise errors.BadRequest("A JSON body is required.", errors={"body": ["This field is required."]})
         return self._body.document
+
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = r"^{}/*\Z") -> re.Pattern[str]:
+        # Powertools' REST resolver ends its route patterns with `/*$`, and `$` also matches before a final
+        # newline: the path `/api/v1/leads/%0A` (a lead id "\n") was answered by the list route.
+        return ApiGatewayResolver._compile_regex(rule, base_regex)
 
     def refuse_undeclared_query(self, model: type[BaseModel]) -> None:
         """422 for a query parameter `model` does not name: Powertools hands the model only the ones it names,

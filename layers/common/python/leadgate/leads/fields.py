@@ -45,6 +45,38 @@ Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook", "sync"]
 
 # Between letters and digits: `-` `_` `:` `.` and their full-width forms (NFKC makes them the same).
 _TAG_PUNCTUATION = "-_:.\uff0d\uff3f\uff1a\uff0e"
+# The combining marks a tag may hold after a letter: Unicode category M in the blocks of Latin, Cyrillic,
+# Devanagari and Thai, the combining-mark blocks and kana voicing. An explicit set, so that the description's
+# pattern and the validator agree on every code point (generators approximate `\p{M}`, unassigned ones too).
+_TAG_MARK_BLOCKS = (
+    (0x0300, 0x036F),
+    (0x0483, 0x0489),
+    (0x0900, 0x097F),
+    (0x0E00, 0x0E7F),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0x3099, 0x309A),
+    (0xFE20, 0xFE2F),
+)
+_TAG_MARKS = frozenset(
+    chr(code)
+    for low, high in _TAG_MARK_BLOCKS
+    for code in range(low, high + 1)
+    if unicodedata.category(chr(code))[0] == "M"
+)
+
+
+def _character_class(characters: frozenset[str]) -> str:
+    """`characters` as the inside of a regex class, in ranges of `\\uXXXX` escapes (ECMA 262 and Python alike)."""
+    ranges: list[list[int]] = []
+    for code in sorted(map(ord, characters)):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(f"\\u{low:04x}" + (f"-\\u{high:04x}" if high > low else "") for low, high in ranges)
+
 
 # The rules below as JSON Schema, for the description (and so schemathesis generates what the rules accept).
 # Blank: only spaces, tabs and line breaks (no other control character, which the text rule refuses).
@@ -54,13 +86,14 @@ BLANK_SCHEMA = {
     "description": "Blank: no value.",
 }
 _BLANK = re.compile(BLANK_SCHEMA["pattern"])
-# A custom format: a pattern cannot say "a letter of any script, or its combining mark" in a way that every
-# JSON Schema tool reads alike (ECMA's `\p{M}` is approximated by generators, Python's `re` has none).
+_SPACE = r"[^\S\x00-\x1f\x7f-\x9f]*"  # trimmed around a tag: whitespace, not a control character
+_TAG_EDGE = rf"[\p{{L}}\p{{Nd}}{_character_class(_TAG_MARKS)}]"
+_TAG_INSIDE = rf"[\p{{L}}\p{{Nd}}{_character_class(_TAG_MARKS)}\-_:.\uff0d\uff3f\uff1a\uff0e]"
 TAG_SCHEMA = {
     "type": "string",
-    "format": "tag",
-    "description": "1 to 64 letters (any script, with their combining marks) and digits, with `-` `_` `:` `.` only "
-    "between them; trimmed. Stored NFKC and lower-cased, so full-width `VIP` is `vip`.",
+    "pattern": rf"^{_SPACE}[\p{{L}}\p{{Nd}}](?:{_TAG_INSIDE}{{0,62}}{_TAG_EDGE})?{_SPACE}$",
+    "description": "Letters (any script, with their combining marks) and digits, with `-` `_` `:` `.` only between "
+    "them; trimmed. Stored NFKC and lower-cased, so full-width `VIP` is `vip`.",
 }
 EMAIL_SCHEMA = {"type": "string", "format": "email", "maxLength": 254}
 PHONE_SCHEMA = {
@@ -183,7 +216,7 @@ def normalize_tag(raw: str) -> str:
 def _tag_edge(character: str, *, first: bool = False) -> bool:
     """A tag starts with a letter or digit and ends with one (or the mark of one)."""
     category = unicodedata.category(character)
-    return category[0] == "L" or category == "Nd" or (not first and category[0] == "M")
+    return category[0] == "L" or category == "Nd" or (not first and character in _TAG_MARKS)
 
 
 def _tag_character(character: str) -> bool:
