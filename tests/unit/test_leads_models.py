@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from leadgate import errors
+from leadgate.leads.fields import normalize_tag
 from leadgate.leads.params import LeadListParams, parse_moment
 from leadgate.leads.requests import LeadData, LeadPatch
 
@@ -70,3 +73,22 @@ def test_created_before_earlier_than_created_after_is_an_empty_window():
 
 def test_a_cursor_lifts_the_page_depth_limit():
     assert LeadListParams.model_validate({"page": "101", "per_page": "100", "cursor": "abc"}).page == 101
+
+
+_TAG_TEXT = st.text(
+    st.one_of(
+        st.characters(categories=("L", "M", "Nd", "No", "Pd", "Po")), st.sampled_from("Ŀŀﾞﾟำ\uff0d\uff3f\uff1a\uff0e-_:.")
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(_TAG_TEXT)
+def test_a_stored_tag_is_its_own_normal_form(text):
+    """Stored tags are validated again on every read and write (LeadData), so the rule must accept its output."""
+    try:
+        tag = normalize_tag(text)
+    except ValueError:
+        return
+    assert normalize_tag(tag) == tag

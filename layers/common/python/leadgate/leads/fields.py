@@ -200,17 +200,27 @@ def _scalar(value: Any) -> str | bool | int | float | None:
 
 def normalize_tag(raw: str) -> str:
     """A tag as stored and matched (docs/text.md): 1-64 characters as sent (trimmed); letters (any script, with
-    their combining marks) and digits, and `-` `_` `:` `.` between them; stored NFKC and lower-case.
-
-    The grammar is checked on the text as sent (NFC), as the description states it: NFKC may turn a letter into a
-    letter and a dot (`Ŀ`)."""
+    their combining marks) and digits, and `-` `_` `:` `.` between them; stored in compatibility form (NFKC) and
+    lower-case. Idempotent: a stored tag is its own normal form."""
     text = clean(raw, max_length=MAX_TAG_LENGTH)
-    if not (_tag_edge(text[0], first=True) and _tag_edge(text[-1]) and all(map(_tag_character, text))):
+    if not _in_grammar(text):
         raise PydanticCustomError(
             "tag_characters",
             "A tag is letters and digits, with '-', '_', ':' or '.' only between them (vip, lead:hot, v1.2).",
         )
-    return unicodedata.normalize("NFKC", text).lower()
+    tag = unicodedata.normalize("NFC", "".join(map(_compatible, text))).lower()
+    return tag if _in_grammar(tag) else text.lower()  # a compatibility form can start with a mark (ﾞ, ำ)
+
+
+def _in_grammar(text: str) -> bool:
+    return _tag_edge(text[0], first=True) and _tag_edge(text[-1]) and all(map(_tag_character, text))
+
+
+def _compatible(character: str) -> str:
+    """A character's compatibility form (a full-width letter is its ASCII one), unless that form holds a character
+    a tag cannot: `Ŀ` stays a letter rather than becoming `L` and a middle dot."""
+    decomposed = unicodedata.normalize("NFKD", character)
+    return decomposed if all(map(_tag_character, decomposed)) else character
 
 
 def _tag_edge(character: str, *, first: bool = False) -> bool:
