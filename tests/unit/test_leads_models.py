@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from leadgate import errors
-from leadgate.leads.fields import normalize_tag
 from leadgate.leads.params import LeadListParams, parse_moment
 from leadgate.leads.requests import LeadData, LeadPatch
+from leadgate.leads.tags import normalize_tag
 
 
 def test_input_is_normalised_where_it_is_matched_and_kept_as_sent_otherwise():

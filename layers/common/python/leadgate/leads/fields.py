@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -26,10 +25,11 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from leadgate import normalize
+from leadgate.leads import tags
+from leadgate.leads.tags import normalize_tag
 from leadgate.text import Text, clean, text_schema
 
 MAX_TAGS = 50
-MAX_TAG_LENGTH = 64
 MAX_CUSTOM_FIELDS = 50
 MAX_CUSTOM_KEY_LENGTH = 100
 MAX_CUSTOM_VALUE_LENGTH = 1000
@@ -43,41 +43,6 @@ SortField = Literal["created_at", "updated_at", "lead_score", "first_name", "las
 Direction = Literal["asc", "desc"]
 Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook", "sync"]
 
-# Between letters and digits: `-` `_` `:` `.` and their full-width forms (NFKC makes them the same).
-_TAG_PUNCTUATION = "-_:.\uff0d\uff3f\uff1a\uff0e"
-# The combining marks a tag may hold after a letter: Unicode category M in the blocks of Latin, Cyrillic,
-# Devanagari and Thai, the combining-mark blocks and kana voicing. An explicit set, so that the description's
-# pattern and the validator agree on every code point (generators approximate `\p{M}`, unassigned ones too).
-_TAG_MARK_BLOCKS = (
-    (0x0300, 0x036F),
-    (0x0483, 0x0489),
-    (0x0900, 0x097F),
-    (0x0E00, 0x0E7F),
-    (0x1AB0, 0x1AFF),
-    (0x1DC0, 0x1DFF),
-    (0x20D0, 0x20FF),
-    (0x3099, 0x309A),
-    (0xFE20, 0xFE2F),
-)
-_TAG_MARKS = frozenset(
-    chr(code)
-    for low, high in _TAG_MARK_BLOCKS
-    for code in range(low, high + 1)
-    if unicodedata.category(chr(code))[0] == "M"
-)
-
-
-def _character_class(characters: frozenset[str]) -> str:
-    """`characters` as the inside of a regex class, in ranges of `\\uXXXX` escapes (ECMA 262 and Python alike)."""
-    ranges: list[list[int]] = []
-    for code in sorted(map(ord, characters)):
-        if ranges and ranges[-1][1] == code - 1:
-            ranges[-1][1] = code
-        else:
-            ranges.append([code, code])
-    return "".join(f"\\u{low:04x}" + (f"-\\u{high:04x}" if high > low else "") for low, high in ranges)
-
-
 # The rules below as JSON Schema, for the description (and so schemathesis generates what the rules accept).
 # Blank: only spaces, tabs and line breaks (no other control character, which the text rule refuses).
 BLANK_SCHEMA = {
@@ -86,15 +51,6 @@ BLANK_SCHEMA = {
     "description": "Blank: no value.",
 }
 _BLANK = re.compile(BLANK_SCHEMA["pattern"])
-_SPACE = r"[^\S\x00-\x1f\x7f-\x9f]*"  # trimmed around a tag: whitespace, not a control character
-_TAG_EDGE = rf"[\p{{L}}\p{{Nd}}{_character_class(_TAG_MARKS)}]"
-_TAG_INSIDE = rf"[\p{{L}}\p{{Nd}}{_character_class(_TAG_MARKS)}\-_:.\uff0d\uff3f\uff1a\uff0e]"
-TAG_SCHEMA = {
-    "type": "string",
-    "pattern": rf"^{_SPACE}[\p{{L}}\p{{Nd}}](?:{_TAG_INSIDE}{{0,62}}{_TAG_EDGE})?{_SPACE}$",
-    "description": "Letters (any script, with their combining marks) and digits, with `-` `_` `:` `.` only between "
-    "them; trimmed. Stored NFKC and lower-cased, so full-width `VIP` is `vip`.",
-}
 EMAIL_SCHEMA = {"type": "string", "format": "email", "maxLength": 254}
 PHONE_SCHEMA = {
     "type": "string",
@@ -198,41 +154,6 @@ def _scalar(value: Any) -> str | bool | int | float | None:
     )
 
 
-def normalize_tag(raw: str) -> str:
-    """A tag as stored and matched (docs/text.md): 1-64 characters as sent (trimmed); letters (any script, with
-    their combining marks) and digits, and `-` `_` `:` `.` between them; stored in compatibility form (NFKC) and
-    lower-case. Idempotent: a stored tag is its own normal form."""
-    text = clean(raw, max_length=MAX_TAG_LENGTH)
-    if not _in_grammar(text):
-        raise PydanticCustomError(
-            "tag_characters",
-            "A tag is letters and digits, with '-', '_', ':' or '.' only between them (vip, lead:hot, v1.2).",
-        )
-    tag = unicodedata.normalize("NFC", "".join(map(_compatible, text))).lower()
-    return tag if _in_grammar(tag) else text.lower()  # a compatibility form can start with a mark (ﾞ, ำ)
-
-
-def _in_grammar(text: str) -> bool:
-    return _tag_edge(text[0], first=True) and _tag_edge(text[-1]) and all(map(_tag_character, text))
-
-
-def _compatible(character: str) -> str:
-    """A character's compatibility form (a full-width letter is its ASCII one), unless that form holds a character
-    a tag cannot: `Ŀ` stays a letter rather than becoming `L` and a middle dot."""
-    decomposed = unicodedata.normalize("NFKD", character)
-    return decomposed if all(map(_tag_character, decomposed)) else character
-
-
-def _tag_edge(character: str, *, first: bool = False) -> bool:
-    """A tag starts with a letter or digit and ends with one (or the mark of one)."""
-    category = unicodedata.category(character)
-    return category[0] == "L" or category == "Nd" or (not first and character in _TAG_MARKS)
-
-
-def _tag_character(character: str) -> bool:
-    return _tag_edge(character) or character in _TAG_PUNCTUATION
-
-
 def _unique(tags: list[str]) -> list[str]:
     return list(dict.fromkeys(tags))
 
@@ -266,7 +187,7 @@ Identifier = Annotated[
         }
     ),
 ]
-Tag = Annotated[StrictStr, AfterValidator(normalize_tag), WithJsonSchema(TAG_SCHEMA)]
+Tag = Annotated[StrictStr, AfterValidator(normalize_tag), Field(json_schema_extra=tags.json_schema)]
 Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
 Scalar = Annotated[
     str | bool | int | float | None, PlainValidator(_scalar, json_schema_input_type=str | bool | int | float | None)
