@@ -5,11 +5,10 @@ The HTTP edge: parameters, status codes, URLs and the `data`/`meta`/`links` enve
 """
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from leadgate.api import create_resolver, json_response, public_url, record_response
+from leadgate.api import create_resolver, json_response, record_response
 from leadgate.connections import service
 from leadgate.connections.params import ConnectionListParams
 from leadgate.envelopes import ConnectionEnvelope, ConnectionPage, SyncRunPage, answer, errors_of
@@ -21,9 +20,6 @@ UNKNOWN_CONNECTION = "No such connection in the caller's tenant (`NOT_FOUND`)."
 
 def _page_envelope(page: service.Page, params: ConnectionListParams) -> dict[str, Any]:
     """LeadHub's `data`/`meta`/`links`; page numbers and totals only where the cursor carries them."""
-    url = public_url(app.current_event.raw_event)
-    query = dict(app.current_event.query_string_parameters or {})
-    kept = {name: value for name, value in query.items() if name != "cursor" and value != ""}
     first = page.offset + 1 if page.offset is not None and page.items else None
     return {
         "data": page.items,
@@ -36,9 +32,9 @@ def _page_envelope(page: service.Page, params: ConnectionListParams) -> dict[str
             "next_cursor": page.next_cursor,
         },
         "links": {
-            "first": f"{url}?{urlencode(kept, errors='replace')}" if kept else url,
-            "next": f"{url}?{urlencode({**kept, 'cursor': page.next_cursor})}" if page.next_cursor else None,
-            "self": f"{url}?{urlencode(query, errors='replace')}" if query else url,
+            "first": app.link(without=("cursor",)),
+            "next": app.link(without=("cursor",), cursor=page.next_cursor) if page.next_cursor else None,
+            "self": app.link(keep_empty=True),
         },
     }
 

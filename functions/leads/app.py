@@ -5,7 +5,7 @@ takes validated models and returns leads and pages.
 """
 
 from typing import Annotated, Any
-from urllib.parse import unquote, urlencode
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from pydantic import BeforeValidator
@@ -41,14 +41,7 @@ def _url(*segments: str) -> str:
 
 def _page_envelope(page: service.Page) -> dict[str, Any]:
     """LeadHub's `data` / `meta` / `links` envelope; the links keep the request's filters."""
-    url = _url()
-    query = dict(app.current_event.query_string_parameters or {})
-    kept = {name: value for name, value in query.items() if name not in ("page", "cursor") and value != ""}
-
-    def link(**extra: Any) -> str:
-        # errors="replace": a parameter that is not valid Unicode is echoed as "?", never a crash
-        return f"{url}?{urlencode({**kept, **extra}, errors='replace')}"
-
+    position = ("page", "cursor")
     records = [item.record() for item in page.items]
     return {
         "data": records,
@@ -63,11 +56,11 @@ def _page_envelope(page: service.Page) -> dict[str, Any]:
             **({"unreadable": page.unreadable} if page.unreadable else {}),
         },
         "links": {
-            "first": link(page=1),
-            "last": link(page=page.last_page) if page.last_page_reachable else None,
-            "prev": link(page=page.page - 1) if page.numbered_pages and page.page > 1 else None,
-            "next": link(cursor=page.next_cursor) if page.next_cursor else None,
-            "self": f"{url}?{urlencode(query, errors='replace')}" if query else url,
+            "first": app.link(without=position, page=1),
+            "last": app.link(without=position, page=page.last_page) if page.last_page_reachable else None,
+            "prev": app.link(without=position, page=page.page - 1) if page.numbered_pages and page.page > 1 else None,
+            "next": app.link(without=position, cursor=page.next_cursor) if page.next_cursor else None,
+            "self": app.link(keep_empty=True),
         },
     }
 

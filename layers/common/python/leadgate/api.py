@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -142,6 +143,19 @@ class LeadgateResolver(APIGatewayRestResolver):
         # Powertools' REST resolver ends its route patterns with `/*$`, and `$` also matches before a final
         # newline: the path `/api/v1/leads/%0A` (a lead id "\n") was answered by the list route.
         return ApiGatewayResolver._compile_regex(rule, base_regex)
+
+    def link(self, *, without: Collection[str] = (), keep_empty: bool = False, **params: Any) -> str:
+        """This request's URL as clients reach it, with its query less `without` (and empty values unless
+        `keep_empty`), plus `params`: the links of a list envelope. A parameter that is not valid Unicode is
+        echoed as "?", never a crash."""
+        query = {
+            name: value
+            for name, value in (self.current_event.query_string_parameters or {}).items()
+            if name not in without and (keep_empty or value != "")
+        }
+        query.update(params)
+        url = public_url(self.current_event.raw_event)
+        return f"{url}?{urlencode(query, errors='replace')}" if query else url
 
     def refuse_undeclared_query(self, model: type[BaseModel]) -> None:
         """422 for a query parameter `model` does not name: Powertools hands the model only the ones it names,
