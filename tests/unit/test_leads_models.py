@@ -77,10 +77,11 @@ def test_a_cursor_lifts_the_page_depth_limit():
 
 _TAG_TEXT = st.text(
     st.one_of(
-        st.characters(categories=("L", "M", "Nd", "No", "Pd", "Po")), st.sampled_from("Ŀŀﾞﾟำ\uff0d\uff3f\uff1a\uff0e-_:.")
+        st.characters(categories=("L", "M", "Nd", "No", "Pd", "Po")),
+        st.sampled_from("ĿŀﾞﾟำĲİゟ\uff0d\uff3f\uff1a\uff0e-_:."),
     ),
     min_size=1,
-    max_size=12,
+    max_size=64,
 )
 
 
@@ -92,3 +93,11 @@ def test_a_stored_tag_is_its_own_normal_form(text):
     except ValueError:
         return
     assert normalize_tag(tag) == tag
+
+
+@pytest.mark.parametrize("sent", ["Ĳ" * 33, "İ" * 33, "ゟ" * 33])
+def test_a_tag_longer_than_64_characters_once_stored_is_refused(sent):
+    """Each is within 64 characters as sent; stored ('ij', 'i' and a dot, 'より') it would not be sendable again."""
+    assert normalize_tag(sent[:32]) == normalize_tag(normalize_tag(sent[:32]))
+    with pytest.raises(ValueError, match="at most 64 characters once stored"):
+        normalize_tag(sent)

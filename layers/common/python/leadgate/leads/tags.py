@@ -1,8 +1,9 @@
 """Tags: their grammar, their stored form, and the grammar as JSON Schema for the description (docs/text.md).
 
-A tag as sent (trimmed) is 1-64 characters: letters and digits of the scripts below, their combining marks after
-them, and `-` `_` `:` `.` (or their full-width forms) only between them. It is stored lower-cased, each character
-in its compatibility form (NFKC) unless that form holds a character a tag cannot (`Ŀ` is not `L` and a dot).
+A tag as sent (trimmed) and as stored is 1-64 characters: letters and digits of the scripts below, their
+combining marks after them, and `-` `_` `:` `.` (or their full-width forms) only between them. It is stored
+lower-cased, each character in its compatibility form (NFKC) unless that form holds a character a tag cannot
+(`Ŀ` is not `L` and a dot).
 
 The alphabet is an explicit set of code points, so that the description's pattern (ranges of `\\uXXXX`, read the
 same by ECMA 262, Python and Rust regex engines; `\\p{L}` is not) and the validator agree on every one. It keeps
@@ -51,7 +52,8 @@ _SPACE = r"[^\S\x00-\x1f\x7f-\x9f]*"  # trimmed around a tag: whitespace, not a 
 DESCRIPTION = (
     "Letters and digits (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic, Devanagari, Thai, Georgian, Hangul, kana, "
     "CJK, with their combining marks), with `-` `_` `:` `.` only between them; trimmed. Stored in compatibility form "
-    "(NFKC) and lower-cased, so full-width `VIP` is `vip`."
+    "(NFKC) and lower-cased, so full-width `VIP` is `vip`; at most 64 characters once stored, where a ligature "
+    "such as `Ĳ` counts as its letters."
 )
 
 
@@ -65,6 +67,11 @@ def normalize_tag(raw: str) -> str:
         raise PydanticCustomError(
             "tag_characters",
             "A tag is letters and digits, with '-', '_', ':' or '.' only between them (vip, lead:hot, v1.2).",
+        )
+    # The stored form may be longer ('Ĳ' is 'ij', 'İ' lower-cased is 'i' and a dot): it must be sendable again.
+    if len(tag) > MAX_TAG_LENGTH:
+        raise PydanticCustomError(
+            "tag_too_long", "A tag is at most {max_length} characters once stored.", {"max_length": MAX_TAG_LENGTH}
         )
     return tag
 
