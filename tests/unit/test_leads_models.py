@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from leadgate import errors
 from leadgate.leads.params import LeadListParams, parse_moment
-from leadgate.leads.requests import LeadData, LeadPatch
+from leadgate.leads.requests import LeadData, LeadPatch, LeadReplace
 from leadgate.leads.tags import normalize_tag
 
 
@@ -101,3 +101,9 @@ def test_a_tag_longer_than_64_characters_once_stored_is_refused(sent):
     assert normalize_tag(sent[:32]) == normalize_tag(normalize_tag(sent[:32]))
     with pytest.raises(ValueError, match="at most 64 characters once stored"):
         normalize_tag(sent)
+
+
+def test_patch_and_put_name_every_writable_field():
+    """LeadPatch lists LeadData's fields again (all optional, no defaults): a field added to one only fails here."""
+    assert set(LeadPatch.model_fields) - {"id"} == set(LeadData.model_fields)
+    assert set(LeadReplace.model_fields) - {"id"} == set(LeadData.model_fields)

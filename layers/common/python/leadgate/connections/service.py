@@ -8,20 +8,15 @@ The handler (functions/connections) builds LeadHub's `data`/`meta`/`links` envel
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
-from leadgate import errors
+from leadgate import cursors, errors
 from leadgate.connections.models import is_connection_id
 from leadgate.connections.params import ConnectionListParams
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection
 from leadgate.sync import runs as sync_runs
-
-CURSOR_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -65,29 +60,17 @@ def _tenant_digest(tenant_id: str) -> str:
 
 
 def _encode_cursor(tenant_id: str, after: str, page: int, offset: int) -> str:
-    body = {"v": CURSOR_VERSION, "t": _tenant_digest(tenant_id), "a": after, "p": page, "o": offset}
-    return base64.urlsafe_b64encode(json.dumps(body, separators=(",", ":")).encode()).decode().rstrip("=")
+    return cursors.encode({"t": _tenant_digest(tenant_id), "a": after, "p": page, "o": offset})
 
 
 def _decode_cursor(raw: str, tenant_id: str) -> tuple[str, int, int]:
     """A cursor this tenant's list produced, else 400 INVALID_CURSOR."""
-    try:
-        body = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise _invalid_cursor("The cursor is malformed.") from exc
-    if not isinstance(body, dict) or body.get("v") != CURSOR_VERSION:
-        raise _invalid_cursor("The cursor is malformed.")
+    body = cursors.decode(raw)
     if body.get("t") != _tenant_digest(tenant_id):
-        raise _invalid_cursor("The cursor belongs to another list; start again without it.")
+        raise cursors.invalid("The cursor belongs to another list; start again without it.")
     after, page, offset = body.get("a"), body.get("p"), body.get("o")
-    if not (isinstance(after, str) and is_connection_id(after)) or not all(
-        isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10**6 for value in (page, offset)
+    if not (isinstance(after, str) and is_connection_id(after)) or not (
+        cursors.is_count(page, minimum=2) and cursors.is_count(offset)
     ):
-        raise _invalid_cursor("The cursor is malformed.")
+        raise cursors.invalid(cursors.MALFORMED)
     return after, page, offset
-
-
-def _invalid_cursor(reason: str) -> errors.BadRequest:
-    return errors.BadRequest(
-        "The cursor is not valid for this request.", code="INVALID_CURSOR", errors={"cursor": [reason]}
-    )

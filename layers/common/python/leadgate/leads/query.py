@@ -7,8 +7,6 @@ filter in memory to the hydrated leads. docs/access-patterns.md explains the cho
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 from collections.abc import Callable, Mapping
@@ -16,12 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from leadgate import errors, normalize
+from leadgate import cursors, normalize
 from leadgate.leads import ids, keys
 from leadgate.leads.params import LeadListParams
 from leadgate.leads.records import StoredLead
 
-CURSOR_VERSION = 1
 BUDGET_FACTOR = 5  # a page examines at most 5 x per_page candidates
 
 
@@ -273,46 +270,24 @@ class Cursor:
     fingerprint: str
 
     def encode(self) -> str:
-        body = {
-            "v": CURSOR_VERSION,
-            "s": self.source,
-            "k": self.position,
-            "p": self.page,
-            "o": self.offset,
-            "h": self.fingerprint,
-        }
-        raw = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def invalid_cursor(reason: str) -> errors.BadRequest:
-    return errors.BadRequest(
-        "The cursor is not valid for this request.", code="INVALID_CURSOR", errors={"cursor": [reason]}
-    )
+        return cursors.encode(
+            {"s": self.source, "k": self.position, "p": self.page, "o": self.offset, "h": self.fingerprint}
+        )
 
 
 def decode_cursor(raw: str, *, tenant_id: str, source: KeySource, expected_fingerprint: str) -> Cursor:
     """A cursor this very query produced, else 400 INVALID_CURSOR (another tenant's, another query's, garbage)."""
-    try:
-        body = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise invalid_cursor("The cursor is malformed.") from exc
-    if not isinstance(body, Mapping) or body.get("v") != CURSOR_VERSION:
-        raise invalid_cursor("The cursor is malformed.")
+    body = cursors.decode(raw)
     if body.get("h") != expected_fingerprint or body.get("s") != source.name:
-        raise invalid_cursor("The cursor belongs to another query; start again without it.")
+        raise cursors.invalid("The cursor belongs to another query; start again without it.")
     position, page, offset = body.get("k"), body.get("p"), body.get("o")
     if (
         not _valid_position(position, source, keys.partition(tenant_id))
-        or not _count(page, minimum=2)
-        or not _count(offset, minimum=0)
+        or not cursors.is_count(page, minimum=2)
+        or not cursors.is_count(offset)
     ):
-        raise invalid_cursor("The cursor is malformed.")
+        raise cursors.invalid(cursors.MALFORMED)
     return Cursor(source.name, dict(position), page, offset, expected_fingerprint)
-
-
-def _count(value: Any, *, minimum: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= 10**9
 
 
 def _valid_position(position: Any, source: KeySource, tenant_partition: str) -> bool:

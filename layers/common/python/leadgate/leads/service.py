@@ -15,12 +15,12 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from leadgate import errors, normalize
+from leadgate import cursors, errors, normalize
 from leadgate.api import validation_errors
 from leadgate.leads import pages, repository
 from leadgate.leads.fields import MAX_OFFSET, MAX_TAGS
 from leadgate.leads.params import LeadListParams, LookupParams, PageParams, page_out_of_reach
-from leadgate.leads.query import Cursor, KeySource, decode_cursor, digest, invalid_cursor, plan
+from leadgate.leads.query import Cursor, KeySource, decode_cursor, digest, plan
 from leadgate.leads.records import StoredLead
 from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch, LeadReplace
 
@@ -188,7 +188,7 @@ def _cursor_errors() -> Iterator[None]:
     try:
         yield
     except pages.InvalidStartKey as exc:
-        raise invalid_cursor("The cursor is outside this query.") from exc
+        raise cursors.invalid("The cursor is outside this query.") from exc
 
 
 # ------------------------------------------------------------------ writes

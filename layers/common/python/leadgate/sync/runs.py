@@ -15,8 +15,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
@@ -25,7 +23,7 @@ from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
-from leadgate import aws, errors
+from leadgate import aws, cursors
 from leadgate.sync import keys
 from leadgate.sync.connector import Checkpoint
 from leadgate.sync.lease import Lease, LeaseLost
@@ -110,7 +108,7 @@ def list_runs(
     page = aws.dynamodb().query(**params)
     runs = [_run(item) for item in page.get("Items", [])]
     last = page.get("LastEvaluatedKey")
-    return runs, _encode_cursor(last["sk"]["S"]) if last else None
+    return runs, cursors.encode({"sk": last["sk"]["S"]}) if last else None
 
 
 def load_checkpoint(tenant_id: str, connection_id: str, direction: str) -> Checkpoint | None:
@@ -141,21 +139,8 @@ def _run(item: Mapping[str, Any]) -> RunRecord:
     return RunRecord(**(raw | {"counts": Counts(**raw["counts"])}))
 
 
-def _encode_cursor(sk: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"sk": sk}).encode()).decode().rstrip("=")
-
-
 def _decode_cursor(raw: str) -> str:
-    try:
-        sk = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))["sk"]
-    except (binascii.Error, ValueError, UnicodeDecodeError, KeyError, TypeError) as exc:
-        raise _invalid_cursor("It does not decode.") from exc
+    sk = cursors.decode(raw).get("sk")
     if not isinstance(sk, str) or not sk.startswith(keys.RUN_PREFIX):
-        raise _invalid_cursor("It does not point into this connection's runs.")
+        raise cursors.invalid("It does not point into this connection's runs.")
     return sk
-
-
-def _invalid_cursor(reason: str) -> errors.BadRequest:
-    return errors.BadRequest(
-        "The cursor is not valid for this request.", code="INVALID_CURSOR", errors={"cursor": [reason]}
-    )
