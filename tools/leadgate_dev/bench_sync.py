@@ -18,6 +18,7 @@ Query per run). The section replaces the one between the SYNC markers in `--outp
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -112,17 +113,21 @@ def run(contacts: int, changed: int) -> list[Measured]:
 
 
 def render(results: list[Measured], contacts: int) -> str:
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
         BEGIN,
-        f"Measured {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, {contacts:,} fake HubSpot contacts on "
-        "loopback, in-memory DynamoDB Local, one process (`python -m leadgate_dev.bench_sync`).",
+        f"Measured {time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC (load average {load}), {contacts:,} fake "
+        "HubSpot contacts on loopback, in-memory DynamoDB Local, one process (`python -m leadgate_dev.bench_sync`).",
         "",
         "| run | records | seconds | records/s | leads calls/record | leads items written/record "
         "| sync calls/record | sync items written/record | DynamoDB calls |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *(result.row() for result in results),
         "",
-        "Sync-table figures include each run's fixed cost (lease, run record twice, a checkpoint per page).",
+        "Per record, a new contact costs one identity BatchGetItem, one TransactWriteItems (lead, identities, "
+        "external id, search tokens, inquiry) and the counters' UpdateItem, plus its hash PutItem; an unchanged one "
+        "only its key in the page's hash BatchGetItem. Sync-table figures include each run's fixed cost (lease, run "
+        "record twice, a checkpoint per page). Throughput depends on the machine's load: a floor, not a target.",
         END,
     ]
     return "\n".join(lines)
