@@ -46,9 +46,10 @@ def rest_event(
     if isinstance(body, Mapping | list):
         header_map.setdefault("Content-Type", "application/json")
     request_id = request_id or str(uuid.uuid4())
+    resource = resource or resource_of(method, path)
     now = time.time()
     return {
-        "resource": resource or resource_of(method, path),
+        "resource": resource,
         "path": path,
         "httpMethod": method.upper(),
         "headers": header_map or None,
@@ -58,7 +59,7 @@ def rest_event(
         "pathParameters": dict(path_parameters) if path_parameters else None,
         "stageVariables": None,
         "requestContext": {
-            "resourcePath": resource or resource_of(method, path),
+            "resourcePath": resource,
             "httpMethod": method.upper(),
             "path": f"/{stage}{path}",
             "stage": stage,

@@ -28,8 +28,12 @@ from leadgate import errors
 Form = Literal["NFC", "NFKC"]
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-_CONTROL_BUT_LINE_BREAKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The control characters (C0, DEL, C1), and those a multi-line text may not hold (all but tab, LF and CR), as the
+# inside of a regex class: the validators and the description's patterns are built from them.
+CONTROL = r"\x00-\x1f\x7f-\x9f"
+CONTROL_BUT_LINE_BREAKS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_CONTROL = re.compile(f"[{CONTROL}]")
+_CONTROL_BUT_LINE_BREAKS = re.compile(f"[{CONTROL_BUT_LINE_BREAKS}]")
 REPLACEMENT = "\ufffd"
 
 
@@ -77,8 +81,8 @@ def Text(  # noqa: N802 - used like a type: `name: Text(100)`
 
 def text_schema(max_length: int, min_length: int = 1, multiline: bool = False) -> dict[str, Any]:
     """The rule as JSON Schema, for the description: no control characters, something left after trimming."""
-    allowed = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]" if multiline else r"[^\x00-\x1f\x7f-\x9f]"
-    visible = r"[^\s\x00-\x1f\x7f-\x9f]"
+    allowed = f"[^{CONTROL_BUT_LINE_BREAKS if multiline else CONTROL}]"
+    visible = rf"[^\s{CONTROL}]"
     pattern = f"^{allowed}*{visible}{allowed}*$" if min_length else f"^{allowed}*$"
     return {"maxLength": max_length, "pattern": pattern}
 
@@ -175,7 +179,7 @@ def json_string_type(limits: JsonLimits) -> Any:
     """A string value under the rule, for JSON Schema: tab and line breaks allowed."""
     return Annotated[
         str,
-        StringConstraints(max_length=limits.max_string_length, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"),
+        StringConstraints(max_length=limits.max_string_length, pattern=f"^[^{CONTROL_BUT_LINE_BREAKS}]*$"),
     ]
 
 

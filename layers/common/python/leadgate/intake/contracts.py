@@ -23,6 +23,7 @@ from leadgate import errors, normalize
 from leadgate.intake.requests import parse
 from leadgate.leads.fields import (
     EMAIL_SCHEMA,
+    MAX_NAME_LENGTH,
     PHONE_SCHEMA,
     Address,
     Channel,
@@ -39,6 +40,7 @@ from leadgate.text import JsonLimits, JsonObject, Text, clean, json_key_type, js
 
 MAX_BATCH_ITEMS = 100
 MAX_INQUIRY_FIELDS = 100
+MAX_UNIT_ID_LENGTH = 100
 # HOTLEAD's open `inquiry` object (the whole body, kept as the inquiry's payload, is checked by NewInquiry).
 INQUIRY_LIMITS = JsonLimits(max_depth=PAYLOAD_LIMITS.max_depth - 1, max_members=MAX_INQUIRY_FIELDS)
 # HOTLEAD's `inquiry` as its description states it: the text rule at every depth, members per container and
@@ -83,23 +85,22 @@ def _unit_id(value: Any) -> int | str:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str):
-        return clean(value, max_length=100)
+        return clean(value, max_length=MAX_UNIT_ID_LENGTH)
     raise PydanticCustomError("unit_id", "The unit_id must be an integer or a non-empty string.")
 
 
 UnitId = Annotated[
     int | str,
     PlainValidator(_unit_id),
-    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", **text_schema(100)}]}),
+    WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", **text_schema(MAX_UNIT_ID_LENGTH)}]}),
 ]
-MAX_NAME_PART_LENGTH = 100  # a lead's first_name and last_name
 
 
 def _split_name(name: str | None) -> tuple[str | None, str | None]:
     """(family, given) as the lead's name fields; a name with a part too long for them is left whole (it is
     still the display name)."""
     family, given = normalize.split_name(name)
-    if max(len(family or ""), len(given or "")) > MAX_NAME_PART_LENGTH:
+    if max(len(family or ""), len(given or "")) > MAX_NAME_LENGTH:
         return None, None
     return family, given
 

@@ -27,10 +27,11 @@ from pydantic_core import PydanticCustomError
 from leadgate import normalize
 from leadgate.leads import tags
 from leadgate.leads.tags import normalize_tag
-from leadgate.text import Text, clean, text_schema
+from leadgate.text import CONTROL_BUT_LINE_BREAKS, Text, clean, text_schema
 
 MAX_TAGS = 50
 MAX_CUSTOM_FIELDS = 50
+MAX_NAME_LENGTH = 100  # first_name, last_name
 MAX_CUSTOM_KEY_LENGTH = 100
 MAX_CUSTOM_VALUE_LENGTH = 1000
 MAX_PER_PAGE = 100
@@ -47,7 +48,7 @@ Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook", "sync"]
 # Blank: only spaces, tabs and line breaks (no other control character, which the text rule refuses).
 BLANK_SCHEMA = {
     "type": "string",
-    "pattern": r"^[^\S\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$",
+    "pattern": rf"^[^\S{CONTROL_BUT_LINE_BREAKS}]*$",
     "description": "Blank: no value.",
 }
 _BLANK = re.compile(BLANK_SCHEMA["pattern"])
@@ -158,8 +159,8 @@ def _unique(tags: list[str]) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-Name = _text(100, required=True)
-OptionalName = _text(100)
+Name = _text(MAX_NAME_LENGTH, required=True)
+OptionalName = _text(MAX_NAME_LENGTH)
 Text50 = _text(50)
 Text64 = _text(64)
 Text100 = _text(100)

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
-from leadgate.text import clean
+from leadgate.text import CONTROL, clean
 
 MAX_TAG_LENGTH = 64
 # Between letters and digits: `-` `_` `:` `.` and their full-width forms (NFKC makes them the same).
@@ -48,7 +48,7 @@ SCRIPTS = (
 )
 # Combining marks: those of the scripts' blocks, and of the combining-mark blocks.
 COMBINING = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
-_SPACE = r"[^\S\x00-\x1f\x7f-\x9f]*"  # trimmed around a tag: whitespace, not a control character
+_SPACE = rf"[^\S{CONTROL}]*"  # trimmed around a tag: whitespace, not a control character
 DESCRIPTION = (
     "Letters and digits (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic, Devanagari, Thai, Georgian, Hangul, kana, "
     "CJK, with their combining marks), with `-` `_` `:` `.` only between them; trimmed. Stored in compatibility form "
