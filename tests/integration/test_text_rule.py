@@ -186,6 +186,21 @@ def test_tags_are_nfkc_lower_case_letters_and_digits_of_any_script(aws):
     assert [item["id"] for item in listed.body["data"]] == [reply.body["data"]["id"]]
 
 
+def test_a_tag_that_would_be_longer_than_64_characters_once_stored_is_refused_and_one_at_64_reads_back(aws):
+    """`Ĳ` is stored as `ij`: 33 of them are 66 characters, which the next PUT of the same tags would refuse."""
+    refused = create({"first_name": "A", "tags": ["Ĳ" * 33]})
+    assert refused.status == 422
+    assert list(refused.body["errors"]) == ["tags.0"]
+    assert "once stored" in refused.body["errors"]["tags.0"][0]
+
+    created = create({"first_name": "A", "tags": ["Ĳ" * 32]})
+    assert created.status == 201, created.body
+    (stored,) = created.body["data"]["tags"]
+    assert stored == "ij" * 32
+    path = f"/api/v1/leads/{created.body['data']['id']}"
+    assert leads("PUT", path, body=json_text(created.body["data"])).status == 200
+
+
 # ------------------------------------------------------------------ defence on the way out
 
 
