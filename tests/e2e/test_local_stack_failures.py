@@ -2,6 +2,7 @@
 requests are in flight, and DynamoDB Local stopped (connection refused) or paused (hung, SIGSTOP)."""
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -162,6 +163,24 @@ def test_a_stop_stops_within_seconds_with_requests_in_flight(tmp_path_factory, s
     assert stopped_after < STOPPED_WITHIN_SECONDS
     assert not is_running(java), "DynamoDB Local (paused) outlived the stack"
     assert not (data_dir / "stack.json").exists()
+
+
+def test_a_stop_signal_received_by_another_thread_stops_the_stack(tmp_path_factory):
+    """The kernel may hand a process's signal to any of its threads, and Python runs the handler only in the main
+    thread, once it wakes: a main thread asleep for an hour ignored a SIGTERM (seen once in CI). tgkill aims the
+    signal at another thread on purpose."""
+    process, _stack = running_stack(tmp_path_factory.mktemp("stop-thread"))
+    try:
+        other_thread = min(int(tid) for tid in os.listdir(f"/proc/{process.pid}/task") if int(tid) != process.pid)
+        assert ctypes.CDLL(None, use_errno=True).tgkill(process.pid, other_thread, signal.SIGTERM) == 0
+        process.wait(timeout=STOPPED_WITHIN_SECONDS)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        stop_stack(process)
+
+    assert process.returncode == 0
 
 
 # ------------------------------------------------------------------ DynamoDB failing

@@ -2,8 +2,10 @@
 
 Both signals raise KeyboardInterrupt in the main thread, which sleeps while the stack serves, so a stop never
 waits on a lock a signal handler could also want (an `Event.set()` in the handler, with the main thread inside
-`Event.wait()` on the same event, deadlocks). Requests still in flight do not delay the stop: their threads
-are daemons, and a watchdog ends the process if stopping takes longer than STOP_GRACE_SECONDS all the same.
+`Event.wait()` on the same event, deadlocks). It sleeps in short slices: the kernel may hand the signal to any
+thread of the process, and Python then runs the handler only once the main thread wakes. Requests still in
+flight do not delay the stop: their threads are daemons, and a watchdog ends the process if stopping takes
+longer than STOP_GRACE_SECONDS all the same.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from leadgate_dev.local.stack import LocalStack, StackConfig
 
 STOP_GRACE_SECONDS = 15
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+WAKE_SECONDS = 0.5  # the longest a signal received by another thread waits for its handler
 
 
 class MaskingFormatter(logging.Formatter):
@@ -79,7 +82,7 @@ def main() -> int:
             return 1
         print(stack.banner(), flush=True)
         while True:
-            time.sleep(3600)  # until a signal interrupts it
+            time.sleep(WAKE_SECONDS)  # until a signal's handler raises KeyboardInterrupt
     except KeyboardInterrupt:
         print("Stopping the local stack ...", flush=True)
     finally:
