@@ -7,8 +7,11 @@ body, `pages.next.starting_after` in the answer). The fake checks what it receiv
 
 - `Authorization: Bearer {token}` (else 401 with Intercom's `error.list`), `Intercom-Version` pinned to one
   of the versions it serves (else 400), JSON body;
-- the query `{"field": "updated_at", "operator": ">" | ">=" | "<" | "=", "value": int}`, or an `AND` of
-  such, the sort on `updated_at`, `per_page` ≤ 150, a cursor it issued for this very query (else 400);
+- the query `{"field": "updated_at", "operator": ">" | "<" | "=", "value": int}`, or an `AND` of such
+  (Intercom has no `>=`), the sort on `updated_at`, `per_page` ≤ 150, a cursor it issued for this very query
+  (else 400);
+- timestamps matched by UTC day, as Intercom indexes them ("you can only query for timestamp fields by day"):
+  `> T` is `> start of T's day`, so it finds contacts from the next day on; `= T` finds T's whole day;
 - rate-limit headers on every answer (`X-RateLimit-Limit/Remaining/Reset`).
 
 `expire_cursors()` makes every cursor issued so far invalid (Intercom's cursors do not live forever).
@@ -27,9 +30,9 @@ from tests.fakes.loopback import LoopbackServer, Received, Reply
 
 SUPPORTED_VERSIONS = ("2.10", "2.11", "2.12", "2.13")
 MAX_PER_PAGE = 150
+DAY_SECONDS = 86_400
 OPERATORS = {
     ">": lambda left, right: left > right,
-    ">=": lambda left, right: left >= right,
     "<": lambda left, right: left < right,
     "=": lambda left, right: left == right,
 }
@@ -153,9 +156,9 @@ def _conditions(query: dict[str, Any]) -> Iterator[Any]:
         return
     field, operator, value = query["field"], query["operator"], query["value"]
     if field != "updated_at" or operator not in OPERATORS or not isinstance(value, int):
-        raise ValueError("the fake searches updated_at with >, >=, < or = an integer")
+        raise ValueError("the fake searches updated_at with >, < or = an integer")
     compare = OPERATORS[operator]
-    yield lambda contact: compare(contact["updated_at"], value)
+    yield lambda contact: compare(contact["updated_at"] // DAY_SECONDS, value // DAY_SECONDS)
 
 
 def _error(status: int, code: str, message: str) -> Reply:

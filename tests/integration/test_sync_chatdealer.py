@@ -202,5 +202,5 @@ def test_requests_stay_within_60_a_minute(chatdealer_fake):
 
 
 def test_a_field_map_naming_unknown_fields_is_refused(chatdealer_fake):
-    with pytest.raises(ConnectorError, match="unknown fields: favourite_colour"):
+    with pytest.raises(ConnectorError, match=r"field_map is invalid: unknown lead field\(s\) favourite_colour"):
         connector_for(config(chatdealer_fake.url, field_map={"favourite_colour": "色"}))

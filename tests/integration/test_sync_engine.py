@@ -63,7 +63,7 @@ def test_a_first_run_takes_every_contact_in_through_intake(aws, intercom_fake):
         "pagination": {"per_page": 2},
     }
     assert "starting_after" in second.body["pagination"] and "starting_after" in third.body["pagination"]
-    assert load_checkpoint("acme", config.connection_id, "pull") == {"since": T0 + 3, "max_seen": T0 + 4}
+    assert load_checkpoint("acme", config.connection_id, "pull") == {"since": T0 + 4, "max_seen": T0 + 4}
     (listed,), _ = list_runs("acme", config.connection_id)
     assert listed == record
 
@@ -79,7 +79,8 @@ def test_an_unchanged_contact_costs_no_write_and_a_changed_one_updates_its_lead(
     with metered_dynamodb() as meter:
         quiet = run_sync(config, intercom(config), budget_seconds=60)
 
-    assert quiet.counts.fetched == 2 and quiet.counts.unchanged == 2 and quiet.counts.balanced()
+    # Intercom searches by day: the whole day of the last change seen is fetched again, and costs no write.
+    assert quiet.counts.fetched == 3 and quiet.counts.unchanged == 3 and quiet.counts.balanced()
     settings = get_settings()
     assert meter.table(settings.leads_table).items_written == 0
     sync_writes = meter.table(settings.sync_table)
@@ -88,9 +89,32 @@ def test_an_unchanged_contact_costs_no_write_and_a_changed_one_updates_its_lead(
 
     intercom_fake.upsert(ids[1], updated_at=T0 + 20, name="Renamed", email="p1@example.com", phone="09010001001")
     changed = run_sync(config, intercom(config), budget_seconds=60)
-    # The contact changed in the last second seen before is fetched again (the overlap), unchanged.
-    assert (changed.counts.updated, changed.counts.unchanged, changed.counts.fetched) == (1, 1, 2)
+    assert (changed.counts.updated, changed.counts.unchanged, changed.counts.fetched) == (1, 2, 3)
     assert text(by_email("acme")["p1@example.com"], "display_name") == "Renamed"
+
+
+def test_a_contact_changed_later_on_the_day_of_the_last_walk_is_fetched(aws, intercom_fake):
+    """Intercom matches `updated_at > T` by day: asking from the last change seen would skip the rest of its day."""
+    ids = seed(intercom_fake, 3)
+    config = intercom_config(intercom_fake.url, page_size=10)
+    first = run_sync(config, intercom(config), budget_seconds=60)
+    assert first.counts.created == 3
+    later_that_day = T0 + 3600  # T0 is 14:13:20 UTC
+    intercom_fake.upsert(ids[2], updated_at=later_that_day, name="Changed", email="p2@example.com")
+
+    second = run_sync(config, intercom(config), budget_seconds=60)
+
+    start_of_day = T0 - T0 % 86_400
+    assert intercom_fake.searches[-1].body["query"] == {
+        "field": "updated_at",
+        "operator": ">",
+        "value": start_of_day - 1,
+    }
+    assert (second.counts.fetched, second.counts.updated, second.counts.unchanged) == (3, 1, 2)
+    assert text(by_email("acme")["p2@example.com"], "display_name") == "Changed"
+    assert load_checkpoint("acme", config.connection_id, "pull")["since"] == later_that_day
+    third = run_sync(config, intercom(config), budget_seconds=60)
+    assert (third.counts.fetched, third.counts.unchanged) == (3, 3)  # the day again: content hashes, no write
 
 
 def test_a_run_stops_at_its_budget_on_a_page_boundary_and_the_next_carries_on(aws, intercom_fake):

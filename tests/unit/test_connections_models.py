@@ -61,7 +61,7 @@ def test_settings_are_validated_by_the_providers_model():
 
 @pytest.mark.parametrize(
     "field_map",
-    [{}, {"shoe_size": "x"}, {"email": ""}, {"custom_fields.": "x"}],
+    [{}, {"shoe_size": "x"}, {"email": ""}, {"custom_fields.": "x"}, {"custom_fields.budget": 3}],
 )
 def test_chatdealer_field_maps_name_our_fields(field_map):
     with pytest.raises(ValidationError):
@@ -71,7 +71,8 @@ def test_chatdealer_field_maps_name_our_fields(field_map):
 def test_chatdealer_field_map_may_name_custom_fields():
     settings = ChatDealerSettings(domain="x.example", field_map={"custom_fields.budget": "予算", "phone": "電話番号"})
 
-    assert settings.field_map["custom_fields.budget"] == "予算"
+    assert settings.field_map.mapped() == {"custom_fields.budget": "予算", "phone": "電話番号"}
+    assert settings.model_dump()["field_map"] == {"custom_fields.budget": "予算", "phone": "電話番号"}
 
 
 @pytest.mark.parametrize("every", ["15m", "1h", "2d"])

@@ -87,7 +87,7 @@ def test_an_intercom_contact_as_lead_fields():
 
 
 def test_a_chat_dealer_item_through_the_field_map():
-    mapping = chatdealer.field_map({"email": "mail", "phone": "tell", "name": "name", "name_kana": "furigana"})
+    mapping = chatdealer.item_keys({"email": "mail", "phone": "tell", "name": "name", "name_kana": "furigana"})
     record = chatdealer.to_record(
         {
             "訪問者ID": "123",
@@ -112,6 +112,28 @@ def test_a_chat_dealer_item_through_the_field_map():
     }
     assert record.updated_at == "2020-01-08T01:10:00+00:00"
     assert chatdealer.to_record({"mail": "a@example.com", "最終発言日時": "2020/1/8"}, mapping).updated_at is None
+    with_seconds = chatdealer.to_record({"mail": "a@example.com", "最終発言日時": "2020/01/08 10:10:30"}, mapping)
+    assert with_seconds.updated_at == "2020-01-08T01:10:30+00:00"
+
+
+def test_a_chat_dealer_name_part_mapped_on_its_own_wins_over_the_split_full_name():
+    mapping = chatdealer.item_keys({"name": "名前", "first_name": "名", "last_name_kana": "セイ"})
+    item = {"名前": "山田 太郎", "名": "太一", "セイ": "ヤマダ", "メールアドレス": "a@example.com"}
+
+    fields = chatdealer.to_record(item, mapping).fields
+
+    assert (fields["last_name"], fields["first_name"], fields["last_name_kana"]) == ("山田", "太一", "ヤマダ")
+    assert fields["display_name"] == "山田 太郎" and "first_name_kana" not in fields
+
+
+def test_a_chat_dealer_item_key_can_fill_a_custom_field():
+    mapping = chatdealer.item_keys({"custom_fields.budget": "予算", "status": "状態"})
+
+    item = {"予算": " 100万円 ", "状態": "商談中", "メールアドレス": "a@example.com"}
+
+    fields = chatdealer.to_record(item, mapping).fields
+
+    assert fields["custom_fields"] == {"budget": "100万円"} and fields["status"] == "商談中"
 
 
 def test_pull_only_connectors_are_not_pushing_connectors():

@@ -15,9 +15,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -31,24 +33,6 @@ SYNC_EVERY_PATTERN = r"^[1-9][0-9]{0,3}[mhd]$"
 DOMAIN_PATTERN = (
     r"^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(:[0-9]{1,5})?$"
 )
-# Our lead fields a provider's items can be mapped to (`custom_fields.<key>` too).
-MAPPABLE_FIELDS = frozenset(
-    {
-        "first_name",
-        "last_name",
-        "first_name_kana",
-        "last_name_kana",
-        "display_name",
-        "email",
-        "phone",
-        "company",
-        "address",
-        "notes",
-        "status",
-    }
-)
-CUSTOM_FIELD_PATTERN = re.compile(r"^custom_fields\.[A-Za-z0-9_-]{1,64}$")
-
 Digits = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
 AppId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[\w.-]+$")]
 
@@ -84,21 +68,89 @@ class IntercomSettings(_Settings):
         return "https://api.intercom.io"
 
 
+ItemKey = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+CUSTOM_FIELD_PREFIX = "custom_fields."
+CUSTOM_FIELD_PATTERN = re.compile(r"^custom_fields\.[A-Za-z0-9_-]{1,64}$")
+
+
+class ChatDealerFieldMap(BaseModel):
+    """Which item key of a Chat Dealer environment fills which lead field: our name -> the environment's key.
+
+    Chat Dealer's item keys are configured per environment, so each connection names its own; a name it does
+    not map keeps its default (`DEFAULT_ITEM_KEYS`). The one list of what can be mapped: the CLI, the API and
+    the connector all validate a map with this model, so a map that is accepted is also applied.
+    """
+
+    model_config = ConfigDict(
+        extra="allow",
+        frozen=True,
+        json_schema_extra={
+            "patternProperties": {CUSTOM_FIELD_PATTERN.pattern: {"type": "string", "minLength": 1, "maxLength": 100}},
+            "additionalProperties": False,
+            "minProperties": 1,
+        },
+    )
+    __pydantic_extra__: dict[str, ItemKey]  # `custom_fields.<key>` only (checked below)
+
+    external_id: ItemKey | None = Field(None, description="The visitor id: the lead's key at Chat Dealer.")
+    updated_at: ItemKey | None = Field(
+        None, description="The last activity, `yyyy/mm/dd hh:mi[:ss]` in Japan time: when the inquiry happened."
+    )
+    name: ItemKey | None = Field(
+        None, description="A full name, split family-first at the first space; also the default display name."
+    )
+    name_kana: ItemKey | None = Field(None, description="A full name's reading, split like `name`.")
+    last_name: ItemKey | None = Field(None, description="The family name; wins over the one split from `name`.")
+    first_name: ItemKey | None = Field(None, description="The given name; wins over the one split from `name`.")
+    last_name_kana: ItemKey | None = Field(None, description="Wins over the one split from `name_kana`.")
+    first_name_kana: ItemKey | None = Field(None, description="Wins over the one split from `name_kana`.")
+    display_name: ItemKey | None = None
+    email: ItemKey | None = None
+    phone: ItemKey | None = None
+    company: ItemKey | None = None
+    address: ItemKey | None = None
+    notes: ItemKey | None = None
+    status: ItemKey | None = None
+
+    @model_validator(mode="after")
+    def _known_fields(self) -> ChatDealerFieldMap:
+        unknown = sorted(key for key in self.model_extra or {} if not CUSTOM_FIELD_PATTERN.match(key))
+        if unknown:
+            known = ", ".join(type(self).model_fields)
+            raise ValueError(f"unknown lead field(s) {', '.join(unknown)}; use {known} or custom_fields.<key>")
+        if not self.mapped():
+            raise ValueError("map at least one lead field to an item key")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _mapped_only(self, handler: SerializerFunctionWrapHandler) -> dict[str, str]:
+        """As stored and shown: only what the connection maps, as one flat object."""
+        return {name: key for name, key in handler(self).items() if key is not None}
+
+    def mapped(self) -> dict[str, str]:
+        """What this connection maps (our name -> item key), `custom_fields.<key>` included."""
+        return self.model_dump()
+
+    def item_keys(self) -> dict[str, str]:
+        """The item key of every name the connector reads: the connection's map over the defaults."""
+        return DEFAULT_ITEM_KEYS | self.mapped()
+
+
+# The item keys of a Chat Dealer environment as the reference names them, for what a connection does not map.
+DEFAULT_ITEM_KEYS = {
+    "external_id": "訪問者ID",
+    "name": "名前",
+    "email": "メールアドレス",
+    "phone": "電話番号",
+    "updated_at": "最終発言日時",
+}
+
+
 class ChatDealerSettings(_Settings):
     domain: Annotated[
         str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=253, pattern=DOMAIN_PATTERN)
     ]
-    # our field name -> the environment's item key, e.g. {"email": "メールアドレス"}
-    field_map: dict[str, Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(min_length=1)
-
-    @field_validator("field_map")
-    @classmethod
-    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
-        unknown = sorted(key for key in value if key not in MAPPABLE_FIELDS and not CUSTOM_FIELD_PATTERN.match(key))
-        if unknown:
-            known = ", ".join(sorted(MAPPABLE_FIELDS))
-            raise ValueError(f"unknown lead field(s) {', '.join(unknown)}; use {known} or custom_fields.<key>")
-        return value
+    field_map: ChatDealerFieldMap
 
     def default_base_url(self) -> str:
         return f"https://{self.domain}"

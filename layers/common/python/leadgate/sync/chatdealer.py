@@ -17,7 +17,7 @@ There is no modified-since filter. A checkpoint is either a window in progress
 (`{"window": [from, to], "offset": O}`) or the date the next window starts (`{"next_from": D}`); each
 window runs from the day the previous one ended to today (Japan time), so consecutive windows overlap by
 one day and dedup (the content hash) absorbs the overlap. Item keys are configured per environment: the
-connection's `field_map` maps leadgate's names to them.
+connection's field map (`leadgate.connections.models.ChatDealerFieldMap`) names them.
 """
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+from pydantic import ValidationError
+
 from leadgate import normalize
+from leadgate.connections.models import CUSTOM_FIELD_PREFIX, ChatDealerFieldMap
 from leadgate.sync.connector import (
     Budget,
     Checkpoint,
@@ -52,18 +55,11 @@ DEFAULT_INITIAL_DAYS = 30
 NO_DATA = "200"
 UNAUTHORIZED = "1"
 
-# leadgate's names -> the environment's item keys; a connection's field_map overrides any of them.
-DEFAULT_FIELD_MAP = {
-    "external_id": "訪問者ID",
-    "name": "名前",
-    "email": "メールアドレス",
-    "phone": "電話番号",
-    "updated_at": "最終発言日時",
-}
-# What a mapped item key may fill: `name` and `name_kana` are split family-first like HOTLEAD's profile.
-MAPPABLE = frozenset(
-    {"external_id", "updated_at", "name", "name_kana", "display_name", "email", "phone", "company", "address", "notes"}
-)
+# A full name and the two lead fields it is split into (family first); a part mapped on its own wins.
+SPLIT_NAMES = {"name": ("last_name", "first_name"), "name_kana": ("last_name_kana", "first_name_kana")}
+# Mapped names that are not lead fields as they are: the record's key and time, and the full names.
+NOT_LEAD_FIELDS = frozenset({"external_id", "updated_at", *SPLIT_NAMES})
+ACTIVITY_FORMATS = ("%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
 
 
 class ChatDealerConnector:
@@ -75,7 +71,7 @@ class ChatDealerConnector:
         self.config = config
         self.clock = clock
         self.base_url = (config.base_url or f"https://{domain}").rstrip("/")
-        self.field_map = field_map(config.settings.get("field_map") or {})
+        self.item_keys = item_keys(config.settings.get("field_map") or {})
         self.page_size = max(1, min(int(config.settings.get("page_size", DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE))
         self.initial_days = int(config.settings.get("initial_days", DEFAULT_INITIAL_DAYS))
         limiter = limiter_for(domain, REQUESTS_PER_MINUTE)
@@ -94,7 +90,7 @@ class ChatDealerConnector:
             date_to, offset = today, 1
         while True:
             items = self._visitors(date_from, date_to, offset, budget)
-            records = [to_record(item, self.field_map) for item in items]
+            records = [to_record(item, self.item_keys) for item in items]
             if len(items) < self.page_size:
                 yield Page(records, {"next_from": _text(date_to)}, has_more=False)
                 return
@@ -131,39 +127,42 @@ class ChatDealerConnector:
         raise ConnectorError(f"Chat Dealer answered {response.status_code}, errors.code {code or '-'}: {message}")
 
 
-def field_map(configured: Mapping[str, str]) -> dict[str, str]:
-    unknown = sorted(set(configured) - MAPPABLE)
-    if unknown:
-        raise ConnectorError(f"The Chat Dealer field_map names unknown fields: {', '.join(unknown)}.")
-    return DEFAULT_FIELD_MAP | dict(configured)
+def item_keys(configured: Mapping[str, str]) -> dict[str, str]:
+    """Our name -> the item key, for every name the connector reads, by the connection's field map."""
+    try:
+        return ChatDealerFieldMap.model_validate(configured).item_keys()
+    except ValidationError as exc:
+        reasons = "; ".join(error["msg"].removeprefix("Value error, ") for error in exc.errors())
+        raise ConnectorError(f"The Chat Dealer field_map is invalid: {reasons}.") from exc
 
 
-def to_record(item: Mapping[str, Any], mapping: Mapping[str, str]) -> Record:
-    """An item as lead fields, by the environment's field map. Values come as strings, often padded."""
-
-    def value(name: str) -> str | None:
-        raw = item.get(mapping[name]) if name in mapping else None
-        if raw is None:
-            return None
-        text = str(raw).strip()
-        return text or None
-
+def to_record(item: Mapping[str, Any], keys: Mapping[str, str]) -> Record:
+    """An item as lead fields, by the environment's item keys. Values come as strings, often padded."""
+    values = {name: text for name, key in keys.items() if (text := _trimmed(item.get(key)))}
     fields: dict[str, Any] = {}
-    for name in ("display_name", "email", "phone", "company", "address", "notes"):
-        if value(name):
-            fields[name] = value(name)
-    if value("name"):
-        fields.setdefault("display_name", value("name"))
-        fields["last_name"], fields["first_name"] = normalize.split_name(value("name"))
-    if value("name_kana"):
-        fields["last_name_kana"], fields["first_name_kana"] = normalize.split_name(value("name_kana"))
-    fields = {name: field for name, field in fields.items() if field is not None}
+    for name, text in values.items():
+        if name.startswith(CUSTOM_FIELD_PREFIX):
+            fields.setdefault("custom_fields", {})[name.removeprefix(CUSTOM_FIELD_PREFIX)] = text
+        elif name not in NOT_LEAD_FIELDS:
+            fields[name] = text
+    for whole, parts in SPLIT_NAMES.items():
+        if whole in values:
+            for part, text in zip(parts, normalize.split_name(values[whole]), strict=True):
+                if text is not None:
+                    fields.setdefault(part, text)
+    if "name" in values:
+        fields.setdefault("display_name", values["name"])
     return Record(
-        external_id=value("external_id") or _identity_id(fields, item),
+        external_id=values.get("external_id") or _identity_id(fields, item),
         fields=fields,
         payload=dict(item),
-        updated_at=_last_activity(value("updated_at")),
+        updated_at=_last_activity(values.get("updated_at")),
     )
+
+
+def _trimmed(raw: Any) -> str | None:
+    text = str(raw).strip() if raw is not None else ""
+    return text or None
 
 
 def _identity_id(fields: Mapping[str, Any], item: Mapping[str, Any]) -> str:
@@ -179,14 +178,16 @@ def _identity_id(fields: Mapping[str, Any], item: Mapping[str, Any]) -> str:
 
 
 def _last_activity(text: str | None) -> str | None:
-    """`yyyy/mm/dd hh:mi` in Japan time, as ISO 8601 UTC; None when absent or malformed."""
+    """`yyyy/mm/dd hh:mi` (seconds optional) in Japan time, as ISO 8601 UTC; None when absent or malformed."""
     if not text:
         return None
-    try:
-        moment = datetime.strptime(text, "%Y/%m/%d %H:%M").replace(tzinfo=JST)
-    except ValueError:
-        return None
-    return moment.astimezone(UTC).isoformat()
+    for layout in ACTIVITY_FORMATS:
+        try:
+            moment = datetime.strptime(text, layout).replace(tzinfo=JST)
+        except ValueError:
+            continue
+        return moment.astimezone(UTC).isoformat()
+    return None
 
 
 def _date(text: str) -> date:

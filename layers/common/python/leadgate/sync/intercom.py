@@ -2,16 +2,17 @@
 
 `POST {base_url}/contacts/search` (API version pinned with `Intercom-Version`, bearer access token):
 
-    {"query": {"field": "updated_at", "operator": ">", "value": since},
+    {"query": {"field": "updated_at", "operator": ">", "value": changed_from(since)},
      "sort": {"field": "updated_at", "order": "ascending"},
      "pagination": {"per_page": 150, "starting_after": cursor}}
 
 Checkpoint: `{"since": S, "cursor": C, "max_seen": M}`. A walk keeps its `since` and follows Intercom's
 cursor (`pages.next.starting_after`); a run cut off mid-walk resumes with the cursor, and a cursor Intercom
-no longer accepts (400) restarts the walk from `since`. When the walk ends, the next one starts at
-`since = M - 1`: `updated_at` has one-second resolution, so contacts changed in the last second seen are
-fetched again rather than risk missing one changed later in that same second; their content hash makes
-them cost no write. Rate limits: `X-RateLimit-Remaining` / `X-RateLimit-Reset` (Unix seconds) are honoured.
+no longer accepts (400) restarts the walk from `since`. When the walk ends, the next one has `since = M`,
+the latest change seen. Intercom matches timestamps by UTC day, not by second (`> T` means "from the day
+after T's"; there is no `>=`), so a walk asks for everything changed from the start of `since`'s day: the
+contacts of that day already taken are fetched again, and their content hash makes them cost no write.
+Rate limits: `X-RateLimit-Remaining` / `X-RateLimit-Reset` (Unix seconds) are honoured.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from leadgate.sync.transport import ProviderHttp, RateLimitHeaders
 DEFAULT_BASE_URL = "https://api.intercom.io"
 API_VERSION = "2.11"
 DEFAULT_PAGE_SIZE = 150  # Intercom's maximum per_page for search
+DAY_SECONDS = 86_400
 RATE_LIMIT_HEADERS = RateLimitHeaders(remaining="X-RateLimit-Remaining", reset="X-RateLimit-Reset")
 
 
@@ -74,7 +76,7 @@ class IntercomConnector:
             if cursor:
                 yield Page(records, {"since": since, "cursor": cursor, "max_seen": max_seen}, has_more=True)
                 continue
-            yield Page(records, {"since": max(since, max_seen - 1), "max_seen": max_seen}, has_more=False)
+            yield Page(records, {"since": max(since, max_seen), "max_seen": max_seen}, has_more=False)
             return
 
     def _search(self, since: int, cursor: str | None, budget: Budget) -> dict[str, Any] | None:
@@ -82,7 +84,7 @@ class IntercomConnector:
         if cursor:
             pagination["starting_after"] = cursor
         body = {
-            "query": {"field": "updated_at", "operator": ">", "value": since},
+            "query": {"field": "updated_at", "operator": ">", "value": changed_from(since)},
             "sort": {"field": "updated_at", "order": "ascending"},
             "pagination": pagination,
         }
@@ -94,6 +96,12 @@ class IntercomConnector:
         if response.status_code == 400 and cursor:
             return None
         raise ConnectorError(f"Intercom answered {response.status_code} to the contact search.")
+
+
+def changed_from(since: int) -> int:
+    """The `>` value that makes Intercom's day-granular search start at the first second of `since`'s UTC day:
+    a second of the day before (0, the epoch, for a first walk)."""
+    return max(0, since - since % DAY_SECONDS - 1)
 
 
 def to_record(contact: Mapping[str, Any]) -> Record:
