@@ -150,7 +150,7 @@ class HubSpotClient:
         self.tokens = tokens  # the current OAuth tokens (a cached access token may be handed in)
         self.clock = clock
         self.transport = Transport(
-            "hubspot",
+            "HubSpot",
             session=session,
             timeout=timeout,
             max_attempts=max_attempts,

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from aws_lambda_powertools import Logger
@@ -132,7 +133,7 @@ class Transport:
             where = f"{self.provider} {method} {_path(url)}: {exc.reason}"
             if over_budget:
                 raise OutOfBudget(
-                    f"{where}; the wait does not fit in the time left", status=exc.status, retry_after=exc.retry_after
+                    f"{where}; the wait does not fit in the time budget", status=exc.status, retry_after=exc.retry_after
                 ) from exc
             raise TransientError(
                 f"{where} (gave up after retries)", status=exc.status, retry_after=exc.retry_after
@@ -231,5 +232,5 @@ def _number(value: str | None) -> float | None:
 
 
 def _path(url: str) -> str:
-    """The URL without its query (which may carry search terms)."""
-    return url.split("?", 1)[0]
+    """The URL's path alone: its query may carry search terms."""
+    return urlsplit(url).path
