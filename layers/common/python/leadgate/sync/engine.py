@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
+from leadgate import dependencies
 from leadgate.clock import Budget, Clock, timestamp
 from leadgate.integrations.errors import AuthenticationFailed, IntegrationError, OutOfBudget
 from leadgate.leads.ids import new_ulid
@@ -131,8 +132,13 @@ class _Run:
         except (IntegrationError, leases.LeaseLost) as exc:
             status, error = "failed", str(exc)
         except Exception as exc:  # recorded, never lost: the run record says the run failed and how
-            logger.exception("Sync run crashed", extra={"connection_id": self.config.connection_id})
-            status, error = "failed", f"Internal error ({type(exc).__name__})."
+            status = "failed"
+            if dependencies.is_transient(exc):  # AWS throttled or unreachable: the next run carries on
+                logger.warning("Sync run stopped by a dependency", extra={"connection_id": self.config.connection_id})
+                error = f"A dependency was unavailable ({type(exc).__name__})."
+            else:
+                logger.exception("Sync run crashed", extra={"connection_id": self.config.connection_id})
+                error = f"Internal error ({type(exc).__name__})."
         return self.record.finished(
             status, self.clock(), counts=replace(self.counts), pages=self.pages, more_pending=more_pending, error=error
         )
