@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import leadgate.clock
 from leadgate_dev.events import lambda_context as make_lambda_context
 from leadgate_dev.harness import authorizer_context as caller_context
 from leadgate_dev.harness import call
@@ -22,13 +23,27 @@ def lambda_context():
 
 
 class FakeClock:
-    """A clock the test moves by hand (`clock.now += 60`)."""
+    """A clock the test moves by hand (`clock.now += 60`), or that moves `tick` seconds after each read."""
 
-    def __init__(self, now: float) -> None:
+    def __init__(self, now: float, tick: float = 0.0) -> None:
         self.now = now
+        self.tick = tick
 
     def __call__(self) -> float:
-        return self.now
+        now = self.now
+        self.now += self.tick
+        return now
+
+
+FROZEN_AT = 1_774_689_300.0  # 2026-03-28T09:15:00+00:00
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FakeClock:
+    """leadgate's time (`leadgate.clock`), frozen at FROZEN_AT: set or move `clock.now`, or set `clock.tick`."""
+    fake = FakeClock(FROZEN_AT)
+    monkeypatch.setattr(leadgate.clock, "source", fake)
+    return fake
 
 
 def sample_event(function: str, case: str) -> dict:

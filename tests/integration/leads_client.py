@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -83,18 +83,6 @@ def leads_event(case: str, lead_id: str | None = None, tenant: str | None = None
     if tenant:
         event["requestContext"]["authorizer"] = caller_context(tenant=tenant, client_id=f"client-{tenant}")
     return event
-
-
-class Clock:
-    """Controls the repository's clock: each write happens `step` later than the one before."""
-
-    def __init__(self, start: datetime, step: timedelta) -> None:
-        self.now = start
-        self.step = step
-
-    def __call__(self) -> datetime:
-        self.now += self.step
-        return self.now
 
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

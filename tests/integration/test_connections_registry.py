@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from leadgate.connections import registry as registry_module
 from leadgate.connections.models import Connection
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection, get_connection
+from leadgate.ttlcache import TTLCache
 from tests.conftest import FakeClock
 
 
@@ -47,8 +48,7 @@ def test_get_is_cached_until_its_ttl_and_fresh_reads_through(aws, connections):
     cached = ConnectionRegistry(
         dynamodb=boto3.client("dynamodb"),
         table=aws.tables["CONNECTIONS_TABLE"],
-        cache=registry_module._Cache(clock),
-        ttl=60,
+        cache=TTLCache(60, clock=clock),
     )
     stored = connections.put(hubspot())
     assert cached.get(stored.connection_id).enabled is True
@@ -64,7 +64,9 @@ def test_get_is_cached_until_its_ttl_and_fresh_reads_through(aws, connections):
 def test_unknown_ids_are_cached_too(aws, connections):
     clock = FakeClock(0.0)
     cached = ConnectionRegistry(
-        dynamodb=boto3.client("dynamodb"), table=aws.tables["CONNECTIONS_TABLE"], cache=registry_module._Cache(clock)
+        dynamodb=boto3.client("dynamodb"),
+        table=aws.tables["CONNECTIONS_TABLE"],
+        cache=TTLCache(registry_module.CACHE_SECONDS, clock=clock),
     )
     missing = hubspot()
     assert cached.get(missing.connection_id) is None

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadgate.integrations.errors import AuthenticationFailed, NotFound, TransientError
+from leadgate.integrations.errors import AuthenticationFailed, NotFound, OutOfBudget, TransientError
 from leadgate.integrations.hubspot import REFRESH_MARGIN_SECONDS, HubSpotClient, HubSpotCredentials, OAuthTokens
 from tests.conftest import FakeClock
 from tests.fakes.hubspot import CONTACTS, SEARCH_CAP, TOKEN, contact_path
@@ -23,9 +23,12 @@ def sleeps():
 def oauth_client(fake_hubspot, sleeps):
     fake_hubspot.register_app("app-client", "app-secret", "refresh-0")
     stored: list[OAuthTokens] = []
-    client = HubSpotClient(
-        HubSpotCredentials(**OAUTH), base_url=fake_hubspot.url, on_tokens=stored.append, sleep=sleeps.append
-    )
+
+    def store(tokens: OAuthTokens) -> OAuthTokens:
+        stored.append(tokens)
+        return tokens
+
+    client = HubSpotClient(HubSpotCredentials(**OAUTH), base_url=fake_hubspot.url, on_tokens=store, sleep=sleeps.append)
     client.stored = stored
     return client
 
@@ -162,7 +165,7 @@ def test_a_retry_after_beyond_the_time_budget_gives_up_at_once(fake_hubspot, sle
     contact_id = fake_hubspot.add_contact(email="a@example.jp")
     fake_hubspot.fail(contact_path(contact_id), 429, retry_after=60)
 
-    with pytest.raises(TransientError) as raised:
+    with pytest.raises(OutOfBudget) as raised:
         private_client(fake_hubspot, sleeps, time_budget=20).get_contact(contact_id)
 
     assert raised.value.retry_after == 60

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from leadgate.leads import repository
 from tests.conftest import sample_event
-from tests.integration.leads_client import START, Clock, LeadsApi
+from tests.integration.leads_client import START, LeadsApi
 
 PEOPLE = [
     dict(first_name="Taro", last_name="Yamada", last_name_kana="やまだ", first_name_kana="たろう",
@@ -39,15 +37,14 @@ PEOPLE = [
 
 
 @pytest.fixture
-def clock(monkeypatch):
-    """Each write one minute after the previous one, from START: created order is the list order."""
-    ticking = Clock(START, timedelta(minutes=1))
-    monkeypatch.setattr(repository, "_now", ticking)
-    return ticking
+def ticking(clock):
+    """Each read of the time one minute after the previous one, from START: created order is the list order."""
+    clock.now, clock.tick = START.timestamp(), 60.0
+    return clock
 
 
 @pytest.fixture
-def api(aws, invoke, clock):
+def api(aws, invoke, ticking):
     return LeadsApi()
 
 

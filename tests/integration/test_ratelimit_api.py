@@ -6,22 +6,19 @@ import json
 
 import pytest
 
-import leadgate.ratelimit.counter as counter_module
 from leadgate import ratelimit
 from leadgate_dev.events import rest_event
 from leadgate_dev.metering import metered_dynamodb
-from tests.conftest import FakeClock, caller_context, sample_event
+from tests.conftest import caller_context, sample_event
 
 HOUR_START = 1_800_000_000 - 1_800_000_000 % 3600  # an hour boundary
 TWO_WINDOWS = json.dumps([{"limit": 3, "window": 60}, {"limit": 5, "window": 3600}])
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    """The counters' clock, set 100 s into an hour (and into its second minute)."""
-    fake = FakeClock(HOUR_START + 100.0)
-    monkeypatch.setattr(counter_module, "wall_clock", fake)
-    return fake
+@pytest.fixture(autouse=True)
+def into_an_hour(clock):
+    """The counters' time: 100 s into an hour (and into its second minute)."""
+    clock.now = HOUR_START + 100.0
 
 
 def usage_event(client_id="client-acme", rate_policies="[]", tenant="acme", tier="standard"):

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 import pytest
 
-import leadgate.ratelimit.counter as counter_module
 from leadgate.aws import reset_clients
 from leadgate.settings import Settings
 from leadgate_dev.admin.clients import create_client
@@ -18,7 +17,6 @@ from leadgate_dev.events import lambda_context as invocation_context
 from leadgate_dev.events import rest_event
 from leadgate_dev.functions import load_function
 from leadgate_dev.metering import metered_dynamodb
-from tests.conftest import FakeClock
 
 SETTINGS = Settings.from_environment({})  # the defaults
 WINDOW = SETTINGS.token_window_seconds
@@ -27,11 +25,9 @@ FAILURES_PER_CLIENT = SETTINGS.token_failures_per_client
 REQUESTS_PER_CLIENT = SETTINGS.token_requests_per_client
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    fake = FakeClock(WINDOW_START + 60.0)
-    monkeypatch.setattr(counter_module, "wall_clock", fake)
-    return fake
+@pytest.fixture(autouse=True)
+def into_a_window(clock):
+    clock.now = WINDOW_START + 60.0
 
 
 @pytest.fixture

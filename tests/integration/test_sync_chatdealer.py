@@ -7,13 +7,14 @@ from datetime import date, datetime
 
 import pytest
 
+from leadgate.clock import Budget
+from leadgate.integrations.transport import Transport
 from leadgate.sync.chatdealer import JST, ChatDealerConnector
-from leadgate.sync.connector import Budget, ConnectorConfig, ConnectorError
+from leadgate.sync.connector import ConnectorConfig, ConnectorError
 from leadgate.sync.engine import run_sync
 from leadgate.sync.limiter import RequestLimiter
 from leadgate.sync.registry import connector_for
 from leadgate.sync.runs import load_checkpoint
-from leadgate.sync.transport import ProviderHttp
 from tests.conftest import FakeClock
 from tests.fakes.chatdealer import chatdealer_fake_fixture  # noqa: F401 - the fixture
 from tests.fakes.loopback import Reply
@@ -43,7 +44,7 @@ def connector(cfg: ConnectorConfig, clock: FakeClock) -> ChatDealerConnector:
         clock.now += seconds
 
     limiter = RequestLimiter(60, clock=clock, sleep=sleep)
-    http = ProviderHttp("chatdealer", clock=clock, sleep=sleep, before_request=limiter.acquire)
+    http = Transport.for_run("chatdealer", clock=clock, sleep=sleep, before_request=limiter.acquire)
     made = ChatDealerConnector(cfg, http=http, clock=clock)
     made.sleeps = sleeps  # type: ignore[attr-defined]
     return made

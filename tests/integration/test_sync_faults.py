@@ -36,7 +36,7 @@ def test_5xx_and_timeouts_are_retried_with_jittered_backoff(aws, intercom_fake):
     intercom_fake.server.fail(Reply(500, {"type": "error.list"}), times=1)
     intercom_fake.server.fail(None, delay=1.5)  # slower than the client's timeout
     config = intercom_config(intercom_fake.url)
-    connector = intercom(config, timeout_seconds=0.5, backoff_max_seconds=4)
+    connector = intercom(config, timeout=(0.5, 0.5), backoff_max_seconds=4)
 
     record = run_sync(config, connector, budget_seconds=60)
 
@@ -119,6 +119,6 @@ def test_401_fails_the_run_as_unauthorized(aws, intercom_fake):
 
 
 def _budget():
-    from leadgate.sync.connector import Budget
+    from leadgate.clock import Budget
 
     return Budget(lambda: 0.0, 60)

@@ -9,13 +9,14 @@ import boto3
 import pytest
 
 from leadgate import aws as leadgate_aws
+from leadgate.clock import Budget
 from leadgate.connections import secrets as connection_secrets
 from leadgate.connections.models import Connection
 from leadgate.connections.registry import ConnectionRegistry, clear_cache
 from leadgate.connections.secrets import ConnectionSecrets
 from leadgate.leads import repository, service
 from leadgate.leads.requests import LeadCreate
-from leadgate.sync.connector import Budget, ConnectorConfig
+from leadgate.sync.connector import ConnectorConfig
 from leadgate.sync.hubspot import HubSpotConnector
 from leadgate.sync.runner import run_connection
 from leadgate.sync.runs import list_runs

@@ -1,26 +1,16 @@
-"""The sync pieces that need no AWS: the limiter, Retry-After, the providers' record mapping, content hashes."""
+"""The sync pieces that need no AWS: the limiter, the providers' record mapping, content hashes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
-import requests
 
+from leadgate.clock import Budget
+from leadgate.integrations.errors import OutOfBudget
 from leadgate.sync import chatdealer, intercom, keys
 from leadgate.sync.apply import content_hash
-from leadgate.sync.connector import (
-    Budget,
-    Connector,
-    ConnectorConfig,
-    ConnectorError,
-    OutOfBudget,
-    PushingConnector,
-    Record,
-)
+from leadgate.sync.connector import Connector, ConnectorConfig, ConnectorError, PushingConnector, Record
 from leadgate.sync.limiter import RequestLimiter
 from leadgate.sync.runs import Counts
-from leadgate.sync.transport import _retry_after_header
 from tests.conftest import FakeClock
 
 
@@ -50,17 +40,6 @@ def test_the_limiter_refuses_a_wait_beyond_the_budget():
     limiter.acquire(Budget(clock, 600))
     with pytest.raises(OutOfBudget):
         limiter.acquire(Budget(clock, 30))
-
-
-@pytest.mark.parametrize(
-    ("value", "seconds"),
-    [("7", 7.0), (" 0 ", 0.0), ("Mon, 30 Nov 2026 09:00:30 GMT", 30.0), ("soon", None), ("", None)],
-)
-def test_retry_after_in_seconds_or_as_an_http_date(value, seconds):
-    response = requests.Response()
-    response.headers["Retry-After"] = value
-    now = datetime(2026, 11, 30, 9, 0, 0, tzinfo=UTC).timestamp()
-    assert _retry_after_header(response, now) == seconds
 
 
 def test_an_intercom_contact_as_lead_fields():

@@ -8,16 +8,20 @@
   then (connect + read timeout + a margin to answer): it raises `DeadlineExceeded` instead. A hung dependency
   therefore costs at most the budget minus the margin, and the client gets an answer rather than Lambda's
   timeout; while the network is healthy, calls run until the margin, so long work (a batch) is not cut short.
-- `unavailable(exc)` is the one list of failures that are the dependency's, not ours: throttling, 5xx,
-  connection and timeout errors, at any depth of an exception's chain (Powertools wraps them). They become
-  `errors.ServiceUnavailable` (503 `SERVICE_UNAVAILABLE` with `Retry-After`) in `leadgate.api`.
+- `retry_after(exc)` is the one classifier of failures that are the dependency's, not ours (transient):
+  throttling, 5xx, connection and timeout errors, a deadline, unprocessed batch items, at any depth of an
+  exception's chain (Powertools wraps them). The edge answers them 503 `SERVICE_UNAVAILABLE` with
+  `Retry-After` (`unavailable(exc)`); the webhook worker hands the event back to the queue and a sync run
+  records the dependency as the reason (`is_transient(exc)`).
+- `batch_get` / `batch_write` retry what BatchGetItem and BatchWriteItem leave unprocessed (throttled
+  partitions), at most `MAX_UNPROCESSED_ROUNDS` times with exponential backoff, and answer what is still left.
 """
 
 from __future__ import annotations
 
 import contextvars
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +34,9 @@ RETRY_AFTER_THROTTLED = 1
 RETRY_AFTER_UNAVAILABLE = 5
 # Time kept back from the budget to answer the client once the last attempt has failed.
 ANSWER_MARGIN_SECONDS = 0.5
+# Rounds of a batch's unprocessed keys or items, and the first pause between them (doubled each round).
+MAX_UNPROCESSED_ROUNDS = 5
+UNPROCESSED_BACKOFF_SECONDS = 0.05
 
 THROTTLING_CODES = frozenset(
     {
@@ -41,6 +48,7 @@ THROTTLING_CODES = frozenset(
         "LimitExceededException",
         "ThrottlingError",  # a transaction's cancellation reason
         "TransactionConflict",  # another transaction held the item; retrying succeeds
+        "TransactionConflictException",
         "TransactionInProgressException",
     }
 )
@@ -60,6 +68,10 @@ _budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("leadga
 
 class DeadlineExceeded(Exception):
     """An AWS call was not attempted: it could not have finished within the invocation's time budget."""
+
+
+class Unprocessed(Exception):
+    """A batch left keys or items unprocessed (throttled) after its rounds: a throttled dependency."""
 
 
 def client_config() -> Any:
@@ -124,27 +136,71 @@ def _note_network_failure(caught_exception: BaseException | None = None, **_kwar
 
 def unavailable(exc: BaseException) -> errors.ServiceUnavailable | None:
     """The 503 that `exc` means when a dependency failed (anywhere in its chain of causes), else None."""
+    seconds = retry_after(exc)
+    return None if seconds is None else errors.ServiceUnavailable(seconds)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether `exc` is a dependency's failure that retrying later can clear."""
+    return retry_after(exc) is not None
+
+
+def retry_after(exc: BaseException) -> int | None:
+    """Seconds to wait when `exc` (or anything in its chain of causes) is a dependency's failure, else None."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        retry_after = _retry_after(current)
-        if retry_after is not None:
-            return errors.ServiceUnavailable(retry_after)
+        seconds = _own_retry_after(current)
+        if seconds is not None:
+            return seconds
         current = current.__cause__ or current.__context__
     return None
 
 
-def _retry_after(exc: BaseException) -> int | None:
+def batch_get(
+    client: Any, request: dict[str, Any], *, sleep: Callable[[float], None] = time.sleep
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Any]]:
+    """BatchGetItem of `request` (RequestItems), with its unprocessed keys retried: the items read per table,
+    and the request of the keys still unread after the last round (empty when every key was read)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for round_ in range(MAX_UNPROCESSED_ROUNDS):
+        if round_:
+            sleep(UNPROCESSED_BACKOFF_SECONDS * 2 ** (round_ - 1))
+        answer = client.batch_get_item(RequestItems=request)
+        for table, items in answer.get("Responses", {}).items():
+            found.setdefault(table, []).extend(items)
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            break
+    return found, request
+
+
+def batch_write(
+    client: Any, request: dict[str, list[dict[str, Any]]], *, sleep: Callable[[float], None] = time.sleep
+) -> None:
+    """BatchWriteItem of `request` (RequestItems), with its unprocessed items retried; `Unprocessed` when
+    some are still left after the last round."""
+    for round_ in range(MAX_UNPROCESSED_ROUNDS):
+        if round_:
+            sleep(UNPROCESSED_BACKOFF_SECONDS * 2 ** (round_ - 1))
+        request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+        if not request:
+            return
+    raise Unprocessed(f"{sum(len(items) for items in request.values())} item(s) left unwritten")
+
+
+def _own_retry_after(exc: BaseException) -> int | None:
     if isinstance(exc, errors.ServiceUnavailable):
         return exc.retry_after
-    if isinstance(exc, DeadlineExceeded):
-        return RETRY_AFTER_UNAVAILABLE
+    if isinstance(exc, Unprocessed):
+        return RETRY_AFTER_THROTTLED
     from botocore.exceptions import ClientError, HTTPClientError
     from botocore.exceptions import ConnectionError as BotocoreConnectionError
 
-    if isinstance(exc, BotocoreConnectionError | HTTPClientError):
-        return RETRY_AFTER_UNAVAILABLE  # refused or connect timeout; reset, closed or read timeout
+    # A deadline; refused or connect timeout; reset, closed or read timeout.
+    if isinstance(exc, DeadlineExceeded | BotocoreConnectionError | HTTPClientError):
+        return RETRY_AFTER_UNAVAILABLE
     if isinstance(exc, ClientError):
         codes = {exc.response.get("Error", {}).get("Code")}
         codes |= {reason.get("Code") for reason in exc.response.get("CancellationReasons") or []}

@@ -7,7 +7,7 @@ the secrets themselves never enter this model (they live in Secrets Manager, `le
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from leadgate import clock
 from leadgate.leads.ids import is_ulid, new_ulid
 
 CONNECTION_ID_PREFIX = "con_"
@@ -170,15 +171,11 @@ ProviderSettings = HubSpotSettings | IntercomSettings | ChatDealerSettings | Sta
 
 
 def new_connection_id(moment: datetime | None = None) -> str:
-    return CONNECTION_ID_PREFIX + new_ulid(moment or datetime.now(UTC))
+    return CONNECTION_ID_PREFIX + new_ulid(moment or clock.now())
 
 
 def is_connection_id(value: str) -> bool:
     return bool(CONNECTION_ID_PATTERN.match(value)) and is_ulid(value.removeprefix(CONNECTION_ID_PREFIX))
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Connection(BaseModel):
@@ -196,7 +193,7 @@ class Connection(BaseModel):
     base_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$")] | None = None
     secret_arn: str | None = None
     enabled: bool = True
-    created_at: datetime = Field(default_factory=_now)
+    created_at: datetime = Field(default_factory=clock.now)
     disabled_at: datetime | None = None
     # Reserved for the scheduled sync runs (issue 10).
     sync_every: Annotated[str, StringConstraints(pattern=SYNC_EVERY_PATTERN)] | None = None

@@ -8,16 +8,14 @@ Writes are admin paths (the CLI) and the sync runs' status fields; each is one c
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from leadgate import aws
+from leadgate import aws, clock
 from leadgate.connections.models import Connection
 from leadgate.settings import get_settings
+from leadgate.ttlcache import TTLCache
 
 TENANT_INDEX = "by_tenant"
 CACHE_SECONDS = 60.0
@@ -53,45 +51,16 @@ def from_item(item: Mapping[str, Any]) -> Connection:
     return Connection.model_validate({name: deserializer.deserialize(value) for name, value in item.items()})
 
 
-class _Cache:
-    """connection_id -> (connection, expiry) for one process; thread-safe, bounded by the connections read."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self._entries: dict[str, tuple[Connection | None, float]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> tuple[bool, Connection | None]:
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is None or entry[1] <= self.clock():
-            return False, None
-        return True, entry[0]
-
-    def put(self, key: str, connection: Connection | None, ttl: float) -> None:
-        with self._lock:
-            self._entries[key] = (connection, self.clock() + ttl)
-
-    def forget(self, key: str) -> None:
-        with self._lock:
-            self._entries.pop(key, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-_cache = _Cache()
+_cache: TTLCache[Connection | None] = TTLCache(CACHE_SECONDS)
 
 
 class ConnectionRegistry:
     """The registry on an explicit DynamoDB client and table, so the admin CLI can point it at any stack."""
 
-    def __init__(self, *, dynamodb: Any, table: str, cache: _Cache | None = None, ttl: float = CACHE_SECONDS) -> None:
+    def __init__(self, *, dynamodb: Any, table: str, cache: TTLCache[Connection | None] | None = None) -> None:
         self.dynamodb = dynamodb
         self.table = table
-        self.cache = cache if cache is not None else _Cache()
-        self.ttl = ttl
+        self.cache = cache if cache is not None else TTLCache(CACHE_SECONDS)
 
     @classmethod
     def from_settings(cls) -> ConnectionRegistry:
@@ -99,7 +68,7 @@ class ConnectionRegistry:
         return cls(dynamodb=aws.dynamodb(), table=get_settings().connections_table, cache=_cache)
 
     def get(self, connection_id: str, *, fresh: bool = False) -> Connection | None:
-        """The connection, or None. Cached for `ttl` seconds (unknown ids too, so a flood of bad ids costs one
+        """The connection, or None. Cached for the cache's ttl (unknown ids too, so a flood of bad ids costs one
         read per id and minute); `fresh=True` reads consistently and refreshes the cache."""
         if not fresh:
             hit, cached = self.cache.get(connection_id)
@@ -109,7 +78,7 @@ class ConnectionRegistry:
             TableName=self.table, Key={"connection_id": {"S": connection_id}}, ConsistentRead=fresh
         ).get("Item")
         connection = from_item(item) if item else None
-        self.cache.put(connection_id, connection, self.ttl)
+        self.cache.put(connection_id, connection)
         return connection
 
     def get_for_tenant(self, tenant_id: str, connection_id: str) -> Connection:
@@ -164,7 +133,7 @@ class ConnectionRegistry:
         return self._update(
             connection_id,
             "SET enabled = :false, disabled_at = if_not_exists(disabled_at, :now)",
-            {":false": {"BOOL": False}, ":now": {"S": datetime.now(UTC).isoformat()}},
+            {":false": {"BOOL": False}, ":now": {"S": clock.iso(clock.now())}},
         )
 
     def set_fields(self, connection_id: str, **fields: Any) -> Connection:

@@ -14,8 +14,8 @@
   writer's `ClientRequestToken` makes a retried write of the same value idempotent. The cache is updated with
   what was written.
 
-Powertools' parameters provider caches the value alone, without the version id this needs, hence the small
-cache here.
+Powertools' parameters provider caches the value alone, without the version id this needs, hence
+`leadgate.ttlcache` here.
 """
 
 from __future__ import annotations
@@ -26,14 +26,15 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from leadgate import aws
+from leadgate import aws, clock
 from leadgate.connections.models import Connection
 from leadgate.settings import get_settings
+from leadgate.ttlcache import TTLCache
 
 CACHE_SECONDS = 300.0
 CURRENT = "AWSCURRENT"
@@ -78,7 +79,7 @@ class ConnectionSecrets(BaseModel):
 
     def signing_secrets(self, now: datetime | None = None) -> list[str]:
         """The webhook signing secrets valid now: the current one, and the previous one during its overlap."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         secrets = [self.signing_secret.get_secret_value()] if self.signing_secret else []
         if self.previous_signing_secret and self.previous_valid_until and now < self.previous_valid_until:
             secrets.append(self.previous_signing_secret.get_secret_value())
@@ -86,7 +87,7 @@ class ConnectionSecrets(BaseModel):
 
     def rotated_signing_secret(self, new_secret: str, now: datetime | None = None) -> ConnectionSecrets:
         """The current signing secret becomes the previous one, valid for `ROTATION_OVERLAP` more."""
-        now = now or datetime.now(UTC)
+        now = now or clock.now()
         return self.model_copy(
             update={
                 "signing_secret": SecretStr(new_secret),
@@ -114,10 +115,7 @@ class SecretStore:
     ) -> None:
         self.client = client
         self.stage = stage
-        self.ttl = ttl
-        self.clock = clock
-        self._cache: dict[str, tuple[VersionedSecrets, float]] = {}
-        self._lock = threading.Lock()
+        self._cache: TTLCache[VersionedSecrets] = TTLCache(ttl, clock=clock)
 
     def create(self, connection_id: str, secrets: ConnectionSecrets, *, tenant_id: str) -> str:
         """A new secret for a new connection; returns its ARN."""
@@ -136,10 +134,9 @@ class SecretStore:
 
     def read(self, arn: str, *, force_fetch: bool = False) -> VersionedSecrets:
         if not force_fetch:
-            with self._lock:
-                entry = self._cache.get(arn)
-            if entry is not None and entry[1] > self.clock():
-                return entry[0]
+            hit, cached = self._cache.get(arn)
+            if hit and cached is not None:
+                return cached
         try:
             # AWSCURRENT named explicitly: moto answers a bare GetSecretValue with the version last *put*, not
             # the one UpdateSecretVersionStage made current.
@@ -176,12 +173,10 @@ class SecretStore:
         self.forget(arn)
 
     def forget(self, arn: str) -> None:
-        with self._lock:
-            self._cache.pop(arn, None)
+        self._cache.forget(arn)
 
     def _remember(self, arn: str, versioned: VersionedSecrets) -> None:
-        with self._lock:
-            self._cache[arn] = (versioned, self.clock() + self.ttl)
+        self._cache.put(arn, versioned)
 
 
 _store: SecretStore | None = None

@@ -7,10 +7,13 @@ reference document (v1 contacts, API keys).
   (`POST /oauth/v1/token`, grant_type=refresh_token), lives `expires_in` seconds (30 minutes today) and is
   refreshed REFRESH_MARGIN_SECONDS before it expires, and once more on a 401. Every refresh hands the new
   tokens to `on_tokens` before they are used, so that a rotated refresh token is stored before the old one
-  is dropped.
-- **Retries** (tenacity): 429 waits the `Retry-After` it gives; 5xx, timeouts and connection errors wait a
-  jittered exponential backoff. At most `max_attempts` attempts within `time_budget` seconds, then
-  TransientError (the caller's queue or run retries later). Other 4xx are PermanentError, 404 NotFound.
+  is dropped; it answers the tokens to use (another writer's, when that one stored first:
+  `leadgate.integrations.clients.TokenStore`).
+- **Transport**: every call, the token refresh included, goes through `leadgate.integrations.transport`
+  (retries, `Retry-After`, HubSpot's rate-limit headers, at most `max_attempts` attempts within the caller's
+  budget, else `time_budget` seconds, and never past the invocation's deadline). Throttling and failures
+  past that are TransientError (the caller's queue or run retries later); other 4xx are PermanentError,
+  404 NotFound.
 """
 
 from __future__ import annotations
@@ -25,16 +28,10 @@ from urllib.parse import quote
 
 import requests
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_before_delay,
-    wait_random_exponential,
-)
 
-from leadgate.integrations.errors import AuthenticationFailed, NotFound, PermanentError, TransientError
+from leadgate.clock import Budget, Clock, timestamp
+from leadgate.integrations.errors import AuthenticationFailed, NotFound, PermanentError
+from leadgate.integrations.transport import DEFAULT_TIMEOUT, HUBSPOT_RATE_LIMIT, Transport
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 TOKEN_PATH = "/oauth/v1/token"
@@ -59,7 +56,6 @@ CONTACT_PROPERTIES = (
 REFRESH_MARGIN_SECONDS = 300
 MAX_BATCH_INPUTS = 100
 MAX_SEARCH_LIMIT = 200
-DEFAULT_TIMEOUT = (3.05, 10.0)  # connect, read (seconds)
 
 
 class HubSpotCredentials(BaseModel):
@@ -96,6 +92,9 @@ class OAuthTokens(BaseModel):
     expires_at: float
 
 
+TokensCallback = Callable[[OAuthTokens], OAuthTokens]
+
+
 @dataclass(frozen=True)
 class Contact:
     """A CRM v3 contact: its id, properties (strings or None) and when HubSpot last changed it."""
@@ -128,31 +127,6 @@ class UpsertResult:
     created: bool
 
 
-class _Retryable(Exception):
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    raw = response.headers.get("Retry-After", "")
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return None
-
-
-_backoff = wait_random_exponential(multiplier=0.5, max=8)
-
-
-def _wait(state: RetryCallState) -> float:
-    """The provider's Retry-After when it gave one, else full-jitter exponential backoff."""
-    error = state.outcome.exception() if state.outcome else None
-    if isinstance(error, _Retryable) and error.retry_after is not None:
-        return error.retry_after
-    return _backoff(state)
-
-
 class HubSpotClient:
     """One connection's HubSpot API client. Thread-safe; keep one per connection while warm."""
 
@@ -161,33 +135,45 @@ class HubSpotClient:
         credentials: HubSpotCredentials,
         *,
         base_url: str = DEFAULT_BASE_URL,
-        on_tokens: Callable[[OAuthTokens], None] | None = None,
+        on_tokens: TokensCallback | None = None,
         tokens: OAuthTokens | None = None,
         session: requests.Session | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         max_attempts: int = 3,
         time_budget: float = 20.0,
         sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = timestamp,
     ) -> None:
         self.credentials = credentials
         self.base_url = base_url.rstrip("/")
         self.on_tokens = on_tokens
         self.tokens = tokens  # the current OAuth tokens (a cached access token may be handed in)
-        self.session = session or requests.Session()
-        self.timeout = timeout
-        self.max_attempts = max_attempts
-        self.time_budget = time_budget
-        self.sleep = sleep
         self.clock = clock
+        self.transport = Transport(
+            "HubSpot",
+            session=session,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            call_seconds=time_budget,
+            rate_limit_headers=HUBSPOT_RATE_LIMIT,
+            clock=clock,
+            sleep=sleep,
+        )
         self._refresh_lock = threading.Lock()
 
     # ------------------------------------------------------------------ API
 
-    def get_contact(self, contact_id: str | int, properties: Sequence[str] = CONTACT_PROPERTIES) -> Contact:
+    def get_contact(
+        self,
+        contact_id: str | int,
+        properties: Sequence[str] = CONTACT_PROPERTIES,
+        *,
+        budget: Budget | None = None,
+    ) -> Contact:
         """GET /crm/v3/objects/contacts/{id}: NotFound when HubSpot has no such (live) contact."""
         path = f"{CONTACTS_PATH}/{quote(str(contact_id), safe='')}"
-        response = self._call("GET", path, params={"properties": ",".join(properties), "archived": "false"})
+        query = {"properties": ",".join(properties), "archived": "false"}
+        response = self._call("GET", path, budget, params=query)
         return Contact.from_api(response.json())
 
     def search_contacts_modified_since(
@@ -196,6 +182,8 @@ class HubSpotClient:
         after_cursor: str | None = None,
         limit: int = 100,
         properties: Sequence[str] = CONTACT_PROPERTIES,
+        *,
+        budget: Budget | None = None,
     ) -> SearchPage:
         """POST /crm/v3/objects/contacts/search: contacts with lastmodifieddate >= `after_ts`, oldest change
         first, `limit` per page (at most 200), paged by `after`. HubSpot stops at 10,000 results per query:
@@ -210,13 +198,15 @@ class HubSpotClient:
         }
         if after_cursor:
             body["after"] = after_cursor
-        answer = self._call("POST", f"{CONTACTS_PATH}/search", json=body).json()
+        answer = self._call("POST", f"{CONTACTS_PATH}/search", budget, json=body).json()
         cursor = ((answer.get("paging") or {}).get("next") or {}).get("after")
         return SearchPage(
             [Contact.from_api(item) for item in answer.get("results", [])], cursor, answer.get("total", 0)
         )
 
-    def batch_upsert_by_email(self, inputs: Sequence[Mapping[str, Any]]) -> list[UpsertResult]:
+    def batch_upsert_by_email(
+        self, inputs: Sequence[Mapping[str, Any]], *, budget: Budget | None = None
+    ) -> list[UpsertResult]:
         """POST /crm/v3/objects/contacts/batch/upsert with idProperty=email: each input is a contact's
         properties (with `email`); up to 100 per call. Creates or updates each contact by its email."""
         if len(inputs) > MAX_BATCH_INPUTS:
@@ -227,62 +217,45 @@ class HubSpotClient:
                 for properties in inputs
             ]
         }
-        answer = self._call("POST", f"{CONTACTS_PATH}/batch/upsert", json=body).json()
+        answer = self._call("POST", f"{CONTACTS_PATH}/batch/upsert", budget, json=body).json()
         return [UpsertResult(Contact.from_api(item), bool(item.get("new"))) for item in answer.get("results", [])]
 
-    # ------------------------------------------------------------------ transport
+    # ------------------------------------------------------------------ calls
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """One API call with the retry policy; the response when 2xx."""
-        retrying = Retrying(
-            retry=retry_if_exception_type(_Retryable),
-            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(self.time_budget),
-            wait=_wait,
-            sleep=self.sleep,
-            reraise=True,
-        )
-        try:
-            for attempt in retrying:
-                with attempt:
-                    response = self._attempt(method, path, **kwargs)
-        except _Retryable as error:
-            raise TransientError(f"HubSpot {method} {path}: {error}", retry_after=error.retry_after) from error
-        if response.status_code == 404:
-            raise NotFound(f"HubSpot {method} {path}: not found")
-        if response.status_code >= 400:
-            raise PermanentError(f"HubSpot {method} {path}: {response.status_code} {_message(response)}")
-        return response
-
-    def _attempt(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        response = self._send(method, path, self._access_token(), **kwargs)
+    def _call(self, method: str, path: str, budget: Budget | None, **kwargs: Any) -> requests.Response:
+        """One API call through the transport, the response when 2xx. A 401 refreshes an OAuth token once."""
+        if budget is None:  # one budget for the call and its refresh: together they may not outrun it
+            budget = Budget(self.clock, self.transport.call_seconds)
+        response = self._send(method, path, self._access_token(budget), budget, **kwargs)
         if response.status_code == 401 and self.credentials.oauth:
-            response = self._send(method, path, self._refresh(rejected=self.tokens), **kwargs)
+            response = self._send(method, path, self._refresh(rejected=self.tokens, budget=budget), budget, **kwargs)
         if response.status_code == 401:
-            raise AuthenticationFailed(f"HubSpot refused the connection's credentials: {_message(response)}")
-        if response.status_code == 429:
-            raise _Retryable("429 throttled", _retry_after(response))
-        if response.status_code >= 500:
-            raise _Retryable(f"{response.status_code} {_message(response)}")
+            raise AuthenticationFailed(
+                f"HubSpot refused the connection's credentials: {_message(response)}", status=401
+            )
+        if response.status_code == 404:
+            raise NotFound(f"HubSpot {method} {path}: not found", status=404)
+        if response.status_code >= 400:
+            raise PermanentError(
+                f"HubSpot {method} {path}: {response.status_code} {_message(response)}", status=response.status_code
+            )
         return response
 
-    def _send(self, method: str, path: str, token: str, **kwargs: Any) -> requests.Response:
+    def _send(self, method: str, path: str, token: str, budget: Budget, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        try:
-            return self.session.request(method, self.base_url + path, headers=headers, timeout=self.timeout, **kwargs)
-        except (requests.Timeout, requests.ConnectionError) as error:
-            raise _Retryable(type(error).__name__) from error
+        return self.transport.request(method, self.base_url + path, budget=budget, headers=headers, **kwargs)
 
     # ------------------------------------------------------------------ tokens
 
-    def _access_token(self) -> str:
+    def _access_token(self, budget: Budget) -> str:
         if not self.credentials.oauth:
             return self.credentials.access_token.get_secret_value()  # type: ignore[union-attr]
         tokens = self.tokens
         if tokens is not None and tokens.expires_at - REFRESH_MARGIN_SECONDS > self.clock():
             return tokens.access_token.get_secret_value()
-        return self._refresh(rejected=tokens)
+        return self._refresh(rejected=tokens, budget=budget)
 
-    def _refresh(self, *, rejected: OAuthTokens | None) -> str:
+    def _refresh(self, *, rejected: OAuthTokens | None, budget: Budget) -> str:
         """A new access token; `rejected` is the token found wanting (a concurrent refresh may have replaced
         it already, and then its result is used)."""
         with self._refresh_lock:
@@ -295,14 +268,11 @@ class HubSpotClient:
                 "client_secret": self.credentials.client_secret.get_secret_value(),  # type: ignore[union-attr]
                 "refresh_token": current.get_secret_value(),  # type: ignore[union-attr]
             }
-            try:
-                response = self.session.post(self.base_url + TOKEN_PATH, data=form, timeout=self.timeout)
-            except (requests.Timeout, requests.ConnectionError) as error:
-                raise _Retryable(f"token refresh: {type(error).__name__}") from error
-            if response.status_code == 429 or response.status_code >= 500:
-                raise _Retryable(f"token refresh: {response.status_code}", _retry_after(response))
+            response = self.transport.request("POST", self.base_url + TOKEN_PATH, budget=budget, data=form)
             if response.status_code != 200:
-                raise AuthenticationFailed(f"HubSpot refused the refresh token: {_message(response)}")
+                raise AuthenticationFailed(
+                    f"HubSpot refused the refresh token: {_message(response)}", status=response.status_code
+                )
             answer = response.json()
             tokens = OAuthTokens(
                 access_token=answer["access_token"],
@@ -310,7 +280,7 @@ class HubSpotClient:
                 expires_at=self.clock() + float(answer.get("expires_in", 1800)),
             )
             if self.on_tokens is not None:  # stored before use: a rotated refresh token is never lost
-                self.on_tokens(tokens)
+                tokens = self.on_tokens(tokens)
             self.tokens = tokens
             return tokens.access_token.get_secret_value()
 

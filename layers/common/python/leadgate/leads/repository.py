@@ -12,13 +12,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from leadgate import aws
+from leadgate import aws, clock, dependencies
 from leadgate.leads import ids, keys
 from leadgate.leads import items as item_mapping
 from leadgate.leads.records import NewInquiry, StoredLead, iso
@@ -77,10 +77,6 @@ def _client() -> Any:
 
 def _table() -> str:
     return get_settings().leads_table
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # ------------------------------------------------------------------ transaction entries
@@ -212,7 +208,7 @@ def create(
     """ONE TransactWriteItems: the lead, its identities (emails, phones and external ids, each claimed only
     if free), tags, search tokens and inquiries. Then ONE UpdateItem on
     the tenant's counters."""
-    now = _now()
+    now = clock.now()
     stamp = iso(now)
     lead = _stored(
         ids.new_ulid(now),
@@ -257,7 +253,7 @@ def update(
     Raises ConcurrentModification if the lead changed since `current` was read, IdentityTaken if a new
     email, phone or external id belongs to another lead. Then ONE UpdateItem on the counters (none when no
     counted value changed)."""
-    now = _now()
+    now = clock.now()
     lead = _stored(
         current.id,
         data,
@@ -378,9 +374,7 @@ def _delete_inquiries(tenant_id: str, lead_id: str) -> None:
 def _batch_delete(item_keys: list[dict[str, Any]]) -> None:
     for first in range(0, len(item_keys), BATCH_WRITE_LIMIT):
         requests = [{"DeleteRequest": {"Key": item_key}} for item_key in item_keys[first : first + BATCH_WRITE_LIMIT]]
-        while requests:
-            response = _client().batch_write_item(RequestItems={_table(): requests})
-            requests = response.get("UnprocessedItems", {}).get(_table(), [])
+        dependencies.batch_write(_client(), {_table(): requests})
 
 
 # ------------------------------------------------------------------ reads
@@ -462,11 +456,10 @@ def batch_get(tenant_id: str, sort_keys: Iterable[str], *, consistent: bool = Fa
                 "ConsistentRead": consistent,
             }
         }
-        while request:
-            response = _client().batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(_table(), []):
-                found[item["SK"]["S"]] = item
-            request = response.get("UnprocessedKeys") or {}
+        items, left = dependencies.batch_get(_client(), request)
+        if left:
+            raise dependencies.Unprocessed("lead items left unread")
+        found |= {item["SK"]["S"]: item for item in items.get(_table(), [])}
     return found
 
 

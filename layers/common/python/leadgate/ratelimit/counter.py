@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from leadgate import dependencies
+from leadgate.clock import Clock, timestamp
 from leadgate.ratelimit.policies import Policy
 
 # Counters outlive their window a little so a late reader (GET /usage at the boundary) still finds them;
@@ -21,13 +22,6 @@ from leadgate.ratelimit.policies import Policy
 TTL_MARGIN_SECONDS = 600
 # Remembered exhausted windows are pruned when there are more than this many (one entry per client window).
 MAX_REMEMBERED_EXHAUSTED = 10_000
-
-Clock = Callable[[], float]
-
-
-def wall_clock() -> float:
-    """The time counters use unless one is injected (tests replace this to cross window boundaries)."""
-    return time.time()
 
 
 @dataclass(frozen=True)
@@ -92,7 +86,7 @@ class FixedWindowCounter:
         self._lock = threading.Lock()
 
     def now(self) -> float:
-        return self._clock() if self._clock else wall_clock()
+        return self._clock() if self._clock else timestamp()
 
     def hit(self, subject: str, policies: Sequence[Policy]) -> Decision:
         now = self.now()
@@ -114,11 +108,9 @@ class FixedWindowCounter:
         """Each window's current usage, read without counting (one BatchGetItem, strongly consistent)."""
         now = self.now()
         keys = [self._key(subject, policy, now) for policy in policies]
-        response = self.dynamodb.batch_get_item(RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}})
-        hits = {
-            (item["pk"]["S"], item["sk"]["S"]): int(item["hits"]["N"])
-            for item in response.get("Responses", {}).get(self.table, [])
-        }
+        # A window left unread reads as unused: counting fails open.
+        items, _unread = dependencies.batch_get(self.dynamodb, {self.table: {"Keys": keys, "ConsistentRead": True}})
+        hits = {(item["pk"]["S"], item["sk"]["S"]): int(item["hits"]["N"]) for item in items.get(self.table, [])}
         return tuple(
             WindowUsage(policy, hits.get((key["pk"]["S"], key["sk"]["S"]), 0), policy.window_start(now) + policy.window)
             for policy, key in zip(policies, keys, strict=True)

@@ -20,8 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from leadgate import aws
-from leadgate.ratelimit import counter
+from leadgate import aws, clock
 from leadgate.settings import get_settings
 
 TTL_MARGIN_SECONDS = 600
@@ -59,13 +58,13 @@ class TokenGuard:
 
     def admit(self, client_id: str, source_ip: str) -> None:
         """Counts a token request; raises `TokenAttemptsExceeded` (before any secret check) when over."""
-        now = counter.wall_clock()
+        now = clock.timestamp()
         for kind, subject in self._subjects(client_id, source_ip):
             self._count_request(kind, subject, now)
 
     def record_failure(self, client_id: str, source_ip: str) -> None:
         """A secret (or client id) was refused: one more failure for the address and for the pair."""
-        now = counter.wall_clock()
+        now = clock.timestamp()
         for _kind, subject in self._subjects(client_id, source_ip):
             self.dynamodb.update_item(
                 TableName=self.table,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +27,7 @@ from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
 
-from leadgate import aws, errors
+from leadgate import aws, dependencies, errors
 from leadgate.intake.contracts import ExternalRef, Intake, IntakeLead
 from leadgate.intake.requests import parse
 from leadgate.intake.service import Outcome, take_in
@@ -39,7 +38,6 @@ from leadgate.sync.connector import ConnectorConfig, Record
 logger = Logger(child=True)
 
 BATCH_GET_LIMIT = 100
-MAX_UNPROCESSED_ROUNDS = 8
 
 Result = Literal["created", "matched", "updated", "unchanged", "failed"]
 
@@ -146,20 +144,15 @@ def read_applied(config: ConnectorConfig, external_ids: Sequence[str]) -> dict[s
                 ]
             }
         }
-        for round_ in range(MAX_UNPROCESSED_ROUNDS):
-            answer = aws.dynamodb().batch_get_item(RequestItems=request)
-            for item in answer.get("Responses", {}).get(keys.table(), []):
-                found[item["external_id"]["S"]] = Applied(
-                    item["digest"]["S"],
-                    _optional(item, "lead_id"),
-                    _optional(item, "updated_at"),
-                    _optional(item, "lead_updated_at"),
-                )
-            request = answer.get("UnprocessedKeys") or {}
-            if not request:
-                break
-            time.sleep(0.05 * 2**round_)
-        if request:  # still throttled: treating these as never applied costs writes, never correctness
+        items, left = dependencies.batch_get(aws.dynamodb(), request)
+        for item in items.get(keys.table(), []):
+            found[item["external_id"]["S"]] = Applied(
+                item["digest"]["S"],
+                _optional(item, "lead_id"),
+                _optional(item, "updated_at"),
+                _optional(item, "lead_updated_at"),
+            )
+        if left:  # still throttled: treating these as never applied costs writes, never correctness
             logger.warning("Content hashes left unread", extra={"connection_id": config.connection_id})
     return found
 

@@ -7,7 +7,7 @@ string), `items`; an error carries `errors: {code, msg, description}`:
 
 | errors.code | meaning | here |
 | --- | --- | --- |
-| 1 (HTTP 401) | token refused | `ConnectionUnauthorized`: the run fails |
+| 1 (HTTP 401) | token refused | `AuthenticationFailed`: the run fails |
 | 6 (HTTP 429) | over 60 requests a minute | retried (the transport), after the limiter already paced us |
 | 200 (HTTP 400) | no data in the window | an empty page: the window is done |
 | 999 / HTTP 500, 503 | internal error, maintenance | retried with backoff |
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -32,19 +31,18 @@ from typing import Any
 from pydantic import ValidationError
 
 from leadgate import normalize
+from leadgate.clock import Budget, Clock, timestamp
 from leadgate.connections.models import CUSTOM_FIELD_PREFIX, ChatDealerFieldMap
+from leadgate.integrations.errors import AuthenticationFailed
+from leadgate.integrations.transport import Transport
 from leadgate.sync.connector import (
-    Budget,
     Checkpoint,
-    Clock,
-    ConnectionUnauthorized,
     ConnectorConfig,
     ConnectorError,
     Page,
     Record,
 )
 from leadgate.sync.limiter import limiter_for
-from leadgate.sync.transport import ProviderHttp
 
 JST = timezone(timedelta(hours=9))
 DATE_FORMAT = "%Y/%m/%d"
@@ -63,7 +61,7 @@ ACTIVITY_FORMATS = ("%Y/%m/%d %H:%M", "%Y/%m/%d %H:%M:%S")
 
 
 class ChatDealerConnector:
-    def __init__(self, config: ConnectorConfig, http: ProviderHttp | None = None, clock: Clock = time.time) -> None:
+    def __init__(self, config: ConnectorConfig, http: Transport | None = None, clock: Clock = timestamp) -> None:
         token = config.secrets.get("api_token")
         domain = config.settings.get("domain")
         if not token or not domain:
@@ -75,7 +73,7 @@ class ChatDealerConnector:
         self.page_size = max(1, min(int(config.settings.get("page_size", DEFAULT_PAGE_SIZE)), MAX_PAGE_SIZE))
         self.initial_days = int(config.settings.get("initial_days", DEFAULT_INITIAL_DAYS))
         limiter = limiter_for(domain, REQUESTS_PER_MINUTE)
-        self.http = http or ProviderHttp("chatdealer", clock=clock, before_request=limiter.acquire)
+        self.http = http or Transport.for_run("chatdealer", clock=clock, before_request=limiter.acquire)
         self._headers = {"Content-Type": "application/json", "X-CD-apitoken": token}
 
     def fetch_changes(self, checkpoint: Checkpoint | None, budget: Budget) -> Iterator[Page]:
@@ -122,7 +120,7 @@ class ChatDealerConnector:
         if code == NO_DATA:
             return []
         if response.status_code == 401 or code == UNAUTHORIZED:
-            raise ConnectionUnauthorized("Chat Dealer refused the API token (401, errors.code 1).")
+            raise AuthenticationFailed("Chat Dealer refused the API token (401, errors.code 1).", status=401)
         message = (error or {}).get("msg", "")
         raise ConnectorError(f"Chat Dealer answered {response.status_code}, errors.code {code or '-'}: {message}")
 

@@ -12,11 +12,13 @@ only the connector understands. `push(leads)` is optional (HubSpot's, later).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-Clock = Callable[[], float]
+from leadgate.clock import Budget
+from leadgate.integrations.errors import PermanentError
+
 Checkpoint = Mapping[str, Any]
 
 
@@ -54,21 +56,6 @@ class Page:
     has_more: bool  # False on the last page of the changes available now
 
 
-class Budget:
-    """A run's time budget: the deadline it must stop before, on the run's clock."""
-
-    def __init__(self, clock: Clock, seconds: float) -> None:
-        self.clock = clock
-        self.deadline = clock() + seconds
-
-    def remaining(self) -> float:
-        return self.deadline - self.clock()
-
-    def allows(self, seconds: float) -> bool:
-        """Whether `seconds` more (a wait, a page) still fit in the budget."""
-        return self.remaining() > seconds
-
-
 @runtime_checkable
 class Connector(Protocol):
     config: ConnectorConfig
@@ -92,19 +79,7 @@ class PushingConnector(Connector, Protocol):
     def push(self, leads: Sequence[Any], budget: Budget) -> list[PushResult]: ...
 
 
-class ConnectorError(Exception):
-    """The provider refused or failed the run; the message is safe to record (no secrets, no PII)."""
-
-
-class ConnectionUnauthorized(ConnectorError):
-    """The provider answered 401 (after a token refresh, where the provider has one): the credentials are
-    no longer valid. The run fails with this reason; the connection's schedule is to be disabled."""
-
-
-class ProviderUnavailable(ConnectorError):
-    """5xx, timeouts or throttling went on past the run's retry allowance or its time budget."""
-
-
-class OutOfBudget(Exception):
-    """A wait the provider asked for (Retry-After, an exhausted rate limit) does not fit in the run's budget:
-    the run stops at the page boundary it is at, and the next run carries on."""
+class ConnectorError(PermanentError):
+    """The provider refused the run or answered what the connector cannot use; the message is safe to record
+    (no secrets, no PII). Throttling, failures past the retries, a budget run out and refused credentials are
+    the transport's errors (`leadgate.integrations.errors`), which a connector lets through."""

@@ -15,35 +15,26 @@ has built the config) and the CLI call:
    checkpoint, page by page under the same budget (`leadgate.sync.push`), once the pull has caught up.
 6. Record the outcome and release the lease.
 
-A provider's 401 (`ConnectionUnauthorized`) or a provider down past the retries fails the run with that
+A provider's 401 (`AuthenticationFailed`) or a provider down past the retries fails the run with that
 reason; pages applied before it keep their checkpoint.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
 
+from leadgate import dependencies
+from leadgate.clock import Budget, Clock, timestamp
+from leadgate.integrations.errors import AuthenticationFailed, IntegrationError, OutOfBudget
 from leadgate.leads.ids import new_ulid
 from leadgate.sync import lease as leases
 from leadgate.sync import push as pushes
 from leadgate.sync.apply import RecordResult, apply_page
-from leadgate.sync.connector import (
-    Budget,
-    Clock,
-    ConnectionUnauthorized,
-    Connector,
-    ConnectorConfig,
-    ConnectorError,
-    OutOfBudget,
-    Page,
-    PushingConnector,
-    Record,
-)
+from leadgate.sync.connector import Connector, ConnectorConfig, Page, PushingConnector, Record
 from leadgate.sync.runs import UNAUTHORIZED, Counts, RunRecord, Status, iso, load_checkpoint, put_run, save_checkpoint
 
 logger = Logger(child=True)
@@ -70,7 +61,7 @@ def run_sync(
     connector: Connector,
     apply: ApplyPage = apply_page,
     *,
-    clock: Clock = time.time,
+    clock: Clock = timestamp,
     budget_seconds: float,
     lease_seconds: float | None = None,
     progress: Progress | None = None,
@@ -136,13 +127,18 @@ class _Run:
             status = "partial" if more_pending or self.counts.failed else "succeeded"
         except OutOfBudget as exc:
             status, more_pending, error = "partial", True, str(exc)
-        except ConnectionUnauthorized as exc:
+        except AuthenticationFailed as exc:
             status, error = "failed", f"{UNAUTHORIZED}: {exc}"
-        except (ConnectorError, leases.LeaseLost) as exc:
+        except (IntegrationError, leases.LeaseLost) as exc:
             status, error = "failed", str(exc)
         except Exception as exc:  # recorded, never lost: the run record says the run failed and how
-            logger.exception("Sync run crashed", extra={"connection_id": self.config.connection_id})
-            status, error = "failed", f"Internal error ({type(exc).__name__})."
+            status = "failed"
+            if dependencies.is_transient(exc):  # AWS throttled or unreachable: the next run carries on
+                logger.warning("Sync run stopped by a dependency", extra={"connection_id": self.config.connection_id})
+                error = f"A dependency was unavailable ({type(exc).__name__})."
+            else:
+                logger.exception("Sync run crashed", extra={"connection_id": self.config.connection_id})
+                error = f"Internal error ({type(exc).__name__})."
         return self.record.finished(
             status, self.clock(), counts=replace(self.counts), pages=self.pages, more_pending=more_pending, error=error
         )

@@ -1,9 +1,9 @@
 """HubSpot, both ways: pull contacts changed since the checkpoint, push leads changed in leadgate.
 
 The connector talks through `leadgate.integrations.hubspot.HubSpotClient` (its OAuth refresh before expiry
-and on 401, rotated refresh tokens handed to `on_tokens`, private-app tokens, tenacity retries with
-Retry-After): the sync's own `ProviderHttp` serves Intercom and Chat Dealer, not HubSpot. Each call's retry
-time is capped by what is left of the run's budget.
+and on 401, rotated refresh tokens handed to `on_tokens`, private-app tokens), built by
+`leadgate.integrations.clients`; every call goes through the one outbound transport with the run's budget,
+and its errors (`leadgate.integrations.errors`) reach the engine as they are.
 
 **Pull** (`fetch_changes`): CRM v3 search, `lastmodifieddate GTE since`, ascending, paged with `after`.
 Checkpoint `{"since": ms, "after": cursor, "walked": n, "max_ms": ms, "boundary": [ids]}`. HubSpot answers at
@@ -18,32 +18,19 @@ each contact by its email and answers its id; v1's createOrUpdate did one contac
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
-from pydantic import ValidationError
-
+from leadgate.clock import Budget
+from leadgate.connections.secrets import ConnectionSecrets
+from leadgate.integrations import clients
 from leadgate.integrations import hubspot as api
 from leadgate.integrations.contacts import hubspot_fields
-from leadgate.integrations.errors import AuthenticationFailed, PermanentError, TransientError
 from leadgate.leads.records import StoredLead
-from leadgate.sync.connector import (
-    Budget,
-    Checkpoint,
-    ConnectionUnauthorized,
-    ConnectorConfig,
-    ConnectorError,
-    OutOfBudget,
-    Page,
-    ProviderUnavailable,
-    PushResult,
-    Record,
-)
+from leadgate.sync.connector import Checkpoint, ConnectorConfig, ConnectorError, Page, PushResult, Record
 
 PROVIDER = "hubspot"
 DEFAULT_PAGE_SIZE = 100
-CALL_RETRY_SECONDS = 20.0  # one call's retries at most, and never past the run's budget
 MAX_BOUNDARY_IDS = 1000  # contacts sharing the last millisecond seen; beyond, the content hash absorbs repeats
 # lead field -> HubSpot property, for the push.
 PUSHED_PROPERTIES = {
@@ -54,21 +41,17 @@ PUSHED_PROPERTIES = {
     "company": "company",
 }
 
-TokensCallback = Callable[[api.OAuthTokens], None]
-
 
 class HubSpotConnector:
-    def __init__(
-        self,
-        config: ConnectorConfig,
-        client: api.HubSpotClient | None = None,
-        *,
-        on_tokens: TokensCallback | None = None,
-    ) -> None:
+    def __init__(self, config: ConnectorConfig, client: api.HubSpotClient | None = None) -> None:
+        """`client` defaults to one built from the config's secrets alone (tools and tests: refreshed tokens are
+        then kept in memory only)."""
         self.config = config
         self.page_size = min(int(config.settings.get("page_size", DEFAULT_PAGE_SIZE)), api.MAX_SEARCH_LIMIT)
         self.search_cap = int(config.settings.get("search_cap", 10_000))
-        self.client = client or _client(config, on_tokens)
+        self.client = client or clients.hubspot_client(
+            config.base_url, ConnectionSecrets.model_validate(dict(config.secrets))
+        )
 
     # ------------------------------------------------------------------ pull
 
@@ -84,9 +67,7 @@ class HubSpotConnector:
                 if max_ms == since:
                     raise ConnectorError("More contacts than HubSpot's search cap share one lastmodifieddate.")
                 since, cursor, walked = max_ms, None, 0
-            page = self._call(
-                budget, self.client.search_contacts_modified_since, _moment(since), cursor, self.page_size
-            )
+            page = self.client.search_contacts_modified_since(_moment(since), cursor, self.page_size, budget=budget)
             records = []
             for contact in page.contacts:
                 modified = _modified_ms(contact)
@@ -120,9 +101,7 @@ class HubSpotConnector:
         for start in range(0, len(sendable), api.MAX_BATCH_INPUTS):
             batch = sendable[start : start + api.MAX_BATCH_INPUTS]
             by_email = {lead.data.email.lower(): lead for lead in batch if lead.data.email}
-            answers = self._call(
-                budget, self.client.batch_upsert_by_email, [contact_properties(lead) for lead in batch]
-            )
+            answers = self.client.batch_upsert_by_email([contact_properties(lead) for lead in batch], budget=budget)
             answered = {}
             for answer in answers:
                 email = (answer.contact.properties.get("email") or "").lower()
@@ -135,42 +114,6 @@ class HubSpotConnector:
                 for lead in batch
             ]
         return results
-
-    # ------------------------------------------------------------------ errors
-
-    def _call(self, budget: Budget, call: Callable[..., Any], *args: Any) -> Any:
-        remaining = budget.remaining()
-        if remaining <= 0:
-            raise OutOfBudget("hubspot: no time left in the run's budget")
-        self.client.time_budget = min(CALL_RETRY_SECONDS, remaining)
-        try:
-            return call(*args)
-        except AuthenticationFailed as exc:
-            raise ConnectionUnauthorized(str(exc)) from exc
-        except TransientError as exc:
-            if exc.retry_after is not None and not budget.allows(exc.retry_after):
-                raise OutOfBudget(f"hubspot: asked to wait {exc.retry_after:g} s, past the run's budget") from exc
-            raise ProviderUnavailable(str(exc)) from exc
-        except PermanentError as exc:
-            raise ConnectorError(str(exc)) from exc
-
-
-def _client(config: ConnectorConfig, on_tokens: TokensCallback | None) -> api.HubSpotClient:
-    try:
-        credentials = api.HubSpotCredentials.model_validate(dict(config.secrets))
-    except ValidationError as exc:
-        raise ConnectorError("The HubSpot connection has neither a private-app token nor OAuth credentials.") from exc
-    tokens = None
-    cached, expires = config.secrets.get("access_token"), config.secrets.get("access_token_expires_at")
-    if credentials.oauth and cached and expires:  # an access token a previous run stored: used until it expires
-        tokens = api.OAuthTokens(
-            access_token=cached,
-            refresh_token=config.secrets["refresh_token"],
-            expires_at=datetime.fromisoformat(expires).timestamp(),
-        )
-    return api.HubSpotClient(
-        credentials, base_url=config.base_url or api.DEFAULT_BASE_URL, on_tokens=on_tokens, tokens=tokens
-    )
 
 
 def to_record(contact: api.Contact) -> Record:

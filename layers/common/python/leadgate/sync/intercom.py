@@ -21,31 +21,24 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from leadgate.sync.connector import (
-    Budget,
-    Checkpoint,
-    ConnectionUnauthorized,
-    ConnectorConfig,
-    ConnectorError,
-    Page,
-    Record,
-)
-from leadgate.sync.transport import ProviderHttp, RateLimitHeaders
+from leadgate.clock import Budget
+from leadgate.integrations.errors import AuthenticationFailed
+from leadgate.integrations.transport import INTERCOM_RATE_LIMIT, Transport
+from leadgate.sync.connector import Checkpoint, ConnectorConfig, ConnectorError, Page, Record
 
 DEFAULT_BASE_URL = "https://api.intercom.io"
 API_VERSION = "2.11"
 DEFAULT_PAGE_SIZE = 150  # Intercom's maximum per_page for search
 DAY_SECONDS = 86_400
-RATE_LIMIT_HEADERS = RateLimitHeaders(remaining="X-RateLimit-Remaining", reset="X-RateLimit-Reset")
 
 
-def transport(**options: Any) -> ProviderHttp:
+def transport(**options: Any) -> Transport:
     """Intercom's HTTP client for one run (options: the transport's clock, sleep, timeouts, retry bounds)."""
-    return ProviderHttp("intercom", rate_limit_headers=RATE_LIMIT_HEADERS, **options)
+    return Transport.for_run("intercom", rate_limit_headers=INTERCOM_RATE_LIMIT, **options)
 
 
 class IntercomConnector:
-    def __init__(self, config: ConnectorConfig, http: ProviderHttp | None = None) -> None:
+    def __init__(self, config: ConnectorConfig, http: Transport | None = None) -> None:
         token = config.secrets.get("access_token")
         if not token:
             raise ConnectorError("The Intercom connection has no access token.")
@@ -92,7 +85,7 @@ class IntercomConnector:
         if response.status_code == 200:
             return response.json()
         if response.status_code == 401:
-            raise ConnectionUnauthorized("Intercom refused the access token (401).")
+            raise AuthenticationFailed("Intercom refused the access token (401).", status=401)
         if response.status_code == 400 and cursor:
             return None
         raise ConnectorError(f"Intercom answered {response.status_code} to the contact search.")

@@ -12,13 +12,14 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from leadgate.sync.connector import Budget, Clock, OutOfBudget
+from leadgate.clock import Budget, Clock, timestamp
+from leadgate.integrations.errors import OutOfBudget
 
 WINDOW_SECONDS = 60.0
 
 
 class RequestLimiter:
-    def __init__(self, per_minute: int, *, clock: Clock = time.time, sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, per_minute: int, *, clock: Clock = timestamp, sleep: Callable[[float], None] = time.sleep):
         self.per_minute = per_minute
         self.clock = clock
         self.sleep = sleep

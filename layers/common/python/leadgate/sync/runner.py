@@ -4,10 +4,10 @@
 
 1. Reads the connection (consistently) and its secrets; a missing, disabled or sync-disabled connection is a
    `failed` run with the reason, recorded as every run is.
-2. Builds the `ConnectorConfig` (the registry's entry and its secrets, as plain strings) and the connector.
-   OAuth tokens a connector refreshes are stored in the connection's secret with compare-and-swap
-   (`put_secrets`) BEFORE they are used, so a rotated refresh token is never lost: when another writer got
-   there first, the secret is read again and ours are written on top of it.
+2. Builds the `ConnectorConfig` (the registry's entry and its secrets, as plain strings) and the connector,
+   with the provider's client from `leadgate.integrations.clients`: OAuth tokens it refreshes are stored in
+   the connection's secret by its `TokenStore` BEFORE they are used (compare-and-swap; a lost race uses the
+   winner's tokens).
 3. Runs `run_sync`. A provider's 401 after a refresh (the run's error starts with `UNAUTHORIZED`) disables
    the connection's sync: `sync_disabled_reason` is set through the registry and its schedule switched off.
    `leadgate connections set-schedule ID --every ...` enables it again (once the credentials are fixed).
@@ -15,26 +15,22 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
-from typing import Any
-
 from aws_lambda_powertools import Logger
 
+from leadgate import clock
 from leadgate.connections import secrets as connection_secrets
 from leadgate.connections.models import Connection
 from leadgate.connections.registry import ConnectionRegistry
-from leadgate.integrations.hubspot import OAuthTokens
+from leadgate.integrations import clients
+from leadgate.integrations.errors import PermanentError
 from leadgate.leads.ids import new_ulid
-from leadgate.sync.connector import ConnectorConfig, ConnectorError
+from leadgate.sync.connector import Connector, ConnectorConfig, ConnectorError
 from leadgate.sync.engine import Progress, run_sync
 from leadgate.sync.registry import connector_for
 from leadgate.sync.runs import UNAUTHORIZED, RunRecord, iso, put_run
 from leadgate.sync.schedules import Schedules
 
 logger = Logger(child=True)
-
-MAX_TOKEN_WRITES = 3
 
 
 def run_connection(
@@ -59,13 +55,23 @@ def run_connection(
         return _failed(connection, "The connection has no secret.")
     config = connector_config(connection, versioned.secrets)
     try:
-        connector = connector_for(config, on_tokens=_token_store(connection, versioned))
-    except ConnectorError as exc:
+        connector = _connector(connection, versioned, config)
+    except PermanentError as exc:
         return _failed(connection, str(exc))
     record = run_sync(config, connector, budget_seconds=budget_seconds, progress=progress, lease_seconds=lease_seconds)
     if record.status == "failed" and (record.error or "").startswith(UNAUTHORIZED):
         disable_sync(connection, record.error or UNAUTHORIZED, registry=registry, schedules=schedules)
     return record
+
+
+def _connector(
+    connection: Connection, versioned: connection_secrets.VersionedSecrets, config: ConnectorConfig
+) -> Connector:
+    if connection.provider.value != "hubspot":
+        return connector_for(config)
+    store = clients.TokenStore(connection, versioned)
+    client = clients.hubspot_client(connection.base_url, versioned.secrets, on_tokens=store)
+    return connector_for(config, hubspot=client)
 
 
 def connector_config(connection: Connection, secrets: connection_secrets.ConnectionSecrets) -> ConnectorConfig:
@@ -105,9 +111,9 @@ def _refusal(connection: Connection) -> str | None:
 
 
 def _failed(connection: Connection, error: str) -> RunRecord:
-    now = time.time()
+    now = clock.timestamp()
     record = RunRecord(
-        run_id=new_ulid(datetime.fromtimestamp(now, UTC)),
+        run_id=new_ulid(clock.now()),
         tenant_id=connection.tenant_id,
         connection_id=connection.connection_id,
         provider=connection.provider.value,
@@ -118,29 +124,3 @@ def _failed(connection: Connection, error: str) -> RunRecord:
     )
     put_run(record, now=now)
     return record
-
-
-def _token_store(connection: Connection, read: connection_secrets.VersionedSecrets) -> Any:
-    """on_tokens: new OAuth tokens into the connection's secret, compare-and-swap on the version read."""
-    state = {"versioned": read}
-
-    def store(tokens: OAuthTokens) -> None:
-        for _ in range(MAX_TOKEN_WRITES):
-            current = state["versioned"]
-            updated = current.secrets.model_copy(
-                update={
-                    "refresh_token": tokens.refresh_token,
-                    "access_token": tokens.access_token,
-                    "access_token_expires_at": datetime.fromtimestamp(tokens.expires_at, UTC),
-                }
-            )
-            try:
-                state["versioned"] = connection_secrets.put_secrets(
-                    connection, updated, expected_version=current.version_id
-                )
-                return
-            except connection_secrets.StaleSecrets:
-                state["versioned"] = connection_secrets.get_secrets(connection, force_fetch=True)
-        raise ConnectorError("The connection's secret kept changing; the refreshed tokens were not stored.")
-
-    return store

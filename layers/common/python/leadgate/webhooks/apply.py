@@ -26,10 +26,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from aws_lambda_powertools import Logger
-from botocore.exceptions import BotoCoreError, ClientError, ReadTimeoutError
-from botocore.exceptions import ConnectionError as AwsConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from leadgate import errors
+from leadgate import clock, dependencies, errors
 from leadgate.intake.contracts import ExternalRef, Intake
 from leadgate.intake.service import Outcome, take_in, unlink_external
 from leadgate.integrations import contacts
@@ -48,17 +47,6 @@ HUBSPOT_UPSERTS = frozenset({"contact.creation", "contact.propertyChange"})
 HUBSPOT_DELETION = "contact.deletion"
 INTERCOM_UPSERTS = re.compile(r"contact\.(user|lead)\.(created|updated)")
 STANDARD_UPSERTS = frozenset({"lead.created", "lead.updated"})
-# DynamoDB and AWS answers worth retrying.
-TRANSIENT_AWS_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -79,7 +67,7 @@ def apply_event(
 ) -> EventResult:
     """Apply the event unless this connection already did; raise TransientError to have it retried."""
     try:
-        held = ledger.claim(event, now=_now(), lease_seconds=lease_seconds)
+        held = ledger.claim(event, now=clock.now(), lease_seconds=lease_seconds)
     except ledger.AlreadyDone as done:
         ledger.note_duplicate(event.connection_id, event.event_id)
         return EventResult("duplicate", done.record.lead_id, f"already {done.record.status}")
@@ -91,19 +79,19 @@ def apply_event(
     try:
         result = _outcome(event, fetch_hubspot_contact)
     except TransientError as error:
-        ledger.release(held, now=_now(), error=str(error))
+        ledger.release(held, now=clock.now(), error=str(error))
         raise
     except (ClientError, BotoCoreError) as error:
-        ledger.release(held, now=_now(), error=type(error).__name__)
+        ledger.release(held, now=clock.now(), error=type(error).__name__)
         _raise_if_transient(error)
         raise
     except Exception as error:  # a bug: hand it back, SQS retries it into the dead-letter queue
-        ledger.release(held, now=_now(), error=type(error).__name__)
+        ledger.release(held, now=clock.now(), error=type(error).__name__)
         raise
     ledger.finish(
         held,
         result.status,
-        now=_now(),
+        now=clock.now(),
         lead_id=result.lead_id,
         error=result.reason if result.status == "failed" else None,
     )
@@ -207,12 +195,8 @@ def _api_reason(error: errors.ApiError) -> str:
 
 
 def _raise_if_transient(error: Exception) -> None:
-    """TransientError for throttling, AWS 5xx and network errors; other AWS errors are the caller's to raise."""
-    if isinstance(error, AwsConnectionError | ReadTimeoutError):
-        raise TransientError(type(error).__name__) from error
-    if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in TRANSIENT_AWS_CODES:
-        raise TransientError(error.response["Error"]["Code"]) from error
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+    """TransientError for what `leadgate.dependencies` classes as transient (throttling, AWS 5xx, network
+    errors); other AWS errors are the caller's to raise."""
+    if dependencies.is_transient(error):
+        code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
+        raise TransientError(code or type(error).__name__) from error

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr, StringConstraints, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
+from leadgate import clock
 from leadgate.leads.records import PAYLOAD_LIMITS
 from leadgate.text import JsonObject
 
@@ -91,7 +92,7 @@ def split_hubspot(
     body: Any, *, connection_id: str, tenant_id: str, received_at: datetime | None = None
 ) -> list[QueuedEvent]:
     """A HubSpot delivery (the parsed JSON array) as one QueuedEvent per event."""
-    received = received_at or _now()
+    received = received_at or clock.now()
     raw_events = _valid(_hubspot_batch, body)
     queued = []
     for raw in raw_events:
@@ -124,7 +125,7 @@ def split_intercom(
             event_id=notification.id,
             event_type=notification.topic,
             occurred_at=datetime.fromtimestamp(notification.created_at, UTC),
-            received_at=received_at or _now(),
+            received_at=received_at or clock.now(),
             event=body,
         )
     ]
@@ -136,7 +137,7 @@ def split_standard(
     """A Standard Webhooks message (the verified, parsed JSON) as its one QueuedEvent, keyed by `webhook-id`.
     Without a `timestamp` in the body, the change happened when it was received."""
     message = _valid(TypeAdapter(_StandardEvent), body)
-    received = received_at or _now()
+    received = received_at or clock.now()
     return [
         QueuedEvent(
             connection_id=connection_id,
@@ -157,7 +158,3 @@ def _valid(adapter: TypeAdapter[Any], value: Any) -> Any:
     except PydanticValidationError as error:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors())
         raise MalformedDelivery(problems) from error
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

@@ -5,11 +5,10 @@ acknowledged) or raises, so that SQS delivers the message again and, after `maxR
 the dead-letter queue: TransientError (throttling, 5xx, timeouts) and `PoisonMessage` (not a QueuedEvent,
 so it cannot be recorded in the ledger; the dead-letter queue is where an operator sees it).
 
-HubSpot events need the connection's API client: one `HubSpotClient` per connection, kept while the
-instance is warm and rebuilt when the connection's secret changes version. Secrets are read through the
-5-minute cache, so a warm worker makes no Secrets Manager call per event. Refreshed OAuth tokens are stored
-by compare-and-swap before use (docs/integrations.md); when another worker stored first, this attempt is
-handed back (TransientError) and its retry uses the winner's tokens.
+HubSpot events need the connection's API client (`leadgate.integrations.clients`): one per connection, kept
+while the instance is warm and rebuilt when the connection's secret changes version. Secrets are read through
+their cache, so a warm worker makes no Secrets Manager call per event. Refreshed OAuth tokens are stored by
+the client's `TokenStore` before use; its calls never outrun the invocation's deadline (the transport).
 """
 
 from __future__ import annotations
@@ -17,16 +16,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from aws_lambda_powertools import Logger
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
 from leadgate.connections.models import Connection, Provider
 from leadgate.connections.registry import get_connection
-from leadgate.connections.secrets import MissingSecrets, StaleSecrets, VersionedSecrets, get_secrets, put_secrets
-from leadgate.integrations.errors import AuthenticationFailed, PermanentError, TransientError
-from leadgate.integrations.hubspot import Contact, HubSpotClient, HubSpotCredentials, OAuthTokens
+from leadgate.connections.secrets import MissingSecrets, VersionedSecrets, get_secrets
+from leadgate.integrations.clients import TokenStore, hubspot_client
+from leadgate.integrations.errors import AuthenticationFailed, PermanentError
+from leadgate.integrations.hubspot import Contact, HubSpotClient
 from leadgate.webhooks.apply import EventResult, apply_event
 from leadgate.webhooks.events import QueuedEvent
 
@@ -66,7 +65,7 @@ def _contact_fetcher(connection: Connection | None) -> Callable[[str], Contact]:
 @dataclass
 class _Entry:
     client: HubSpotClient
-    current: VersionedSecrets
+    tokens: TokenStore  # holds the secret version the client was built on, or last stored
 
 
 class HubSpotClients:
@@ -80,8 +79,9 @@ class HubSpotClients:
         current = _secrets(connection)
         with self._lock:
             entry = self._entries.get(connection.connection_id)
-            if entry is None or entry.current.version_id != current.version_id:
-                entry = _Entry(self._build(connection, current), current)
+            if entry is None or entry.tokens.current.version_id != current.version_id:
+                tokens = TokenStore(connection, current)
+                entry = _Entry(hubspot_client(connection.base_url, current.secrets, on_tokens=tokens), tokens)
                 self._entries[connection.connection_id] = entry
             return entry.client
 
@@ -93,50 +93,6 @@ class HubSpotClients:
         with self._lock:
             self._entries.clear()
 
-    def _build(self, connection: Connection, current: VersionedSecrets) -> HubSpotClient:
-        secrets = current.secrets
-        oauth = secrets.refresh_token is not None
-        try:
-            credentials = HubSpotCredentials(
-                client_id=secrets.client_id,
-                client_secret=secrets.client_secret,
-                refresh_token=secrets.refresh_token,
-                access_token=None if oauth else secrets.access_token,
-            )
-        except ValidationError:
-            raise PermanentError("the connection's secret holds no HubSpot credentials") from None
-        tokens = None
-        if oauth and secrets.access_token and secrets.access_token_expires_at:
-            tokens = OAuthTokens(
-                access_token=secrets.access_token,
-                refresh_token=secrets.refresh_token,
-                expires_at=secrets.access_token_expires_at.timestamp(),
-            )
-        return HubSpotClient(
-            credentials,
-            base_url=connection.base_url or "https://api.hubapi.com",
-            tokens=tokens,
-            on_tokens=lambda refreshed: self._store(connection, refreshed),
-        )
-
-    def _store(self, connection: Connection, tokens: OAuthTokens) -> None:
-        with self._lock:
-            entry = self._entries[connection.connection_id]
-            updated = entry.current.secrets.model_copy(
-                update={
-                    "access_token": tokens.access_token,
-                    "refresh_token": SecretStr(tokens.refresh_token.get_secret_value()),
-                    "access_token_expires_at": _utc(tokens.expires_at),
-                }
-            )
-        try:
-            stored = put_secrets(connection, updated, expected_version=entry.current.version_id)
-        except StaleSecrets:
-            get_secrets(connection, force_fetch=True)  # the next attempt builds a client on the winner's tokens
-            raise TransientError("another worker refreshed the HubSpot tokens first") from None
-        with self._lock:
-            entry.current = stored  # the client keeps its tokens: same version, no rebuild
-
 
 hubspot_clients = HubSpotClients()
 
@@ -146,7 +102,3 @@ def _secrets(connection: Connection) -> VersionedSecrets:
         return get_secrets(connection)
     except MissingSecrets:
         raise PermanentError("the connection has no secret") from None
-
-
-def _utc(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
