@@ -10,7 +10,7 @@
   timeout; while the network is healthy, calls run until the margin, so long work (a batch) is not cut short.
 - `unavailable(exc)` is the one list of failures that are the dependency's, not ours: throttling, 5xx,
   connection and timeout errors, at any depth of an exception's chain (Powertools wraps them). They become
-  `errors.ServiceUnavailable` (503 `SERVICE_UNAVAILABLE` with `Retry-After`) in `leadgate.api`.
+  `errors.Unavailable` (503 `SERVICE_UNAVAILABLE` with `Retry-After`) in `leadgate.api`.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ def _note_network_failure(caught_exception: BaseException | None = None, **_kwar
         budget.failing = True
 
 
-def unavailable(exc: BaseException) -> errors.ServiceUnavailable | None:
+def unavailable(exc: BaseException) -> errors.Unavailable | None:
     """The 503 that `exc` means when a dependency failed (anywhere in its chain of causes), else None."""
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -130,13 +130,13 @@ def unavailable(exc: BaseException) -> errors.ServiceUnavailable | None:
         seen.add(id(current))
         retry_after = _retry_after(current)
         if retry_after is not None:
-            return errors.ServiceUnavailable(retry_after)
+            return errors.Unavailable(retry_after)
         current = current.__cause__ or current.__context__
     return None
 
 
 def _retry_after(exc: BaseException) -> int | None:
-    if isinstance(exc, errors.ServiceUnavailable):
+    if isinstance(exc, errors.Unavailable):
         return exc.retry_after
     if isinstance(exc, DeadlineExceeded):
         return RETRY_AFTER_UNAVAILABLE

@@ -61,6 +61,12 @@ TRANSIENT_AWS_CODES = frozenset(
 )
 
 
+# What trying again later may change: a dependency's failure, write conflicts intake gave up on, a stored lead
+# that cannot be read (kept in the dead-letter queue until it is repaired). Any other refusal (validation, not
+# found, an ambiguous duplicate) is the event's own: recorded as failed.
+RETRIED = (errors.Unavailable, errors.Conflict, errors.UnreadableRecord)
+
+
 @dataclass(frozen=True)
 class EventResult:
     status: ResultStatus
@@ -117,10 +123,10 @@ def _outcome(event: QueuedEvent, fetch_hubspot_contact: FetchContact | None) -> 
         return _dispatch(event, fetch_hubspot_contact)
     except PermanentError as error:
         return EventResult("failed", reason=str(error))
-    except errors.ApiError as error:
-        if error.status >= 500 or error.code == "CONFLICT":  # gave up on write conflicts: try again later
-            raise TransientError(error.message) from error
-        return EventResult("failed", reason=_api_reason(error))
+    except RETRIED as error:
+        raise TransientError(error.message) from error
+    except errors.DomainError as error:
+        return EventResult("failed", reason=_refusal(error))
 
 
 def _dispatch(event: QueuedEvent, fetch_hubspot_contact: FetchContact | None) -> EventResult:
@@ -201,7 +207,7 @@ def _result(outcome: Outcome, what: str) -> EventResult:
     return EventResult("applied", outcome.lead_id, reason)
 
 
-def _api_reason(error: errors.ApiError) -> str:
+def _refusal(error: errors.DomainError) -> str:
     fields = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in sorted(error.errors.items()))
     return f"{error.code}: {error.message}" + (f" ({fields})" if fields else "")
 
