@@ -273,7 +273,7 @@ class LeadgateResolver(APIGatewayRestResolver):
         return response
 
     def _accept_body(self, event: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The event with its body checked by the route's rule (ApiError if refused); its Content-Type is then
+        """The event with its body checked by the route's rule (a DomainError if refused); its Content-Type is then
         plain `application/json`, the one Powertools parses."""
         route = routes.route_of(str(event.get("httpMethod") or ""), str(event.get("resource") or ""))
         if route is None or route.body is None:
