@@ -4,39 +4,18 @@ The HTTP edge: parameters, status codes, URLs and the `data`/`meta`/`links` enve
 `leadgate.connections.service` takes validated parameters and returns records and pages.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from leadgate.api import create_resolver, json_response, record_response
 from leadgate.connections import service
 from leadgate.connections.params import ConnectionListParams
-from leadgate.envelopes import ConnectionEnvelope, ConnectionPage, SyncRunPage, answer, errors_of
-from leadgate.observability import lambda_handler as observed
+from leadgate.envelopes import ConnectionEnvelope, ConnectionPage, SyncRunPage, answer, errors_of, list_envelope
+from leadgate.observability import observed
 
 app = create_resolver()
 UNKNOWN_CONNECTION = "No such connection in the caller's tenant (`NOT_FOUND`)."
-
-
-def _page_envelope(page: service.Page, params: ConnectionListParams) -> dict[str, Any]:
-    """LeadHub's `data`/`meta`/`links`; page numbers and totals only where the cursor carries them."""
-    first = page.offset + 1 if page.offset is not None and page.items else None
-    return {
-        "data": page.items,
-        "meta": {
-            "current_page": page.page_number,
-            "per_page": params.per_page,
-            "from": first,
-            "to": page.offset + len(page.items) if first else None,
-            "total": page.offset + len(page.items) if page.offset is not None and page.next_cursor is None else None,
-            "next_cursor": page.next_cursor,
-        },
-        "links": {
-            "first": app.link(without=("cursor",)),
-            "next": app.link(without=("cursor",), cursor=page.next_cursor) if page.next_cursor else None,
-            "self": app.link(keep_empty=True),
-        },
-    }
 
 
 @app.get(
@@ -45,7 +24,7 @@ def _page_envelope(page: service.Page, params: ConnectionListParams) -> dict[str
 def list_connections(params: Annotated[ConnectionListParams, Query()]):
     app.refuse_undeclared_query(ConnectionListParams)
     page = service.list_connections(app.caller.tenant_id, params)
-    return json_response(200, _page_envelope(page, params))
+    return json_response(200, list_envelope(page, app.link))
 
 
 @app.get(
@@ -53,7 +32,7 @@ def list_connections(params: Annotated[ConnectionListParams, Query()]):
     responses={200: answer(ConnectionEnvelope, "The connection."), **errors_of(404, _404=UNKNOWN_CONNECTION)},
 )
 def get_connection(connection_id: str):
-    return record_response(service.get_connection(app.caller.tenant_id, connection_id))
+    return record_response(service.public_connection(app.caller.tenant_id, connection_id))
 
 
 @app.get(
@@ -66,7 +45,7 @@ def get_connection(connection_id: str):
 def list_runs(connection_id: str, params: Annotated[ConnectionListParams, Query()]):
     app.refuse_undeclared_query(ConnectionListParams)
     page = service.list_runs(app.caller.tenant_id, connection_id, params)
-    return json_response(200, _page_envelope(page, params))
+    return json_response(200, list_envelope(page, app.link))
 
 
 lambda_handler = observed(app)

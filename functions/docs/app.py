@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi import swagger_ui
 
 from leadgate.api import create_resolver
-from leadgate.observability import lambda_handler as observed
+from leadgate.observability import observed
 
 HERE = Path(__file__).parent
 SWAGGER_UI = Path(swagger_ui.__file__).parent

@@ -7,7 +7,7 @@ from pydantic import BaseModel
 
 from leadgate.api import create_resolver, json_response
 from leadgate.envelopes import answer
-from leadgate.observability import lambda_handler as observed
+from leadgate.observability import observed
 from leadgate.settings import get_settings
 
 app = create_resolver()

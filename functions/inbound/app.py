@@ -4,25 +4,19 @@ The HTTP edge of intake: bodies, the tenant check, `dry_run`, status codes and e
 Every route takes an `Idempotency-Key`; dedup and merge live in `leadgate.intake.service`.
 """
 
-import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from pydantic import BaseModel
 
-from leadgate import bodies, errors
 from leadgate.api import create_resolver, json_response
 from leadgate.envelopes import LeadRecord, answer, errors_of
-from leadgate.idempotency import IdempotencyKey, idempotent_response
-from leadgate.intake.contracts import BatchBody, HotleadLead, InboundLead, Intake, IntakeLead
-from leadgate.intake.requests import parse
+from leadgate.http_errors import Forbidden
+from leadgate.intake.contracts import BatchBody, HotleadLead, InboundLead, IntakeLead
 from leadgate.intake.service import Outcome, take_in, take_in_batch
-from leadgate.observability import lambda_handler as observed
+from leadgate.observability import observed
 
 app = create_resolver()
-
-MAX_ITEM_BYTES = bodies.SINGLE_LEAD.max_bytes  # a batch item is held to the single-lead routes' limit
-ITEM_STATUSES = ("created", "matched", "failed")
 
 # What HOTLEAD answers a registration with (hotlead-public-api.ja.txt), so its clients see no difference.
 HOTLEAD_HEADERS = {
@@ -58,18 +52,16 @@ class BatchAnswer(BaseModel):
 
 
 @app.post("/public/api/leads", responses={204: answer(None, "Registered (created or matched alike)."), **INTAKE_ERRORS})
-def hotlead_registration(
-    body: Annotated[HotleadLead, Body()], dry_run: DryRun = False, idempotency_key: IdempotencyKey = None
-):
+@app.idempotent
+def hotlead_registration(body: Annotated[HotleadLead, Body()], dry_run: DryRun = False):
     """HOTLEAD's registration: 204 with HOTLEAD's headers."""
-
-    def register():
-        caller = app.caller
-        body.check_unit(caller.tenant_id)
-        take_in(caller.tenant_id, body.intake(app.json_body(), caller.client_id), dry_run=dry_run)
-        return json_response(204, None, HOTLEAD_HEADERS)
-
-    return idempotent_response(app, idempotency_key, register)
+    caller = app.caller
+    if not body.is_unit_of(caller.tenant_id):
+        raise Forbidden(
+            "unit_id is not the unit this client registers inquiries for.", errors={"unit_id": ["Not your unit."]}
+        )
+    take_in(caller.tenant_id, body.intake(app.json_body(), caller.client_id), dry_run=dry_run)
+    return json_response(204, None, HOTLEAD_HEADERS)
 
 
 @app.post(
@@ -80,32 +72,26 @@ def hotlead_registration(
         **INTAKE_ERRORS,
     },
 )
+@app.idempotent
 def leadhub_inbound(
     body: Annotated[InboundLead, Body()],
     tenant: Annotated[str, Query(min_length=1, max_length=100, description="The client's tenant slug.")],
     dry_run: DryRun = False,
-    idempotency_key: IdempotencyKey = None,
 ):
     """LeadHub's inbound endpoint: 201 created, 200 duplicate (`is_duplicate` says which)."""
-
-    def receive():
-        caller = app.caller
-        if tenant != caller.tenant_id:
-            raise errors.Forbidden(
-                "The tenant is not the one this client belongs to.", errors={"tenant": ["Not yours."]}
-            )
-        outcome = take_in(caller.tenant_id, body.intake("leadhub", app.json_body(), caller.client_id), dry_run=dry_run)
-        answer: dict[str, Any] = {
-            "status": "created" if outcome.created else "duplicate",
-            "lead_id": outcome.lead_id,
-            "is_duplicate": not outcome.created,
-            "matched_on": list(outcome.matched_on),
-        }
-        if dry_run:
-            answer["dry_run"] = True
-        return json_response(_status(outcome), answer)
-
-    return idempotent_response(app, idempotency_key, receive)
+    caller = app.caller
+    if tenant != caller.tenant_id:
+        raise Forbidden("The tenant is not the one this client belongs to.", errors={"tenant": ["Not yours."]})
+    outcome = take_in(caller.tenant_id, body.intake("leadhub", app.json_body(), caller.client_id), dry_run=dry_run)
+    answer: dict[str, Any] = {
+        "status": "created" if outcome.created else "duplicate",
+        "lead_id": outcome.lead_id,
+        "is_duplicate": not outcome.created,
+        "matched_on": list(outcome.matched_on),
+    }
+    if dry_run:
+        answer["dry_run"] = True
+    return json_response(_status(outcome), answer)
 
 
 @app.post(
@@ -116,49 +102,33 @@ def leadhub_inbound(
         **INTAKE_ERRORS,
     },
 )
-def upsert_lead(body: Annotated[IntakeLead, Body()], dry_run: DryRun = False, idempotency_key: IdempotencyKey = None):
+@app.idempotent
+def upsert_lead(body: Annotated[IntakeLead, Body()], dry_run: DryRun = False):
     """Create, or update the lead matched by email or phone (createOrUpdate)."""
-
-    def upsert():
-        caller = app.caller
-        intake = body.intake("api", app.json_body(), caller.client_id)
-        outcome = take_in(caller.tenant_id, intake, overwrite=True, dry_run=dry_run)
-        stored = outcome.lead
-        return json_response(
-            _status(outcome),
-            {"data": stored.record() if stored else None, "meta": outcome.summary()},
-            {"ETag": stored.etag} if stored else None,
-        )
-
-    return idempotent_response(app, idempotency_key, upsert)
+    caller = app.caller
+    intake = body.intake("api", app.json_body(), caller.client_id)
+    outcome = take_in(caller.tenant_id, intake, overwrite=True, dry_run=dry_run)
+    stored = outcome.lead
+    return json_response(
+        _status(outcome),
+        {"data": stored.record() if stored else None, "meta": outcome.summary()},
+        {"ETag": stored.etag} if stored else None,
+    )
 
 
 @app.post(
     "/api/v1/leads/batch",
     responses={200: answer(BatchAnswer, "A result per item: created, matched or failed."), **INTAKE_ERRORS},
 )
-def batch_intake(body: Annotated[BatchBody, Body()], dry_run: DryRun = False, idempotency_key: IdempotencyKey = None):
+@app.idempotent
+def batch_intake(body: Annotated[BatchBody, Body()], dry_run: DryRun = False):
     """Up to 100 leads, each validated and taken in on its own."""
-
-    def take_batch():
-        caller = app.caller
-
-        def to_intake(item: Any) -> Intake:
-            size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
-            if size > MAX_ITEM_BYTES:
-                raise errors.PayloadTooLarge(f"The item is {size} bytes; at most {MAX_ITEM_BYTES} are accepted.")
-            return parse(IntakeLead, item).intake("batch", item, caller.client_id)
-
-        results = [
-            result.record() for result in take_in_batch(caller.tenant_id, body.leads, to_intake, dry_run=dry_run)
-        ]
-        counts = {status: sum(1 for result in results if result["status"] == status) for status in ITEM_STATUSES}
-        meta: dict[str, Any] = {"total": len(results), **counts}
-        if dry_run:
-            meta["dry_run"] = True
-        return json_response(200, {"data": results, "meta": meta})
-
-    return idempotent_response(app, idempotency_key, take_batch)
+    caller = app.caller
+    batch = take_in_batch(caller.tenant_id, body.leads, caller.client_id, dry_run=dry_run)
+    meta: dict[str, Any] = batch.counts()
+    if dry_run:
+        meta["dry_run"] = True
+    return json_response(200, {"data": batch.records(), "meta": meta})
 
 
 def _status(outcome: Outcome) -> int:

@@ -4,20 +4,19 @@ The HTTP edge: parameters, status codes, headers, URLs and the list envelope are
 takes validated models and returns leads and pages.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from pydantic import BeforeValidator
 
 from leadgate.api import create_resolver, json_response, public_url, record_response
-from leadgate.envelopes import InquiryPage, LeadEnvelope, LeadPage, answer, errors_of
-from leadgate.idempotency import IdempotencyKey, idempotent_response
+from leadgate.envelopes import InquiryPage, LeadEnvelope, LeadPage, answer, errors_of, list_envelope
 from leadgate.leads import service
 from leadgate.leads.fields import Tag
 from leadgate.leads.params import LeadListParams, LookupParams, PageParams
 from leadgate.leads.requests import LeadCreate, LeadPatch, LeadReplace, TagBody
-from leadgate.observability import lambda_handler as observed
+from leadgate.observability import observed
 
 app = create_resolver()
 
@@ -39,48 +38,20 @@ def _url(*segments: str) -> str:
     return "/".join([public_url(app.current_event.raw_event), *segments])
 
 
-def _page_envelope(page: service.Page) -> dict[str, Any]:
-    """LeadHub's `data` / `meta` / `links` envelope; the links keep the request's filters."""
-    position = ("page", "cursor")
-    records = [item.record() for item in page.items]
-    return {
-        "data": records,
-        "meta": {
-            "current_page": page.page,
-            "last_page": page.last_page,
-            "per_page": page.per_page,
-            "total": page.total,
-            "from": page.offset + 1 if records else None,
-            "to": page.offset + len(records) if records else None,
-            "next_cursor": page.next_cursor,
-            **({"unreadable": page.unreadable} if page.unreadable else {}),
-        },
-        "links": {
-            "first": app.link(without=position, page=1),
-            "last": app.link(without=position, page=page.last_page) if page.last_page_reachable else None,
-            "prev": app.link(without=position, page=page.page - 1) if page.numbered_pages and page.page > 1 else None,
-            "next": app.link(without=position, cursor=page.next_cursor) if page.next_cursor else None,
-            "self": app.link(keep_empty=True),
-        },
-    }
-
-
 @app.get("/api/v1/leads", responses={200: answer(LeadPage, "A page of leads."), **errors_of(400, 422)})
 def list_leads(params: Annotated[LeadListParams, Query()]):
     app.refuse_undeclared_query(LeadListParams)
-    return json_response(200, _page_envelope(service.list_leads(app.caller.tenant_id, params)))
+    return json_response(200, list_envelope(service.list_leads(app.caller.tenant_id, params), app.link))
 
 
 @app.post(
     "/api/v1/leads",
     responses={201: answer(LeadEnvelope, "Created, with `ETag` and `Location`."), **errors_of(409, 422)},
 )
-def create_lead(body: Annotated[LeadCreate, Body()], idempotency_key: IdempotencyKey = None):
-    def create():
-        lead = service.create_lead(app.caller.tenant_id, body)
-        return json_response(201, {"data": lead.record()}, {"ETag": lead.etag, "Location": _url(lead.id)})
-
-    return idempotent_response(app, idempotency_key, create)
+@app.idempotent
+def create_lead(body: Annotated[LeadCreate, Body()]):
+    lead = service.create_lead(app.caller.tenant_id, body)
+    return json_response(201, {"data": lead.record()}, {"ETag": lead.etag, "Location": _url(lead.id)})
 
 
 @app.get(
@@ -138,7 +109,7 @@ def remove_tag(lead_id: str, tag: TagSegment, if_match: IfMatch = None):
 )
 def list_inquiries(lead_id: str, params: Annotated[PageParams, Query()]):
     app.refuse_undeclared_query(PageParams)
-    return json_response(200, _page_envelope(service.list_inquiries(app.caller.tenant_id, lead_id, params)))
+    return json_response(200, list_envelope(service.list_inquiries(app.caller.tenant_id, lead_id, params), app.link))
 
 
 lambda_handler = observed(app)

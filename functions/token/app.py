@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from leadgate.api import create_resolver, json_response
 from leadgate.auth import token as tokens
 from leadgate.envelopes import answer
-from leadgate.observability import lambda_handler as observed
+from leadgate.observability import observed
 from leadgate.ratelimit.token_guard import TokenAttemptsExceeded
 from leadgate.settings import get_settings
 

@@ -4,7 +4,7 @@ from pydantic import BaseModel
 
 from leadgate.api import create_resolver, record_response
 from leadgate.envelopes import answer
-from leadgate.observability import lambda_handler as observed
+from leadgate.observability import observed
 from leadgate.ratelimit.usage import UsageReport, usage_report
 
 app = create_resolver()
@@ -16,7 +16,9 @@ class UsageEnvelope(BaseModel):
 
 @app.get("/api/v1/usage", responses={200: answer(UsageEnvelope, "The caller's windows: limit, used, remaining.")})
 def usage():
-    return record_response(usage_report(app.caller).model_dump())
+    caller = app.caller
+    report = usage_report(caller.client_id, caller.tenant_id, caller.tier, caller.rate_policies)
+    return record_response(report.model_dump())
 
 
 lambda_handler = observed(app)

@@ -1,6 +1,5 @@
 """POST /webhooks/{connection_id}: a provider's signed delivery, queued for the worker (202 {"accepted": n})."""
 
-import base64
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -8,7 +7,7 @@ from pydantic import BaseModel
 
 from leadgate.api import create_resolver, json_response, public_url
 from leadgate.envelopes import answer, errors_of
-from leadgate.observability import lambda_handler as observed
+from leadgate.observability import observed
 from leadgate.webhooks.receiver import Delivery, receive
 
 app = create_resolver()
@@ -43,9 +42,7 @@ def deliver(
 ):
     event = app.current_event
     raw = event.raw_event
-    body = raw.get("body") or ""
-    # The signature covers the bytes as sent: decode, never re-serialise.
-    body_bytes = base64.b64decode(body) if raw.get("isBase64Encoded") else body.encode("utf-8")
+    accepted = app.accepted_body  # the signature covers these bytes as sent, never a re-serialised document
     query = [
         (name, value)
         for name, values in (raw.get("multiValueQueryStringParameters") or {}).items()
@@ -55,7 +52,8 @@ def deliver(
         connection_id=connection_id,
         method=event.http_method,
         url=public_url(raw),
-        body=body_bytes,
+        body=accepted.raw,
+        document=accepted.document,
         headers=raw.get("headers") or {},
         source_ip=event.request_context.identity.source_ip or "unknown",
         query=query,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadgate.integrations.errors import AuthenticationFailed, NotFound, OutOfBudget, TransientError
+from leadgate.integrations.errors import AuthenticationFailed, OutOfBudget, ProviderNotFound, TransientError
 from leadgate.integrations.hubspot import REFRESH_MARGIN_SECONDS, HubSpotClient, HubSpotCredentials, OAuthTokens
 from tests.conftest import FakeClock
 from tests.fakes.hubspot import CONTACTS, SEARCH_CAP, TOKEN, contact_path
@@ -58,7 +58,7 @@ def test_get_contact_asks_for_the_mapped_properties_with_the_private_app_token(f
 
 
 def test_an_unknown_contact_is_not_found_without_retrying(fake_hubspot, sleeps):
-    with pytest.raises(NotFound):
+    with pytest.raises(ProviderNotFound):
         private_client(fake_hubspot, sleeps).get_contact("999")
     assert len(fake_hubspot.requests_to(contact_path("999"))) == 1
     assert sleeps == []

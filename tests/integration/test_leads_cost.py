@@ -12,10 +12,11 @@ from leadgate.leads import repository, service
 from leadgate.leads.params import LeadListParams, LookupParams
 from leadgate.leads.records import NewInquiry
 from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch
+from leadgate.lists import Page
 from leadgate_dev.metering import metered_dynamodb
 
 
-def listed(tenant: str, query: dict[str, str]) -> service.Page:
+def listed(tenant: str, query: dict[str, str]) -> Page:
     return service.list_leads(tenant, LeadListParams.model_validate(query))
 
 
@@ -76,7 +77,7 @@ def test_single_lead_operations(tenant):
     meter, _ = metered(lambda: service.lookup(tenant, LookupParams(email="MOVED@example.com")))
     assert meter.calls == {"GetItem": 2}  # the identity item, then the lead (both strongly consistent)
 
-    with metered_dynamodb() as meter, pytest.raises(errors.Conflict):
+    with metered_dynamodb() as meter, pytest.raises(errors.AmbiguousDuplicate):
         service.lookup(tenant, LookupParams(email="moved@example.com", phone="090-1234-0001"))
     assert meter.calls == {"BatchGetItem": 1}  # two different leads: 409 before reading either
 
@@ -85,7 +86,7 @@ def test_single_lead_operations(tenant):
 
 
 def test_a_duplicate_create_costs_one_call(tenant):
-    with metered_dynamodb() as meter, pytest.raises(errors.Conflict):
+    with metered_dynamodb() as meter, pytest.raises(errors.DuplicateLead):
         service.create_lead(tenant, LeadCreate(first_name="D", email="p1@example.com"))
 
     assert meter.calls == {"TransactWriteItems": 1}  # the winner's id comes back with the cancellation
@@ -134,4 +135,4 @@ def test_list_pages_read_about_as_many_items_as_they_return(tenant):
     meter, page = metered(lambda: listed(tenant, {"status": "won", "tag": "vip", "per_page": "2"}))
     assert meter.calls["Query"] == 1
     assert meter.items_read - 11 <= 5 * 2  # 11: the index keys read (budget + 1)
-    assert [lead.data.first_name for lead in page.items] == ["P20", "P00"]
+    assert [lead["first_name"] for lead in page.records] == ["P20", "P00"]

@@ -274,6 +274,6 @@ def test_runs_are_listed_newest_first_with_a_cursor_and_per_tenant(aws, intercom
     assert [run.run_id for run in page + rest] == [run.run_id for run in reversed(made)]
     assert end is None
     assert list_runs("beta", config.connection_id) == ([], None)
-    with pytest.raises(errors.BadRequest) as refused:
+    with pytest.raises(errors.InvalidPosition) as refused:
         list_runs("acme", config.connection_id, cursor="not-a-cursor")
     assert refused.value.code == "INVALID_CURSOR"

@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from leadgate import errors
 from leadgate.integrations.errors import TransientError
 from leadgate.integrations.hubspot import HubSpotClient, HubSpotCredentials
 from leadgate.leads import pages, repository
@@ -361,3 +362,30 @@ def test_a_standard_event_without_email_or_phone_fails(aws):
     result = apply_event(event)
     assert result.status == "failed"
     assert "email" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("refusal", "retried"),
+    [
+        (errors.Conflict("The lead is being changed by many requests at once; retry shortly.", retry_after=1), True),
+        (errors.Unavailable(5), True),
+        (errors.AmbiguousDuplicate({"email": "L1", "phone": "L2"}), False),
+        (errors.ValidationFailed(errors={"email": ["Bad."]}), False),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, Exception) else str(value),
+)
+def test_retry_or_record_follows_the_type_of_the_domain_error(aws, monkeypatch, refusal, retried):
+    def refuse(*_args, **_kwargs):
+        raise refusal
+
+    monkeypatch.setattr(apply_module, "take_in", refuse)
+    body = {"type": "lead.created", "data": {"email": "r@example.jp"}}
+    (event,) = split_standard("msg_3", body, connection_id="conn-std", tenant_id="acme")
+
+    if retried:
+        with pytest.raises(TransientError):
+            apply_event(event)
+        assert ledger.get("conn-std", "msg_3").status == "retrying"
+    else:
+        result = apply_event(event)
+        assert (result.status, result.reason.split(":")[0]) == ("failed", refusal.code)

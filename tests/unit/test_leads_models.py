@@ -59,7 +59,7 @@ def test_list_parameters_parse_dates_inclusively():
 
 
 def test_a_page_past_10000_items_is_out_of_reach():
-    with pytest.raises(errors.BadRequest) as refused:
+    with pytest.raises(errors.InvalidPosition) as refused:
         LeadListParams.model_validate({"page": "101", "per_page": "100"})
 
     assert refused.value.code == "PAGE_OUT_OF_REACH"
@@ -104,6 +104,8 @@ def test_a_tag_longer_than_64_characters_once_stored_is_refused(sent):
 
 
 def test_patch_and_put_name_every_writable_field():
-    """LeadPatch lists LeadData's fields again (all optional, no defaults): a field added to one only fails here."""
+    """Both derive from LeadData: a field added there is one PATCH and PUT take, PATCH with no default."""
+    assert issubclass(LeadPatch, LeadData) and issubclass(LeadReplace, LeadData)
     assert set(LeadPatch.model_fields) - {"id"} == set(LeadData.model_fields)
+    assert LeadPatch.model_validate({}).changes() == {}
     assert set(LeadReplace.model_fields) - {"id"} == set(LeadData.model_fields)

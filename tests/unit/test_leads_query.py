@@ -9,6 +9,7 @@ import json
 import pytest
 
 from leadgate import errors
+from leadgate.api import status_of
 from leadgate.leads import keys
 from leadgate.leads.params import LeadListParams
 from leadgate.leads.query import Cursor, decode_cursor, plan
@@ -147,11 +148,11 @@ def test_a_cursor_round_trips_as_opaque_base64url():
     ],
 )
 def test_garbage_cursors_are_invalid(raw):
-    with pytest.raises(errors.BadRequest) as invalid:
+    with pytest.raises(errors.InvalidPosition) as invalid:
         decode(raw, planned(status="new"))
 
     assert invalid.value.code == "INVALID_CURSOR"
-    assert invalid.value.status == 400
+    assert status_of(invalid.value) == 400
 
 
 def test_cursors_from_another_tenant_query_or_position_are_invalid():
@@ -168,8 +169,8 @@ def test_cursors_from_another_tenant_query_or_position_are_invalid():
         cursor_for(lead_plan, page=0),
         cursor_for(lead_plan, source="by_source"),
     ):
-        with pytest.raises(errors.BadRequest) as invalid:
+        with pytest.raises(errors.InvalidPosition) as invalid:
             decode(raw, lead_plan)
         assert invalid.value.code == "INVALID_CURSOR"
-    with pytest.raises(errors.BadRequest):
+    with pytest.raises(errors.InvalidPosition):
         decode(cursor_for(lead_plan), planned(tenant="beta", status="new"), tenant="beta")

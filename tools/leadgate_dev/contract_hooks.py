@@ -19,7 +19,7 @@ import phonenumbers
 import schemathesis
 from hypothesis import strategies as st
 
-from leadgate.idempotency import HEADER, KEY_PATTERN
+from leadgate.api import IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_PATTERN
 
 _TYPES = (
     phonenumbers.PhoneNumberType.MOBILE,
@@ -54,7 +54,11 @@ schemathesis.openapi.format("phone", st.sampled_from(phone_spellings()))
 def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
     headers = case.headers or {}
     for name, value in headers.items():
-        if name.lower() == HEADER.lower() and isinstance(value, str) and re.match(KEY_PATTERN, value):
+        if (
+            name.lower() == IDEMPOTENCY_HEADER.lower()
+            and isinstance(value, str)
+            and re.match(IDEMPOTENCY_KEY_PATTERN, value)
+        ):
             headers[name] = _unique(value)
 
 

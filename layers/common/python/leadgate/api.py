@@ -2,16 +2,20 @@
 
 `create_resolver()` gives every function the same error envelope, request ids, caller context, body rule
 (`leadgate.bodies`), security headers and answer to failing dependencies (`leadgate.dependencies`), so a
-handler module only declares its routes.
+handler module only declares its routes. `STATUSES` is the one place where an error (the domain's,
+`leadgate.errors`, or the edge's, `leadgate.http_errors`) becomes an HTTP status; `@app.idempotent` gives a
+route its `Idempotency-Key` (`leadgate.idempotency` keeps the answers).
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
@@ -19,17 +23,58 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel
 
-from leadgate import bodies, dependencies, errors, ratelimit, routes
+from leadgate import bodies, dependencies, errors, http_errors, idempotency, ratelimit, routes
 from leadgate.settings import get_settings
 from leadgate.text import encodable
+from leadgate.validation import field_errors
 
 logger = Logger(child=True)
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # On every answer: lead data and tokens must not be cached by a browser or proxy, and no answer is sniffed.
 SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+# Each error type's status; an error takes the entry of its nearest class (QueueUnavailable: Unavailable's).
+STATUSES: dict[type[errors.DomainError], int] = {
+    errors.DomainError: 500,
+    errors.UnreadableRecord: 500,
+    http_errors.BadRequest: 400,
+    http_errors.InvalidJson: 400,
+    errors.InvalidPosition: 400,
+    errors.MalformedInput: 400,
+    http_errors.Unauthorized: 401,
+    errors.SignatureRefused: 401,
+    http_errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.DuplicateLead: 409,
+    errors.AmbiguousDuplicate: 409,
+    errors.IdempotencyInProgress: 409,
+    errors.PreconditionFailed: 412,
+    errors.PayloadTooLarge: 413,
+    http_errors.UnsupportedMediaType: 415,
+    errors.ValidationFailed: 422,
+    errors.IdempotencyKeyReused: 422,
+    errors.RateLimited: 429,
+    errors.Unavailable: 503,
+}
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+# The key's one rule, checked where `@idempotent` declares the header: 1 to 255 printable ASCII characters, not
+# starting or ending with a space, bare or in the IETF sf-string's quotes (`"abc"` is the key `abc`).
+IDEMPOTENCY_KEY_PATTERN = r'^(?:[!#-~](?:[ -~]{0,253}[!-~])?|"[ -~]{1,255}")$'
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=IDEMPOTENCY_HEADER,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
+        description="Makes the request safe to retry: the same key and request replay the first answer.",
+    ),
+]
 
 
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:
@@ -64,33 +109,21 @@ def public_url(event: Mapping[str, Any]) -> str:
     return base + (event.get("path") or "/")
 
 
-def error_body(error: errors.ApiError) -> dict[str, Any]:
+def status_of(error: errors.DomainError) -> int:
+    return next(STATUSES[kind] for kind in type(error).__mro__ if kind in STATUSES)
+
+
+def error_body(error: errors.DomainError) -> dict[str, Any]:
     return {"status": "error", "message": error.message, "code": error.code, "errors": error.errors, **error.extra}
 
 
-def error_response(error: errors.ApiError) -> Response:
-    return json_response(error.status, error_body(error), error.headers)
-
-
-def validation_errors(pydantic_errors: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Pydantic's error list as LeadHub's `{field: [messages]}`; the body/query prefix is dropped."""
-    fields: dict[str, list[str]] = {}
-    for error in pydantic_errors:
-        loc = list(error.get("loc", ()))
-        if len(loc) >= 3 and loc[0] in ("query", "header") and isinstance(loc[2], str):
-            del loc[1]  # the handler's name for a query model: the client sent the model's fields
-        location = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
-        fields.setdefault(".".join(location) or "body", []).append(_message(error))
-    return fields
-
-
-def _message(error: Mapping[str, Any]) -> str:
-    if error.get("type") == "missing":
-        return "This field is required."
-    if error.get("type") == "extra_forbidden":
-        return "This field is not allowed."
-    message = str(error.get("msg") or "Invalid value.")
-    return message if message.endswith(".") else message + "."
+def error_response(error: errors.DomainError) -> Response:
+    headers = {}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, errors.PreconditionFailed) and error.etag:
+        headers["ETag"] = error.etag
+    return json_response(status_of(error), error_body(error), headers)
 
 
 @dataclass(frozen=True)
@@ -107,7 +140,7 @@ class Caller:
     def from_authorizer_context(cls, context: Mapping[str, Any] | None) -> Caller:
         context = context or {}
         if not context.get("tenant_id") or not context.get("client_id"):
-            raise errors.Unauthorized()
+            raise http_errors.Unauthorized()
         return cls(
             tenant_id=str(context["tenant_id"]),
             client_id=str(context["client_id"]),
@@ -123,7 +156,7 @@ class LeadgateResolver(APIGatewayRestResolver):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(enable_validation=True, **kwargs)
         self._body: bodies.AcceptedBody | None = None
-        self.exception_handler(errors.ApiError)(error_response)
+        self.exception_handler(errors.DomainError)(error_response)
         self.exception_handler(RequestValidationError)(self._validation_failed)
         self.exception_handler(NotFoundError)(self._route_not_found)
         self.exception_handler(Exception)(self._crashed)
@@ -132,11 +165,52 @@ class LeadgateResolver(APIGatewayRestResolver):
     def caller(self) -> Caller:
         return Caller.from_authorizer_context(self.current_event.raw_event.get("requestContext", {}).get("authorizer"))
 
-    def json_body(self) -> Any:
-        """The request's JSON document, as the route's body rule accepted it (`leadgate.bodies`)."""
+    @property
+    def accepted_body(self) -> bodies.AcceptedBody:
+        """The request's body as the route's body rule accepted it (`leadgate.bodies`): bytes, text, document."""
         if self._body is None:
-            raise errors.BadRequest("A JSON body is required.", errors={"body": ["This field is required."]})
-        return self._body.document
+            raise http_errors.BadRequest("A JSON body is required.", errors={"body": ["This field is required."]})
+        return self._body
+
+    def json_body(self) -> Any:
+        """The request's JSON document, as the route's body rule accepted it."""
+        return self.accepted_body.document
+
+    def idempotent(self, route: Callable[..., Response]) -> Callable[..., Response]:
+        """Under a route decorator: the route takes an optional `Idempotency-Key` header, and a request that
+        repeats a key replays the first answer (with `Idempotent-Replayed: true`) instead of running again."""
+
+        @functools.wraps(route)
+        def once(*args: Any, idempotency_key: str | None = None, **kwargs: Any) -> Response:
+            if idempotency_key is None:
+                return route(*args, **kwargs)
+            key = idempotency_key[1:-1] if idempotency_key.startswith('"') else idempotency_key
+            answer, replayed = idempotency.run_once(
+                self.caller.client_id,
+                key,
+                self._fingerprint(),
+                lambda: _kept(route(*args, **kwargs)),
+                lambda_context=self.lambda_context,
+            )
+            return _replayed(answer) if replayed else _restored(answer)
+
+        declared = inspect.signature(route)
+        header = inspect.Parameter(
+            "idempotency_key", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=IdempotencyKey
+        )
+        once.__signature__ = declared.replace(parameters=[*declared.parameters.values(), header])  # type: ignore[attr-defined]
+        return once
+
+    def _fingerprint(self) -> dict[str, Any]:
+        """What makes two requests "the same": method, path, query and the JSON body (whitespace aside)."""
+        event = self.current_event
+        query = event.multi_value_query_string_parameters or {}
+        return {
+            "method": event.http_method,
+            "path": event.path,
+            "query": {name: sorted(values) for name, values in sorted(query.items())},
+            "body": self._body.document if self._body is not None else event.decoded_body or "",
+        }
 
     @staticmethod
     def _compile_regex(rule: str, base_regex: str = r"^{}/*\Z") -> re.Pattern[str]:
@@ -186,7 +260,7 @@ class LeadgateResolver(APIGatewayRestResolver):
                 # Over the limit: answered here, so the route and everything it would touch never run.
                 raise limit.error()
             event = self._accept_body(event)
-        except errors.ApiError as refused:
+        except errors.DomainError as refused:
             response = ResponseBuilder(error_response(refused)).build(self._to_proxy_event(dict(event)))
         else:
             response = super().resolve(event, context)
@@ -199,7 +273,7 @@ class LeadgateResolver(APIGatewayRestResolver):
         return response
 
     def _accept_body(self, event: Mapping[str, Any]) -> Mapping[str, Any]:
-        """The event with its body checked by the route's rule (ApiError if refused); its Content-Type is then
+        """The event with its body checked by the route's rule (a DomainError if refused); its Content-Type is then
         plain `application/json`, the one Powertools parses."""
         route = routes.route_of(str(event.get("httpMethod") or ""), str(event.get("resource") or ""))
         if route is None or route.body is None:
@@ -226,11 +300,11 @@ class LeadgateResolver(APIGatewayRestResolver):
 
     def _validation_failed(self, exc: RequestValidationError) -> Response:
         # Field messages only: never pydantic's `input`, which would echo what the client sent.
-        return error_response(errors.ValidationFailed(errors=validation_errors(list(exc.errors()))))
+        return error_response(errors.ValidationFailed(errors=field_errors(list(exc.errors()))))
 
     def _route_not_found(self, _exc: NotFoundError) -> Response:
         event = self.current_event
-        return error_response(errors.NotFound(f"No route matches {event.http_method} {event.path}.", code="NOT_FOUND"))
+        return error_response(errors.NotFound(f"No route matches {event.http_method} {event.path}."))
 
     def _crashed(self, exc: Exception) -> Response:
         unavailable = dependencies.unavailable(exc)
@@ -238,7 +312,7 @@ class LeadgateResolver(APIGatewayRestResolver):
             logger.warning("A dependency failed", extra={"error_type": type(exc).__name__}, exc_info=exc)
             return error_response(unavailable)
         logger.exception("Unhandled error", extra={"error_type": type(exc).__name__})
-        return error_response(errors.ApiError())
+        return error_response(errors.DomainError())
 
 
 def _add_missing(response: dict[str, Any], headers: Mapping[str, str]) -> None:
@@ -248,6 +322,18 @@ def _add_missing(response: dict[str, Any], headers: Mapping[str, str]) -> None:
     for name, value in headers.items():
         if name.lower() not in present:
             response["headers"][name] = value
+
+
+def _kept(response: Response) -> idempotency.Answer:
+    return {"status": response.status_code, "headers": dict(response.headers), "body": response.body or ""}
+
+
+def _restored(answer: idempotency.Answer) -> Response:
+    return Response(status_code=answer["status"], body=answer["body"], headers=dict(answer["headers"]))
+
+
+def _replayed(answer: idempotency.Answer) -> Response:
+    return _restored({**answer, "headers": {**answer["headers"], REPLAYED_HEADER: "true"}})
 
 
 def create_resolver(**kwargs: Any) -> LeadgateResolver:

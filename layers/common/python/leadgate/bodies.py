@@ -27,7 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from leadgate import errors
+from leadgate import errors, http_errors
+from leadgate.leads import MAX_LEAD_BYTES
 
 JSON = "application/json"
 MERGE_PATCH_JSON = "application/merge-patch+json"
@@ -46,8 +47,8 @@ class BodyRule:
     top_level: type | tuple[type, ...] = dict
 
 
-SINGLE_LEAD = BodyRule(frozenset({JSON}), 64 * KIB)
-LEAD_PATCH = BodyRule(frozenset({JSON, MERGE_PATCH_JSON}), 64 * KIB)
+SINGLE_LEAD = BodyRule(frozenset({JSON}), MAX_LEAD_BYTES)
+LEAD_PATCH = BodyRule(frozenset({JSON, MERGE_PATCH_JSON}), MAX_LEAD_BYTES)
 BATCH = BodyRule(frozenset({JSON}), 1024 * KIB)
 TAG = BodyRule(frozenset({JSON}), 4 * KIB)
 # A provider's delivery: an object (Intercom, Standard Webhooks) or an array of up to 100 events (HubSpot).
@@ -59,21 +60,23 @@ _TYPE_NAMES = {dict: "a JSON object", list: "a JSON array", (dict, list): "a JSO
 
 @dataclass(frozen=True)
 class AcceptedBody:
+    raw: bytes  # the bytes as sent (base64 decoded): what a signature covers
     text: str  # the body as UTF-8 text
     document: Any  # the parsed JSON
 
 
 def accept(event: Mapping[str, Any], rule: BodyRule) -> AcceptedBody:
-    """The API Gateway event's body if it passes `rule`, else the ApiError saying why not (module docstring)."""
+    """The API Gateway event's body if it passes `rule`, else the error saying why not (module docstring)."""
     check_media_type(header(event.get("headers"), "content-type"), rule.media_types)
-    text = decode(event.get("body"), bool(event.get("isBase64Encoded")), rule.max_bytes)
+    raw = read_bytes(event.get("body"), bool(event.get("isBase64Encoded")), rule.max_bytes)
+    text = _utf8(raw)
     if not text.strip():
-        raise errors.BadRequest("A JSON body is required.", errors={"body": ["This field is required."]})
+        raise http_errors.BadRequest("A JSON body is required.", errors={"body": ["This field is required."]})
     document = parse_json(text)
     if not isinstance(document, rule.top_level):
         expected = _TYPE_NAMES[rule.top_level]
         raise errors.ValidationFailed(errors={"body": [f"The body must be {expected}."]})
-    return AcceptedBody(text, document)
+    return AcceptedBody(raw, text, document)
 
 
 def header(headers: Mapping[str, Any] | None, name: str) -> str | None:
@@ -100,7 +103,7 @@ def check_media_type(content_type: str | None, allowed: frozenset[str]) -> str:
     )
     if media_type not in allowed or (charset is not None and charset not in _UTF8):
         accepted = " or ".join(sorted(allowed))
-        raise errors.UnsupportedMediaType(
+        raise http_errors.UnsupportedMediaType(
             f"The request body must be {accepted} (UTF-8).", errors={"Content-Type": [f"Use {accepted}."]}
         )
     return media_type
@@ -108,25 +111,42 @@ def check_media_type(content_type: str | None, allowed: frozenset[str]) -> str:
 
 def decode(body: str | None, is_base64: bool, max_bytes: int) -> str:
     """The raw body as text: 413 above `max_bytes` (checked before decoding), 400 unless UTF-8."""
+    return _utf8(read_bytes(body, is_base64, max_bytes))
+
+
+def read_bytes(body: str | None, is_base64: bool, max_bytes: int) -> bytes:
+    """The body's bytes as sent: 413 above `max_bytes` (checked before decoding), 400 for bad base64 or a lone
+    surrogate (which no UTF-8 sender can send)."""
     raw = body or ""
     # A base64 text decodes to 3/4 of its length; a str has at least as many UTF-8 bytes as characters.
     if (len(raw) * 3 // 4 if is_base64 else len(raw)) > max_bytes:
         raise _too_large(max_bytes)
     try:
         data = base64.b64decode(raw, validate=True) if is_base64 else raw.encode("utf-8")
-        if len(data) > max_bytes:
-            raise _too_large(max_bytes)
-        return data.decode("utf-8")
     except (binascii.Error, UnicodeError) as exc:
-        raise errors.InvalidJson(
-            "The request body is not valid UTF-8.", errors={"body": ["The body must be UTF-8 text."]}
-        ) from exc
+        raise _not_utf8() from exc
+    if len(data) > max_bytes:
+        raise _too_large(max_bytes)
+    return data
+
+
+def _utf8(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeError as exc:
+        raise _not_utf8() from exc
+
+
+def _not_utf8() -> http_errors.InvalidJson:
+    return http_errors.InvalidJson(
+        "The request body is not valid UTF-8.", errors={"body": ["The body must be UTF-8 text."]}
+    )
 
 
 def parse_json(text: str) -> Any:
     """The JSON document in `text`: 400 INVALID_JSON when malformed or nested deeper than MAX_DEPTH."""
     if _depth_exceeds(text, MAX_DEPTH):
-        raise errors.InvalidJson(
+        raise http_errors.InvalidJson(
             f"The JSON body is nested more than {MAX_DEPTH} levels deep.",
             errors={"body": [f"At most {MAX_DEPTH} levels of nesting."]},
         )
@@ -134,7 +154,7 @@ def parse_json(text: str) -> Any:
         return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except ValueError as exc:  # JSONDecodeError, and the two refusals below
         where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise errors.InvalidJson(errors={"body": [f"Malformed JSON{where}."]}) from None
+        raise http_errors.InvalidJson(errors={"body": [f"Malformed JSON{where}."]}) from None
 
 
 def _depth_exceeds(text: str, limit: int) -> bool:

@@ -40,7 +40,5 @@ def is_count(value: Any, *, minimum: int = 0) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and minimum <= value <= 10**9
 
 
-def invalid(reason: str) -> errors.BadRequest:
-    return errors.BadRequest(
-        "The cursor is not valid for this request.", code="INVALID_CURSOR", errors={"cursor": [reason]}
-    )
+def invalid(reason: str) -> errors.InvalidPosition:
+    return errors.InvalidPosition(errors={"cursor": [reason]})

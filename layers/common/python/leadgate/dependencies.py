@@ -134,10 +134,10 @@ def _note_network_failure(caught_exception: BaseException | None = None, **_kwar
         budget.failing = True
 
 
-def unavailable(exc: BaseException) -> errors.ServiceUnavailable | None:
+def unavailable(exc: BaseException) -> errors.Unavailable | None:
     """The 503 that `exc` means when a dependency failed (anywhere in its chain of causes), else None."""
     seconds = retry_after(exc)
-    return None if seconds is None else errors.ServiceUnavailable(seconds)
+    return None if seconds is None else errors.Unavailable(seconds)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -191,7 +191,7 @@ def batch_write(
 
 
 def _own_retry_after(exc: BaseException) -> int | None:
-    if isinstance(exc, errors.ServiceUnavailable):
+    if isinstance(exc, errors.Unavailable):
         return exc.retry_after
     if isinstance(exc, Unprocessed):
         return RETRY_AFTER_THROTTLED

@@ -1,15 +1,19 @@
 """The shapes of the API's answers, as the handlers declare them (`responses=`) for the description.
 
 The handlers build their answers as plain JSON (`leadgate.api`); these models say what that JSON is: the one
-error envelope, LeadHub's `data` / `meta` / `links` envelope, and the records inside. Records allow fields
-beyond the ones named here, so that a field added to a record is not a broken contract.
+error envelope, LeadHub's `data` / `meta` / `links` envelope (built for every list by `list_envelope`), and the
+records inside. Records allow fields beyond the ones named here, so that a field added to a record is not a
+broken contract.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from leadgate.lists import Page
 
 
 class ErrorEnvelope(BaseModel):
@@ -49,9 +53,10 @@ class InquiryRecord(_Record):
 
 
 class ListMeta(BaseModel):
-    """Where the page sits in the list; `total` and `last_page` are null where they are not known."""
+    """Where the page sits in the list; numbers and totals are null where they are not known (a list read by
+    cursor knows them only where the cursor carries them)."""
 
-    current_page: int
+    current_page: int | None
     last_page: int | None
     per_page: int
     total: int | None
@@ -62,6 +67,8 @@ class ListMeta(BaseModel):
 
 
 class ListLinks(BaseModel):
+    """`last` and `prev` only where `page=N` reaches them; `next` follows the cursor."""
+
     first: str
     last: str | None
     prev: str | None
@@ -115,37 +122,53 @@ class SyncRunRecord(_Record):
     error: str | None
 
 
-class CursorMeta(BaseModel):
-    """A list read by cursor only: page numbers and the total are known only where the cursor carries them."""
-
-    current_page: int | None
-    per_page: int
-    from_: int | None = Field(alias="from")
-    to: int | None
-    total: int | None
-    next_cursor: str | None
-
-
-class CursorLinks(BaseModel):
-    first: str
-    next: str | None
-    self_: str = Field(alias="self")
-
-
 class ConnectionEnvelope(BaseModel):
     data: ConnectionRecord
 
 
 class ConnectionPage(BaseModel):
     data: list[ConnectionRecord]
-    meta: CursorMeta
-    links: CursorLinks
+    meta: ListMeta
+    links: ListLinks
 
 
 class SyncRunPage(BaseModel):
     data: list[SyncRunRecord]
-    meta: CursorMeta
-    links: CursorLinks
+    meta: ListMeta
+    links: ListLinks
+
+
+def list_envelope(page: Page, link: Callable[..., str]) -> dict[str, Any]:
+    """The one list envelope, as `ListMeta` and `ListLinks` describe it. `link` is the resolver's: this request's
+    URL with its query less `without` plus the given parameters, so the links keep the request's filters."""
+    position = ("page", "cursor")
+    records = page.records
+    first = page.offset + 1 if page.offset is not None and records else None
+    numbered = page.max_offset is not None
+    return {
+        "data": records,
+        "meta": {
+            "current_page": page.number,
+            "last_page": page.last_page,
+            "per_page": page.per_page,
+            "total": page.total,
+            "from": first,
+            "to": page.offset + len(records) if page.offset is not None and first else None,
+            "next_cursor": page.next_cursor,
+            **({"unreadable": page.unreadable} if page.unreadable else {}),
+        },
+        "links": {
+            "first": link(without=position, page=1) if numbered else link(without=position),
+            "last": link(without=position, page=page.last_page) if page.last_page_reachable else None,
+            "prev": (
+                link(without=position, page=page.number - 1)
+                if page.numbered_pages and page.number is not None and page.number > 1
+                else None
+            ),
+            "next": link(without=position, cursor=page.next_cursor) if page.next_cursor else None,
+            "self": link(keep_empty=True),
+        },
+    }
 
 
 # Why each error status comes, where a route does not say better.

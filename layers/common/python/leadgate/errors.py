@@ -1,12 +1,16 @@
-"""The API's error types. Services raise these; `leadgate.api` renders them in the envelope."""
+"""What the domain raises when it refuses or cannot do something, in its own words: no HTTP status here.
+
+Each error carries the envelope's `code`, a message and, where fields are to blame, `errors` (`{field path:
+[messages]}`); some add what the client needs to act (`extra`, `retry_after`, `etag`). `leadgate.api` maps each
+type to its status in one table; the webhook worker and sync decide "retry or record" from the type alone.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 
-class ApiError(Exception):
-    status = 500
+class DomainError(Exception):
     code = "SERVER_ERROR"
     default_message = "An unexpected error occurred."
 
@@ -15,70 +19,121 @@ class ApiError(Exception):
         message: str | None = None,
         *,
         errors: Mapping[str, Sequence[str]] | None = None,
-        headers: Mapping[str, str] | None = None,
         code: str | None = None,
         extra: Mapping[str, object] | None = None,
+        retry_after: int | None = None,
     ) -> None:
         self.message = message or self.default_message
         self.errors = {field: list(msgs) for field, msgs in (errors or {}).items()}
-        self.headers = dict(headers or {})
         self.extra = dict(extra or {})
+        self.retry_after = retry_after
         if code:
             self.code = code
         super().__init__(self.message)
 
 
-class BadRequest(ApiError):
-    status, code, default_message = 400, "BAD_REQUEST", "The request is malformed."
+class NotFound(DomainError):
+    code, default_message = "NOT_FOUND", "The record does not exist."
 
 
-class InvalidJson(ApiError):
-    status, code, default_message = 400, "INVALID_JSON", "The request body is not valid JSON."
+class Conflict(DomainError):
+    """The stored data changed under the request (other writers won): trying again may succeed, after
+    `retry_after` seconds when it is given."""
+
+    code, default_message = "CONFLICT", "The request conflicts with the current state."
 
 
-class Unauthorized(ApiError):
-    status, code, default_message = 401, "UNAUTHORIZED", "The access token is missing or invalid."
+class DuplicateLead(DomainError):
+    """The email or phone number belongs to another lead: `extra` names it (`lead_id`, `matches`)."""
+
+    code, default_message = "DUPLICATE_LEAD", "A lead with this email or phone number already exists."
+
+    def __init__(self, matches: Mapping[str, str]) -> None:
+        super().__init__(
+            errors={kind: [f"The {kind} already belongs to lead {lead_id}."] for kind, lead_id in matches.items()},
+            extra={"lead_id": matches.get("email") or next(iter(matches.values())), "matches": dict(matches)},
+        )
 
 
-class Forbidden(ApiError):
-    status, code, default_message = 403, "FORBIDDEN", "The access token lacks the scope this request needs."
+class AmbiguousDuplicate(DomainError):
+    """The email belongs to one lead and the phone number to another: the one answer, lookup's and intake's."""
+
+    code, default_message = (
+        "DUPLICATE_AMBIGUOUS",
+        "The email belongs to one lead and the phone number to another; nothing was written.",
+    )
+
+    def __init__(self, matches: Mapping[str, str], message: str | None = None) -> None:
+        super().__init__(
+            message,
+            errors={kind: [f"Belongs to lead {lead_id}."] for kind, lead_id in matches.items()},
+            extra={"lead_ids": dict(matches)},
+        )
 
 
-class NotFound(ApiError):
-    status, code, default_message = 404, "NOT_FOUND", "The record does not exist."
+class PreconditionFailed(DomainError):
+    """If-Match does not hold; `etag` is the record's current one when it is known."""
+
+    code, default_message = "PRECONDITION_FAILED", "The If-Match precondition failed."
+
+    def __init__(self, message: str | None = None, *, etag: str | None = None) -> None:
+        super().__init__(message)
+        self.etag = etag
 
 
-class Conflict(ApiError):
-    status, code, default_message = 409, "CONFLICT", "The request conflicts with the current state."
+class ValidationFailed(DomainError):
+    code, default_message = "VALIDATION_FAILED", "The given data was invalid."
 
 
-class PreconditionFailed(ApiError):
-    status, code, default_message = 412, "PRECONDITION_FAILED", "The If-Match precondition failed."
+class InvalidPosition(DomainError):
+    """A list position the list did not hand out (`INVALID_CURSOR`) or cannot reach by number."""
+
+    code, default_message = "INVALID_CURSOR", "The cursor is not valid for this request."
 
 
-class PayloadTooLarge(ApiError):
-    status, code, default_message = 413, "PAYLOAD_TOO_LARGE", "The request body is too large."
+class UnreadableRecord(DomainError):
+    """A stored item that cannot be read (docs/text.md); reported, never retried into success."""
+
+    code = "UNREADABLE_RECORD"
 
 
-class UnsupportedMediaType(ApiError):
-    status, code, default_message = 415, "UNSUPPORTED_MEDIA_TYPE", "The request body must be application/json."
+class PayloadTooLarge(DomainError):
+    """Input over its size limit (a request body, or one item of a batch)."""
+
+    code, default_message = "PAYLOAD_TOO_LARGE", "The request body is too large."
 
 
-class ValidationFailed(ApiError):
-    status, code, default_message = 422, "VALIDATION_FAILED", "The given data was invalid."
+class RateLimited(DomainError):
+    code, default_message = "RATE_LIMITED", "Too many requests."
 
 
-class RateLimited(ApiError):
-    status, code, default_message = 429, "RATE_LIMITED", "Too many requests."
+class SignatureRefused(DomainError):
+    """A webhook delivery whose sender could not be authenticated (unknown connection or bad signature)."""
+
+    code, default_message = "INVALID_SIGNATURE", "The webhook signature is missing or invalid."
 
 
-class ServiceUnavailable(ApiError):
-    """A dependency (DynamoDB, Cognito, ...) was throttled, unreachable or too slow; `Retry-After` says when to
-    try again. Raised by `leadgate.dependencies`, which decides what counts."""
+class MalformedInput(DomainError):
+    """Input that is not what its sender sends (a provider's delivery in another shape)."""
 
-    status, code = 503, "SERVICE_UNAVAILABLE"
+    code, default_message = "BAD_REQUEST", "The request is malformed."
+
+
+class Unavailable(DomainError):
+    """A dependency (DynamoDB, Cognito, the queue, ...) was throttled, unreachable or too slow; retry after
+    `retry_after` seconds. `leadgate.dependencies` decides what counts."""
+
+    code = "SERVICE_UNAVAILABLE"
     default_message = "The service is temporarily unavailable; retry after the time in Retry-After."
 
     def __init__(self, retry_after: int, message: str | None = None) -> None:
-        super().__init__(message, headers={"Retry-After": str(retry_after)})
-        self.retry_after = retry_after
+        super().__init__(message, retry_after=retry_after)
+
+
+class IdempotencyKeyReused(DomainError):
+    code, default_message = "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used with a different request."
+
+
+class IdempotencyInProgress(DomainError):
+    code = "IDEMPOTENCY_IN_PROGRESS"
+    default_message = "A request with this Idempotency-Key is still being processed; retry shortly."

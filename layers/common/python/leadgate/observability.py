@@ -51,10 +51,11 @@ def count(name: str, value: int = 1) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
-def observed(handler: LambdaHandler, *, capture_response: bool = True) -> LambdaHandler:
-    """A Lambda entry point: correlation ids in logs, metrics flushed, traced when running in Lambda, AWS calls
-    bounded by the invocation's deadline. `capture_response=False` keeps responses that carry credentials out
-    of traces."""
+def observed(target: Any, *, capture_response: bool = True) -> LambdaHandler:
+    """The Lambda entry point for `target`, a resolver (its `resolve`) or a handler function: correlation ids in
+    logs, metrics flushed, traced when running in Lambda, AWS calls bounded by the invocation's deadline.
+    `capture_response=False` keeps responses that carry credentials out of traces."""
+    handler: LambdaHandler = getattr(target, "resolve", target)
 
     @cache
     def traced() -> LambdaHandler:
@@ -69,8 +70,3 @@ def observed(handler: LambdaHandler, *, capture_response: bool = True) -> Lambda
             return traced()(event, context)
 
     return entry_point
-
-
-def lambda_handler(resolver: Any, *, capture_response: bool = True) -> LambdaHandler:
-    """The Lambda entry point for a resolver."""
-    return observed(resolver.resolve, capture_response=capture_response)

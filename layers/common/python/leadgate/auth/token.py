@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, unquote_plus
 import requests
 from aws_lambda_powertools import Logger
 
-from leadgate import bodies, dependencies, errors
+from leadgate import bodies, dependencies, errors, http_errors
 from leadgate.auth import clients
 from leadgate.ratelimit.token_guard import TokenAttemptsExceeded, token_guard
 from leadgate.settings import get_settings
@@ -180,7 +180,7 @@ def read_form(body: str | None, is_base64_encoded: bool) -> str:
     """The form as text, within the size limit of `leadgate.bodies` (413 above it, 400 unless UTF-8)."""
     try:
         return bodies.decode(body, is_base64_encoded, bodies.TOKEN_FORM_MAX_BYTES)
-    except errors.ApiError as exc:
+    except (errors.PayloadTooLarge, http_errors.InvalidJson) as exc:
         status = 413 if isinstance(exc, errors.PayloadTooLarge) else 400
         raise OAuthError("invalid_request", exc.message, status=status) from exc
 

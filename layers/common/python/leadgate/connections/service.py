@@ -3,33 +3,23 @@
 
 Scoped to the caller's tenant (another tenant's connection is a 404, as a missing one), answered in the public
 view (no secret, no ARN), listed in creation order, a page at a time with an opaque cursor bound to the tenant.
-The handler (functions/connections) builds LeadHub's `data`/`meta`/`links` envelope.
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from typing import Any
 
 from leadgate import cursors, errors
 from leadgate.connections.models import is_connection_id
 from leadgate.connections.params import ConnectionListParams
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection
+from leadgate.lists import Page
 from leadgate.sync import runs as sync_runs
 
 
-@dataclass(frozen=True)
-class Page:
-    """One page of public records, and where the list goes on; numbers only where the cursor carries them."""
-
-    items: list[dict[str, Any]]
-    next_cursor: str | None
-    page_number: int | None = None
-    offset: int | None = None
-
-
-def get_connection(tenant_id: str, connection_id: str) -> dict[str, Any]:
+def public_connection(tenant_id: str, connection_id: str) -> dict[str, Any]:
+    """The tenant's connection in its public view, read through (not the receiver's cached read)."""
     if not is_connection_id(connection_id):
         raise errors.NotFound("No such connection.")
     try:
@@ -39,9 +29,9 @@ def get_connection(tenant_id: str, connection_id: str) -> dict[str, Any]:
 
 
 def list_runs(tenant_id: str, connection_id: str, params: ConnectionListParams) -> Page:
-    get_connection(tenant_id, connection_id)  # another tenant's connection is a 404, as a missing one
+    public_connection(tenant_id, connection_id)  # another tenant's connection is a 404, as a missing one
     runs, next_cursor = sync_runs.list_runs(tenant_id, connection_id, limit=params.per_page, cursor=params.cursor)
-    return Page([run.to_json() for run in runs], next_cursor)
+    return Page([run.to_json() for run in runs], params.per_page, next_cursor)
 
 
 def list_connections(tenant_id: str, params: ConnectionListParams) -> Page:
@@ -52,7 +42,7 @@ def list_connections(tenant_id: str, params: ConnectionListParams) -> Page:
     next_cursor = (
         _encode_cursor(tenant_id, page.last_key, page_number + 1, offset + len(records)) if page.last_key else None
     )
-    return Page(records, next_cursor, page_number=page_number, offset=offset)
+    return Page(records, params.per_page, next_cursor, number=page_number, offset=offset)
 
 
 def _tenant_digest(tenant_id: str) -> str:

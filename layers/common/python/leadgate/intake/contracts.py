@@ -20,7 +20,6 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType
 
 from leadgate import errors, normalize
-from leadgate.intake.requests import parse
 from leadgate.leads.fields import (
     EMAIL_SCHEMA,
     MAX_NAME_LENGTH,
@@ -37,6 +36,7 @@ from leadgate.leads.fields import (
 from leadgate.leads.records import PAYLOAD_LIMITS, NewInquiry, iso
 from leadgate.leads.requests import LeadData
 from leadgate.text import JsonLimits, JsonObject, Text, clean, json_key_type, json_string_type, text_schema
+from leadgate.validation import parse
 
 MAX_BATCH_ITEMS = 100
 MAX_INQUIRY_FIELDS = 100
@@ -206,12 +206,9 @@ class HotleadLead(BaseModel):
     profile: HotleadProfile
     inquiry: JsonObject(INQUIRY_LIMITS, described_as=InquiryObject) | None = None
 
-    def check_unit(self, tenant_id: str) -> None:
+    def is_unit_of(self, tenant_id: str) -> bool:
         """A unit (窓口) is a tenant: `unit_id` must spell the caller's tenant slug."""
-        if str(self.unit_id).strip() != tenant_id:
-            raise errors.Forbidden(
-                "unit_id is not the unit this client registers inquiries for.", errors={"unit_id": ["Not your unit."]}
-            )
+        return str(self.unit_id).strip() == tenant_id
 
     def intake(self, payload: Any, client_id: str) -> Intake:
         profile = self.profile

@@ -7,7 +7,7 @@ The decision is made from identity items read strongly consistently (never from 
    Losing the race to claim an identity returns the winner(s), read strongly consistently: go to 3.
 3. One lead: read it (strongly consistent), merge, and write the lead and the inquiry in ONE transaction
    conditional on the version read. Losing that race reads again and retries, with jittered backoff.
-4. The email and the phone belong to two different leads: 409 DUPLICATE_AMBIGUOUS, nothing written.
+4. The email and the phone belong to two different leads: AmbiguousDuplicate, nothing written.
 
 An intake from another system (`Intake.external`: provider and record id) reads its `EXT#` identity in the
 same call and matches it FIRST: the linked lead takes the intake even when the email changed. An email or
@@ -22,21 +22,22 @@ A dry run takes the same decisions and writes nothing.
 from __future__ import annotations
 
 import dataclasses
+import json
 import random
 import time
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from leadgate import dependencies, errors
-from leadgate.intake.contracts import ExternalRef, Intake
+from leadgate.intake.contracts import ExternalRef, Intake, IntakeLead
 from leadgate.intake.merge import Merge, merge
-from leadgate.intake.requests import parse
-from leadgate.leads import repository
+from leadgate.leads import MAX_LEAD_BYTES, repository
 from leadgate.leads.records import NewInquiry, StoredLead
 from leadgate.leads.requests import LeadData
+from leadgate.validation import parse
 
 logger = Logger(child=True)
 
@@ -84,16 +85,6 @@ class Outcome:
         if self.conflicts:
             summary["conflicts"] = dict(self.conflicts)
         return summary
-
-
-def ambiguous(matches: Mapping[str, str]) -> errors.Conflict:
-    """409 DUPLICATE_AMBIGUOUS naming both leads (the shape of the lookup endpoint's answer)."""
-    return errors.Conflict(
-        "The email belongs to one lead and the phone number to another; nothing was written.",
-        code="DUPLICATE_AMBIGUOUS",
-        errors={kind: [f"Belongs to lead {lead_id}."] for kind, lead_id in matches.items()},
-        extra={"lead_ids": dict(matches)},
-    )
 
 
 def take_in(
@@ -161,9 +152,7 @@ def take_in(
             return outcome
         matches = None  # the lead was deleted between the identity read and the lead read
     logger.warning("Intake gave up after repeated write conflicts", extra={"attempts": MAX_ATTEMPTS})
-    raise errors.Conflict(
-        "The lead is being changed by many requests at once; retry shortly.", headers={"Retry-After": "1"}
-    )
+    raise _busy()
 
 
 def _owners(tenant_id: str, intake: Intake, planned: Planned | None) -> dict[str, str | int]:
@@ -180,7 +169,7 @@ def _owners(tenant_id: str, intake: Intake, planned: Planned | None) -> dict[str
 def _single_owner(matches: Mapping[str, str | int]) -> str | int | None:
     owners = set(matches.values())
     if len(owners) > 1:
-        raise ambiguous({kind: str(owner) for kind, owner in matches.items()})
+        raise errors.AmbiguousDuplicate({kind: str(owner) for kind, owner in matches.items()})
     return next(iter(owners), None)
 
 
@@ -313,9 +302,12 @@ def unlink_external(tenant_id: str, external: ExternalRef, inquiry: NewInquiry) 
         except repository.ConcurrentModification:
             continue
         return Outcome(False, lead=lead, lead_id=lead.id, matched_on=("external",))
-    raise errors.Conflict(
-        "The lead is being changed by many requests at once; retry shortly.", headers={"Retry-After": "1"}
-    )
+    raise _busy()
+
+
+def _busy() -> errors.Conflict:
+    """Gave up on write conflicts: trying again a moment later succeeds."""
+    return errors.Conflict("The lead is being changed by many requests at once; retry shortly.", retry_after=1)
 
 
 def _plan(planned: Planned | None, data: LeadData, owner: str | int) -> None:
@@ -337,16 +329,23 @@ def _back_off(attempt: int) -> None:
 # ------------------------------------------------------------------ batch
 
 
+ITEM_STATUSES = ("created", "matched", "failed")
+
+
 @dataclass(frozen=True)
 class ItemResult:
     index: int
     outcome: Outcome | None = None
-    error: errors.ApiError | None = None
+    error: errors.DomainError | None = None
+
+    @property
+    def status(self) -> str:
+        return self.outcome.result if self.outcome is not None else "failed"
 
     def record(self) -> dict[str, Any]:
         if self.outcome is not None:
-            return {"index": self.index, "status": self.outcome.result, **self.outcome.summary()}
-        error = self.error or errors.ApiError()
+            return {"index": self.index, "status": self.status, **self.outcome.summary()}
+        error = self.error or errors.DomainError()
         return {
             "index": self.index,
             "status": "failed",
@@ -357,27 +356,43 @@ class ItemResult:
         }
 
 
-def take_in_batch(
-    tenant_id: str,
-    items: Sequence[Any],
-    to_intake: Callable[[Any], Intake],
-    *,
-    dry_run: bool = False,
-) -> list[ItemResult]:
+@dataclass(frozen=True)
+class BatchOutcome:
+    items: list[ItemResult]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [item.record() for item in self.items]
+
+    def counts(self) -> dict[str, int]:
+        """`total` and the number of items of each status."""
+        statuses = [item.status for item in self.items]
+        return {"total": len(statuses), **{status: statuses.count(status) for status in ITEM_STATUSES}}
+
+
+def take_in_batch(tenant_id: str, items: Sequence[Any], client_id: str, *, dry_run: bool = False) -> BatchOutcome:
     """Each item on its own, in order: the first of several items for one person creates the lead and the
     later ones match it, in a dry run as in a real one. One item failing fails alone."""
     planned: Planned | None = {} if dry_run else None
     results = []
     for index, item in enumerate(items):
         try:
-            intake = to_intake(item)
+            intake = batch_item(item, client_id)
             outcome = take_in(tenant_id, intake, dry_run=dry_run, planned=planned, item=index)
             results.append(ItemResult(index, outcome=outcome))
-        except errors.ApiError as error:
+        except errors.DomainError as error:
             results.append(ItemResult(index, error=error))
         except Exception as exc:  # one item's crash must not lose the results of the items already written
             if dependencies.unavailable(exc):
-                raise  # the whole batch is a 503: retrying it is safe (the items written are matched again)
+                raise  # the whole batch is unavailable: retrying it is safe (the items written are matched again)
             logger.exception("Batch item failed", extra={"index": index})
-            results.append(ItemResult(index, error=errors.ApiError()))
-    return results
+            results.append(ItemResult(index, error=errors.DomainError()))
+    return BatchOutcome(results)
+
+
+def batch_item(item: Any, client_id: str) -> Intake:
+    """One batch item as an intake: held to one lead's size (MAX_LEAD_BYTES), validated as the upsert's body."""
+    # surrogatepass: a lone surrogate is counted, and then refused by the text rule naming its field.
+    size = len(json.dumps(item, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+    if size > MAX_LEAD_BYTES:
+        raise errors.PayloadTooLarge(f"The item is {size} bytes; at most {MAX_LEAD_BYTES} are accepted.")
+    return parse(IntakeLead, item).intake("batch", item, client_id)

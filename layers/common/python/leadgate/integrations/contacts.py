@@ -14,7 +14,7 @@ from typing import Any
 
 from leadgate import normalize
 from leadgate.intake.contracts import IntakeLead
-from leadgate.intake.requests import parse
+from leadgate.validation import parse
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 # HubSpot property -> lead field.

@@ -36,5 +36,5 @@ class PermanentError(IntegrationError):
     """Retrying cannot help: the request or the record is wrong (validation, 4xx)."""
 
 
-class NotFound(PermanentError):
+class ProviderNotFound(PermanentError):
     """The record does not exist at the provider (never did, or was deleted)."""

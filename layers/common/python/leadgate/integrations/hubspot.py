@@ -13,7 +13,7 @@ reference document (v1 contacts, API keys).
   (retries, `Retry-After`, HubSpot's rate-limit headers, at most `max_attempts` attempts within the caller's
   budget, else `time_budget` seconds, and never past the invocation's deadline). Throttling and failures
   past that are TransientError (the caller's queue or run retries later); other 4xx are PermanentError,
-  404 NotFound.
+  404 `ProviderNotFound`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import requests
 from pydantic import BaseModel, ConfigDict, SecretStr, model_validator
 
 from leadgate.clock import Budget, Clock, timestamp
-from leadgate.integrations.errors import AuthenticationFailed, NotFound, PermanentError
+from leadgate.integrations.errors import AuthenticationFailed, PermanentError, ProviderNotFound
 from leadgate.integrations.transport import DEFAULT_TIMEOUT, HUBSPOT_RATE_LIMIT, Transport
 
 DEFAULT_BASE_URL = "https://api.hubapi.com"
@@ -170,7 +170,7 @@ class HubSpotClient:
         *,
         budget: Budget | None = None,
     ) -> Contact:
-        """GET /crm/v3/objects/contacts/{id}: NotFound when HubSpot has no such (live) contact."""
+        """GET /crm/v3/objects/contacts/{id}: ProviderNotFound when HubSpot has no such (live) contact."""
         path = f"{CONTACTS_PATH}/{quote(str(contact_id), safe='')}"
         query = {"properties": ",".join(properties), "archived": "false"}
         response = self._call("GET", path, budget, params=query)
@@ -234,7 +234,7 @@ class HubSpotClient:
                 f"HubSpot refused the connection's credentials: {_message(response)}", status=401
             )
         if response.status_code == 404:
-            raise NotFound(f"HubSpot {method} {path}: not found", status=404)
+            raise ProviderNotFound(f"HubSpot {method} {path}: not found", status=404)
         if response.status_code >= 400:
             raise PermanentError(
                 f"HubSpot {method} {path}: {response.status_code} {_message(response)}", status=response.status_code

@@ -62,9 +62,11 @@ def _moment_validator(end_of_day: bool) -> Any:
     return BeforeValidator(validate)
 
 
-def page_out_of_reach(reason: str) -> errors.BadRequest:
+def page_out_of_reach(reason: str) -> errors.InvalidPosition:
     """A page number the list cannot serve: like a cursor it did not issue, a position out of its reach."""
-    return errors.BadRequest("This page cannot be read by number.", code="PAGE_OUT_OF_REACH", errors={"page": [reason]})
+    return errors.InvalidPosition(
+        "This page cannot be read by number.", code="PAGE_OUT_OF_REACH", errors={"page": [reason]}
+    )
 
 
 class PageParams(QueryModel):

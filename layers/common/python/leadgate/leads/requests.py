@@ -93,6 +93,11 @@ class LeadData(BaseModel):
         """The display name as sent, else the full name in the order its script uses."""
         return self.display_name or default_display_name(self.first_name, self.last_name)
 
+    def lead_data(self) -> LeadData:
+        """The writable fields as LeadData, without validating them again (a LeadCreate or LeadReplace already
+        holds valid values)."""
+        return LeadData.model_construct(**{name: getattr(self, name) for name in LeadData.model_fields})
+
     def search_tokens(self) -> frozenset[str]:
         return frozenset(
             normalize.search_tokens(
@@ -161,30 +166,22 @@ class LeadReplace(LeadData, _EchoesReadOnlyFields):
     first_name: Name
 
 
-class LeadPatch(_EchoesReadOnlyFields):
-    """PATCH /api/v1/leads/{id}: only the fields sent change; null clears (back to the default)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+class LeadPatch(LeadData, _EchoesReadOnlyFields):
+    """PATCH /api/v1/leads/{id}: LeadData's fields, each optional with no default; only the fields sent change,
+    null clears (back to LeadData's default)."""
 
     first_name: Name = None  # may be left out, never cleared
-    last_name: OptionalName = None
-    first_name_kana: Kana = None
-    last_name_kana: Kana = None
-    display_name: Text200 = None
-    email: Email = None
-    phone: Phone = None
-    company: Text200 = None
-    address: Address = None
-    source: Text100 = None
-    status: Text50 = None
-    pipeline_id: Identifier = None
-    pipeline_stage_id: Identifier = None
-    assigned_user_id: Identifier = None
-    notes: Notes = None
     custom_fields: CustomFields | None = None
     tags: Tags | None = None
     starred: StrictBool | None = None
     lead_score: Score | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_display_name_is_no_display_name(cls, raw: Any) -> Any:
+        """A patch names part of a lead: whether its display name is the default is decided on the patched lead
+        (`applied_to`), not here."""
+        return raw
 
     @field_validator("first_name", mode="before")
     @classmethod

@@ -1,28 +1,27 @@
 """What the leads handlers call: each function is one API operation, raising `leadgate.errors` types.
 
 Writes read the lead (strongly consistent), check If-Match against its ETag, and commit ONE transaction
-conditional on the version they read. A write that loses a race to another writer answers 412 when the
-client sent If-Match (its precondition no longer holds) and 409 CONFLICT otherwise.
+conditional on the version they read. A write that loses a race to another writer is PreconditionFailed when
+the client sent If-Match (its precondition no longer holds) and Conflict otherwise.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from leadgate import cursors, errors, normalize
-from leadgate.api import validation_errors
+from leadgate import cursors, errors, normalize, validation
 from leadgate.leads import pages, repository
 from leadgate.leads.fields import MAX_OFFSET, MAX_TAGS
 from leadgate.leads.params import LeadListParams, LookupParams, PageParams, page_out_of_reach
 from leadgate.leads.query import Cursor, KeySource, decode_cursor, digest, plan
 from leadgate.leads.records import StoredLead
 from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch, LeadReplace
+from leadgate.lists import Page
 
 Result = TypeVar("Result")
 
@@ -31,13 +30,12 @@ Result = TypeVar("Result")
 
 
 def get_lead(tenant_id: str, lead_id: str) -> StoredLead:
-    """The lead; 500 UNREADABLE_RECORD (in the envelope, reported) when its stored item cannot be read."""
+    """The lead; UnreadableRecord (reported) when its stored item cannot be read."""
     try:
         lead = repository.get(tenant_id, lead_id)
     except repository.UnreadableItem as exc:
-        raise errors.ApiError(
-            f"Lead {lead_id} is stored in a form that cannot be read; it has been reported.",
-            code="UNREADABLE_RECORD",
+        raise errors.UnreadableRecord(
+            f"Lead {lead_id} is stored in a form that cannot be read; it has been reported."
         ) from exc
     if lead is None:
         raise errors.NotFound(f"No lead with id {lead_id}.")
@@ -57,47 +55,10 @@ def lookup(tenant_id: str, params: LookupParams) -> StoredLead:
         phone=normalize.canonical_phone(params.phone),
     )
     if len(set(matches.values())) > 1:
-        raise errors.Conflict(
-            "The email and the phone number belong to different leads.",
-            code="DUPLICATE_AMBIGUOUS",
-            errors={kind: [f"Belongs to lead {lead_id}."] for kind, lead_id in matches.items()},
-            extra={"lead_ids": matches},
-        )
+        raise errors.AmbiguousDuplicate(matches, "The email and the phone number belong to different leads.")
     if not matches:
         raise errors.NotFound("No lead has this email or phone number.")
     return get_lead(tenant_id, next(iter(matches.values())))
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list: its items, where it sits, and what is known of the whole list."""
-
-    items: Sequence[Any]  # StoredLead or StoredInquiry: each has .record()
-    per_page: int
-    page: int
-    offset: int  # items before this page
-    next_cursor: str | None
-    counted: int | None  # the list's size where a counter keeps it
-    numbered_pages: bool  # whether page=N reaches every page exactly
-    unreadable: int = 0  # stored items left out because they cannot be read
-
-    @property
-    def total(self) -> int | None:
-        """Exact where a counter exists; on the last page, what was actually counted."""
-        if self.next_cursor is None and (self.items or self.offset == 0):
-            return self.offset + len(self.items)
-        return self.counted
-
-    @property
-    def last_page(self) -> int | None:
-        if self.next_cursor is None and (self.items or self.offset == 0):
-            return self.page
-        return max(1, math.ceil(self.counted / self.per_page)) if self.counted is not None else None
-
-    @property
-    def last_page_reachable(self) -> bool:
-        """Whether `page=last_page` can be asked for without a cursor."""
-        return self.numbered_pages and self.last_page is not None and self.last_page * self.per_page <= MAX_OFFSET
 
 
 def list_leads(tenant_id: str, params: LeadListParams) -> Page:
@@ -158,7 +119,7 @@ class _Window:
 
     def page_of(
         self,
-        items: Sequence[Any],
+        items: Sequence[Any],  # StoredLead or StoredInquiry: each has .record()
         position: dict[str, str] | None,
         *,
         counted: int | None,
@@ -172,13 +133,14 @@ class _Window:
             else None
         )
         return Page(
-            items=list(items),
+            records=[item.record() for item in items],
             per_page=self.per_page,
-            page=self.page,
-            offset=self.offset,
             next_cursor=following,
+            number=self.page,
+            offset=self.offset,
             counted=counted,
             numbered_pages=numbered_pages,
+            max_offset=MAX_OFFSET,
             unreadable=unreadable,
         )
 
@@ -195,15 +157,15 @@ def _cursor_errors() -> Iterator[None]:
 
 
 def create_lead(tenant_id: str, body: LeadCreate) -> StoredLead:
-    """POST /api/v1/leads. An email or phone that belongs to another lead is 409 DUPLICATE_LEAD."""
-    data = LeadData.model_validate(body.model_dump())
+    """POST /api/v1/leads. An email or phone that belongs to another lead is DuplicateLead."""
+    data = body.lead_data()
     return _writing(lambda: repository.create(tenant_id, data), if_match=None)
 
 
 def replace_lead(tenant_id: str, lead_id: str, body: LeadReplace, if_match: str | None) -> StoredLead:
     """PUT: every writable field from the body; fields not sent go back to their defaults."""
     _same_id(lead_id, body.id)
-    data = LeadData.model_validate(body.model_dump(include=set(LeadData.model_fields)))
+    data = body.lead_data()
     return _change(tenant_id, lead_id, if_match, lambda current: data)
 
 
@@ -216,9 +178,8 @@ def patch_lead(tenant_id: str, lead_id: str, body: LeadPatch, if_match: str | No
         try:
             return body.applied_to(current)
         except ValidationError as exc:
-            raise errors.ValidationFailed(
-                "A stored value of the lead breaks the current rules; send it corrected in the same PATCH.",
-                errors=validation_errors(list(exc.errors())),
+            raise validation.failed(
+                exc, "A stored value of the lead breaks the current rules; send it corrected in the same PATCH."
             ) from exc
 
     return _change(tenant_id, lead_id, if_match, patched)
@@ -265,11 +226,11 @@ def _change(tenant_id: str, lead_id: str, if_match: str | None, change: Callable
 
 
 def _writing(write: Callable[[], Result], *, if_match: str | None) -> Result:
-    """A repository write with its failures as API errors."""
+    """A repository write with its failures as the domain's errors."""
     try:
         return write()
     except repository.IdentityTaken as taken:
-        raise duplicate_lead(taken.matches) from taken
+        raise errors.DuplicateLead(taken.matches) from taken
     except repository.ConcurrentModification as exc:
         if if_match is not None:
             raise errors.PreconditionFailed("The lead was changed by another request.") from exc
@@ -280,24 +241,13 @@ def _writing(write: Callable[[], Result], *, if_match: str | None) -> Result:
         ) from exc
 
 
-def duplicate_lead(matches: Mapping[str, str]) -> errors.Conflict:
-    """409 DUPLICATE_LEAD naming the lead that owns the email or phone (`lead_id`, and per field)."""
-    owner = matches.get("email") or next(iter(matches.values()))
-    return errors.Conflict(
-        "A lead with this email or phone number already exists.",
-        code="DUPLICATE_LEAD",
-        errors={kind: [f"The {kind} already belongs to lead {lead_id}."] for kind, lead_id in matches.items()},
-        extra={"lead_id": owner, "matches": dict(matches)},
-    )
-
-
 def _check_precondition(current: StoredLead, if_match: str | None) -> None:
     """If-Match: `*` or a list of ETags, one of which must be the lead's (strong comparison)."""
     if if_match is None:
         return
     tags = [tag.strip() for tag in if_match.split(",")]
     if "*" not in tags and current.etag not in tags:
-        raise errors.PreconditionFailed(f"The lead's ETag is {current.etag}.", headers={"ETag": current.etag})
+        raise errors.PreconditionFailed(f"The lead's ETag is {current.etag}.", etag=current.etag)
 
 
 def _same_id(lead_id: str, body_id: Any) -> None:

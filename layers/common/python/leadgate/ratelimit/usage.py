@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from leadgate.api import Caller
 from leadgate.ratelimit import client_usage
 
 
@@ -24,12 +23,12 @@ class UsageReport(BaseModel):
     windows: list[WindowReport]
 
 
-def usage_report(caller: Caller) -> UsageReport:
-    """Read (not count) the caller's windows: the request asking already counted in them."""
+def usage_report(client_id: str, tenant_id: str, tier: str, rate_policies: str) -> UsageReport:
+    """Read (not count) the client's windows: the request asking already counted in them."""
     return UsageReport(
-        client_id=caller.client_id,
-        tenant=caller.tenant_id,
-        tier=caller.tier,
+        client_id=client_id,
+        tenant=tenant_id,
+        tier=tier,
         windows=[
             WindowReport(
                 name=usage.policy.name,
@@ -39,6 +38,6 @@ def usage_report(caller: Caller) -> UsageReport:
                 remaining=usage.remaining,
                 reset=usage.reset,
             )
-            for usage in client_usage(caller.client_id, caller.rate_policies)
+            for usage in client_usage(client_id, rate_policies)
         ],
     )

@@ -28,6 +28,4 @@ def count_failure(connection_id: str, source_ip: str) -> None:
     """Counts one refused delivery; raises RateLimited (429) once the subject is over the limit."""
     decision = request_counter().hit(failure_subject(connection_id, source_ip), (FAILURE_POLICY,))
     if not decision.allowed:
-        raise errors.RateLimited(
-            "Too many refused deliveries; retry later.", headers={"Retry-After": str(decision.retry_after)}
-        )
+        raise errors.RateLimited("Too many refused deliveries; retry later.", retry_after=decision.retry_after)

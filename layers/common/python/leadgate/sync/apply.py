@@ -29,11 +29,11 @@ from aws_lambda_powertools import Logger
 
 from leadgate import aws, dependencies, errors
 from leadgate.intake.contracts import ExternalRef, Intake, IntakeLead
-from leadgate.intake.requests import parse
 from leadgate.intake.service import Outcome, take_in
 from leadgate.leads.records import NewInquiry
 from leadgate.sync import keys
 from leadgate.sync.connector import ConnectorConfig, Record
+from leadgate.validation import parse
 
 logger = Logger(child=True)
 
@@ -91,7 +91,7 @@ def _apply_record(config: ConnectorConfig, record: Record, previous: Applied | N
         return RecordResult(record.external_id, "unchanged", previous.lead_id)
     try:
         outcome = take_in_record(config, record, to_intake(config, record))
-    except errors.ApiError as error:
+    except errors.DomainError as error:
         return RecordResult(record.external_id, "failed", error=error.code)
     except Exception:  # one record's crash must not lose the page's other records
         logger.exception("Sync record failed", extra={"connection_id": config.connection_id})

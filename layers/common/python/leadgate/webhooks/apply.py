@@ -32,7 +32,7 @@ from leadgate import clock, dependencies, errors
 from leadgate.intake.contracts import ExternalRef, Intake
 from leadgate.intake.service import Outcome, take_in, unlink_external
 from leadgate.integrations import contacts
-from leadgate.integrations.errors import NotFound, PermanentError, TransientError
+from leadgate.integrations.errors import PermanentError, ProviderNotFound, TransientError
 from leadgate.integrations.hubspot import Contact
 from leadgate.leads.records import NewInquiry, iso
 from leadgate.webhooks import ledger
@@ -47,6 +47,12 @@ HUBSPOT_UPSERTS = frozenset({"contact.creation", "contact.propertyChange"})
 HUBSPOT_DELETION = "contact.deletion"
 INTERCOM_UPSERTS = re.compile(r"contact\.(user|lead)\.(created|updated)")
 STANDARD_UPSERTS = frozenset({"lead.created", "lead.updated"})
+
+
+# What trying again later may change: a dependency's failure, write conflicts intake gave up on, a stored lead
+# that cannot be read (kept in the dead-letter queue until it is repaired). Any other refusal (validation, not
+# found, an ambiguous duplicate) is the event's own: recorded as failed.
+RETRIED = (errors.Unavailable, errors.Conflict, errors.UnreadableRecord)
 
 
 @dataclass(frozen=True)
@@ -105,10 +111,10 @@ def _outcome(event: QueuedEvent, fetch_hubspot_contact: FetchContact | None) -> 
         return _dispatch(event, fetch_hubspot_contact)
     except PermanentError as error:
         return EventResult("failed", reason=str(error))
-    except errors.ApiError as error:
-        if error.status >= 500 or error.code == "CONFLICT":  # gave up on write conflicts: try again later
-            raise TransientError(error.message) from error
-        return EventResult("failed", reason=_api_reason(error))
+    except RETRIED as error:
+        raise TransientError(error.message) from error
+    except errors.DomainError as error:
+        return EventResult("failed", reason=_refusal(error))
 
 
 def _dispatch(event: QueuedEvent, fetch_hubspot_contact: FetchContact | None) -> EventResult:
@@ -130,7 +136,7 @@ def _hubspot_upsert(event: QueuedEvent, fetch: FetchContact) -> EventResult:
     contact_id = str(event.event["objectId"])
     contact = fetch(contact_id)
     if contact.archived:
-        raise NotFound(f"HubSpot contact {contact_id} is archived")
+        raise ProviderNotFound(f"HubSpot contact {contact_id} is archived")
     payload = {"event": event.event, "contact": {"id": contact.id, "properties": dict(contact.properties)}}
     external = ExternalRef("hubspot", contact_id, iso(event.occurred_at))
     return _upsert(event, contacts.hubspot_values(contact.properties), payload, external=external)
@@ -189,7 +195,7 @@ def _result(outcome: Outcome, what: str) -> EventResult:
     return EventResult("applied", outcome.lead_id, reason)
 
 
-def _api_reason(error: errors.ApiError) -> str:
+def _refusal(error: errors.DomainError) -> str:
     fields = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in sorted(error.errors.items()))
     return f"{error.code}: {error.message}" + (f" ({fields})" if fields else "")
 

@@ -22,11 +22,11 @@ SQS_BATCH_SIZE = 10
 RETRY_AFTER_SECONDS = 30
 
 
-class QueueUnavailable(errors.ApiError):
-    status, code, default_message = 503, "SERVICE_UNAVAILABLE", "The delivery could not be queued; retry later."
+class QueueUnavailable(errors.Unavailable):
+    default_message = "The delivery could not be queued; retry later."
 
     def __init__(self) -> None:
-        super().__init__(headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+        super().__init__(RETRY_AFTER_SECONDS)
 
 
 def send_events(events: Sequence[QueuedEvent]) -> None:

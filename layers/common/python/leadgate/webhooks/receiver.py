@@ -1,13 +1,14 @@
 """Receiving one webhook delivery: authenticate it, split it into events, queue them, say how many.
 
-`receive(delivery)` returns the number of events queued, or raises an ApiError the edge renders:
+`receive(delivery)` returns the number of events queued, or raises the `leadgate.errors` type that says why not:
 
-- 401 `INVALID_SIGNATURE` for an unknown or disabled connection, a missing or bad signature and a stale
+- `SignatureRefused` (`INVALID_SIGNATURE`) for an unknown or disabled connection, a missing or bad signature and a stale
   timestamp alike (same message; an unknown connection is still checked against a dummy secret so that it
   costs what a bad signature does). Refusals are counted (`leadgate.ratelimit.webhook_failures`): over
-  the limit, 429 with `Retry-After`.
-- 400 for a body that is not what the provider sends (HubSpot: a JSON array of 1 to 100 events).
-- 503 with `Retry-After` when the queue did not take every event (`leadgate.webhooks.queue`).
+  the limit, `RateLimited` with `retry_after`.
+- `MalformedInput` (`MALFORMED_DELIVERY`) for a body that is not what the provider sends (HubSpot: a JSON
+  array of 1 to 100 events).
+- `Unavailable` when the queue did not take every event (`leadgate.webhooks.queue`).
 
 Nothing is written to DynamoDB on the accepting path: the connection (60 s) and its secret (5 min) are
 read through their caches; the events are applied by the worker, once each (`leadgate.webhooks.ledger`).
@@ -18,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from leadgate import bodies, errors
+from leadgate import errors
 from leadgate.connections.models import Connection, HubSpotSettings, Provider, is_connection_id
 from leadgate.connections.registry import get_connection
 from leadgate.connections.secrets import MissingSecrets, get_secrets
@@ -37,19 +39,17 @@ REFUSED_MESSAGE = "The webhook signature is missing or invalid."
 
 @dataclass(frozen=True)
 class Delivery:
-    """One POST /webhooks/{connection_id} as received: the raw body bytes and the URL the sender called."""
+    """One POST /webhooks/{connection_id} as received: the raw body bytes (and the JSON document the body rule
+    parsed from them) and the URL the sender called."""
 
     connection_id: str
     method: str
     url: str  # scheme, host, stage and path, without the query
     body: bytes
+    document: Any  # the parsed JSON
     headers: Mapping[str, str]
     source_ip: str
     query: Sequence[tuple[str, str]] = field(default_factory=tuple)
-
-
-class DeliveryRefused(errors.Unauthorized):
-    code, default_message = "INVALID_SIGNATURE", REFUSED_MESSAGE
 
 
 def receive(delivery: Delivery, *, now: datetime | None = None) -> int:
@@ -67,7 +67,7 @@ def receive(delivery: Delivery, *, now: datetime | None = None) -> int:
             extra={"connection_id": delivery.connection_id, "reason": str(rejected), "source_ip": delivery.source_ip},
         )
         _count_failure(delivery)  # 429 once over the limit
-        raise DeliveryRefused() from None
+        raise errors.SignatureRefused(REFUSED_MESSAGE) from None
     assert connection is not None
     events = _split(connection, delivery, now)
     send_events(events)
@@ -121,7 +121,7 @@ def _authenticate(connection: Connection, delivery: Delivery, now: datetime) -> 
 
 
 def _split(connection: Connection, delivery: Delivery, now: datetime) -> list[QueuedEvent]:
-    body = bodies.parse_json(delivery.body.decode("utf-8"))  # the route's body rule has accepted these bytes
+    body = delivery.document
     ids = {"connection_id": connection.connection_id, "tenant_id": connection.tenant_id, "received_at": now}
     try:
         if connection.provider == Provider.HUBSPOT:
@@ -131,7 +131,7 @@ def _split(connection: Connection, delivery: Delivery, now: datetime) -> list[Qu
         webhook_id = signatures.lower_headers(delivery.headers).get("webhook-id", "")
         return split_standard(webhook_id, body, **ids)
     except MalformedDelivery as error:
-        raise errors.BadRequest(
+        raise errors.MalformedInput(
             f"The body is not a {connection.provider} delivery.",
             code="MALFORMED_DELIVERY",
             errors={"body": [str(error)]},
