@@ -4,7 +4,6 @@ The HTTP edge of intake: bodies, the tenant check, `dry_run`, status codes and e
 Every route takes an `Idempotency-Key`; dedup and merge live in `leadgate.intake.service`.
 """
 
-import json
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
@@ -18,6 +17,7 @@ from leadgate.intake.contracts import BatchBody, HotleadLead, InboundLead, Intak
 from leadgate.intake.requests import parse
 from leadgate.intake.service import Outcome, take_in, take_in_batch
 from leadgate.observability import lambda_handler as observed
+from leadgate.text import json_size
 
 app = create_resolver()
 
@@ -144,7 +144,7 @@ def batch_intake(body: Annotated[BatchBody, Body()], dry_run: DryRun = False, id
         caller = app.caller
 
         def to_intake(item: Any) -> Intake:
-            size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+            size = json_size(item)
             if size > MAX_ITEM_BYTES:
                 raise errors.PayloadTooLarge(f"The item is {size} bytes; at most {MAX_ITEM_BYTES} are accepted.")
             return parse(IntakeLead, item).intake("batch", item, caller.client_id)

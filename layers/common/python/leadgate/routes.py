@@ -12,6 +12,11 @@ from dataclasses import dataclass
 
 from leadgate import bodies
 
+# What a path parameter (`{id}`, `{tag}`) matches in a handler's route: any characters but `/`, control
+# characters and lone surrogates. Powertools' own (`\w` and some punctuation) misses combining marks, so a
+# stored tag such as `हिंदी` had no route to delete it by; the handler's type then decides what is valid.
+PATH_PARAMETER = r"[^/\x00-\x1f\x7f-\x9f\ud800-\udfff]+"
+
 READ_LEADS = "read:leads"
 WRITE_LEADS = "write:leads"
 DELETE_LEADS = "delete:leads"

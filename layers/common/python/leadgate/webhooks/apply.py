@@ -98,6 +98,7 @@ def apply_event(
         _raise_if_transient(error)
         raise
     except Exception as error:  # a bug: hand it back, SQS retries it into the dead-letter queue
+        logger.exception("Webhook event could not be applied", extra={"event_id": event.event_id})
         ledger.release(held, now=_now(), error=type(error).__name__)
         raise
     ledger.finish(
@@ -107,7 +108,8 @@ def apply_event(
         lead_id=result.lead_id,
         error=result.reason if result.status == "failed" else None,
     )
-    logger.info("Webhook event done", extra={"event_id": event.event_id, **result.record()})
+    log = logger.error if result.status == "failed" else logger.info  # failed is final: an operator must see it
+    log("Webhook event done", extra={"event_id": event.event_id, **result.record()})
     return result
 
 
