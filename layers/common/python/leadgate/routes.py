@@ -62,6 +62,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/docs", "docs", None),
     Route("GET", "/api/v1/docs/swagger-ui-bundle.min.js", "docs", None),
     Route("GET", "/api/v1/docs/swagger-ui.min.css", "docs", None),
+    Route("GET", "/api/v1/docs/swagger-initializer.js", "docs", None),
     # Authenticated by the provider's signature (checked on the raw bytes after the body rule).
     Route("POST", "/webhooks/{connection_id}", "webhooks", None, bodies.WEBHOOK),
     Route("GET", "/api/v1/connections/{id}/runs", "connections", (READ_INTEGRATIONS,)),
