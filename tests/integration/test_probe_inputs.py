@@ -112,6 +112,21 @@ def test_an_event_that_fails_for_good_is_logged_at_error_with_its_event_id(aws, 
     assert errors_logged(caplog) == ["msg-bad"]
 
 
+def test_an_intercom_contact_changed_past_year_9999_is_applied_at_the_events_time(aws):
+    from leadgate.webhooks.events import split_intercom
+
+    notification = {
+        "type": "notification_event",
+        "id": "notif_far",
+        "topic": "contact.user.created",
+        "created_at": 1764493200,
+        "data": {"item": {"type": "contact", "id": "c-far", "email": "far@example.jp", "updated_at": 10**12}},
+    }
+    (event,) = split_intercom(notification, connection_id="con_x", tenant_id="acme")
+
+    assert worker.process_message(event.to_message()).status == "applied"
+
+
 # ------------------------------------------------------------------ a lone surrogate in a batch item
 
 

@@ -15,7 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 
-def in_utc_range(moment: datetime) -> datetime:
+def _with_utc_equivalent(moment: datetime) -> datetime:
     """`moment` unchanged if it has a UTC equivalent, else PydanticCustomError."""
     try:
         moment.astimezone(UTC)
@@ -34,6 +34,6 @@ def _sent_as_text(value: Any) -> Any:
 
 
 # An aware date-time with a UTC equivalent (from text, a number of seconds or a datetime).
-Instant = Annotated[AwareDatetime, AfterValidator(in_utc_range)]
+Instant = Annotated[AwareDatetime, AfterValidator(_with_utc_equivalent)]
 # An Instant sent as ISO 8601 text only: request bodies.
 IsoInstant = Annotated[Instant, BeforeValidator(_sent_as_text)]

@@ -37,7 +37,7 @@ from leadgate.integrations.errors import NotFound, PermanentError, TransientErro
 from leadgate.integrations.hubspot import Contact
 from leadgate.leads.records import NewInquiry, iso
 from leadgate.webhooks import ledger
-from leadgate.webhooks.events import QueuedEvent
+from leadgate.webhooks.events import LAST_UNIX_SECOND, QueuedEvent
 
 logger = Logger(child=True)
 
@@ -163,7 +163,8 @@ def _intercom_upsert(event: QueuedEvent) -> EventResult:
     if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
         raise PermanentError("the notification carries no contact")
     updated = item.get("updated_at")
-    changed_at = datetime.fromtimestamp(updated, UTC) if isinstance(updated, int) else event.occurred_at
+    in_range = isinstance(updated, int) and 0 <= updated <= LAST_UNIX_SECOND  # else no datetime holds it
+    changed_at = datetime.fromtimestamp(updated, UTC) if in_range else event.occurred_at
     external = ExternalRef("intercom", item["id"], iso(changed_at))
     return _upsert(event, contacts.intercom_values(item), event.event, external=external)
 
