@@ -22,10 +22,23 @@ SWAGGER_UI = Path(swagger_ui.__file__).parent
 EXECUTE_API_DOMAIN = ".amazonaws.com"  # the default endpoint keeps the stage in the path; a custom domain does not
 FRESH = "no-cache"  # the page and the description change with each deployment
 ASSET = "public, max-age=86400"  # the assets change only with the layer's Powertools
+# The page runs a flow in which a client secret is typed: only our own scripts, styles and connections (no inline
+# script: the page's is `swagger-initializer.js`), never inside a frame, no Referer to other sites. Swagger UI's
+# style sheet draws its icons from `data:` images.
+PAGE_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def _text(content: str, content_type: str, cache_control: str) -> Response:
-    return Response(200, content_type=content_type, body=content, headers={"Cache-Control": cache_control})
+    return Response(
+        200, content_type=content_type, body=content, headers={"Cache-Control": cache_control, **PAGE_SECURITY_HEADERS}
+    )
 
 
 def _declared(content_type: str, schema: dict[str, Any], description: str) -> dict[int, dict[str, Any]]:
@@ -87,6 +100,15 @@ def docs_page():
 )
 def swagger_script():
     return _text(_read(SWAGGER_UI / "swagger-ui-bundle.min.js"), "text/javascript; charset=utf-8", ASSET)
+
+
+@app.get(
+    "/api/v1/docs/swagger-initializer.js",
+    summary="The page's script that starts Swagger UI",
+    responses=_declared("text/javascript", {"type": "string"}, "The script."),
+)
+def swagger_initializer():
+    return _text(_read(HERE / "swagger-initializer.js"), "text/javascript; charset=utf-8", FRESH)
 
 
 @app.get(

@@ -32,10 +32,22 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser, local_stack):
+def csp_violations() -> list[str]:
+    """What the browser refused under the page's Content-Security-Policy (Chromium reports it on the console)."""
+    return []
+
+
+@pytest.fixture
+def page(browser, local_stack, csp_violations):
     context = browser.new_context()
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
+
+    def record(message) -> None:
+        if "Content Security Policy" in message.text:
+            csp_violations.append(message.text)
+
+    page.on("console", record)
     page.goto(local_stack.url("/api/v1/docs"))
     page.wait_for_selector(".opblock")
     yield page
@@ -53,6 +65,14 @@ def test_the_description_is_public_and_the_committed_one(local_stack):
     assert response.text == DESCRIPTION_PATH.read_text()
 
 
+def test_the_page_runs_under_its_strict_content_security_policy(page, csp_violations):
+    policy = page.evaluate("fetch(location.href).then(r => r.headers.get('content-security-policy'))")
+
+    assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert page.locator(".opblock").count() > 0  # Swagger UI started from its served script
+    assert csp_violations == []
+
+
 def test_the_page_lists_every_operation_of_the_template(page):
     listed = {
         (
@@ -65,7 +85,7 @@ def test_the_page_lists_every_operation_of_the_template(page):
     assert listed == {(route.method, route.path) for route in api_routes()}
 
 
-def test_the_demo_client_authorises_and_lists_leads_from_the_page(page, local_stack):
+def test_the_demo_client_authorises_and_lists_leads_from_the_page(page, local_stack, csp_violations):
     from playwright.sync_api import expect
 
     requests_sent = []
@@ -101,3 +121,4 @@ def test_the_demo_client_authorises_and_lists_leads_from_the_page(page, local_st
     leads_request = next(r for r in requests_sent if r.url.startswith(local_stack.url("/api/v1/leads")))
     assert leads_request.headers["authorization"].startswith("Bearer ")
     assert '"data"' in operation.locator(".live-responses-table tbody .response-col_description").first.inner_text()
+    assert csp_violations == []  # the token and API calls are the page's own origin

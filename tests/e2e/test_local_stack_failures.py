@@ -54,11 +54,12 @@ def status_and_body(answer):
 # ------------------------------------------------------------------ HTTP hygiene, on the session's stack
 
 
-@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "MKCOL"])
-def test_unknown_methods_get_api_gateways_no_route_answer_in_our_envelope(local_stack, method):
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "MKCOL", "PATCH"])
+def test_undeclared_methods_on_a_declared_path_are_405_with_allow_in_our_envelope(local_stack, method):
     response = local_stack.session.request(method, local_stack.url("/api/v1/leads"))
 
-    assert_envelope(response, 404, "NOT_FOUND")
+    assert_envelope(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["Allow"] == "GET, POST"
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 edge, and a lead stored with them before the rule no longer takes its tenant's reads down."""
 
 import random
+from urllib.parse import quote
 
 import boto3
 import pytest
@@ -79,3 +80,21 @@ def test_a_lead_stored_with_a_lone_surrogate_is_served_and_the_tenant_keeps_work
     second = post(local_stack, tenant, "/api/v1/leads", '{"first_name": "B", "tags": ["vip"]}')
     assert second.status_code == 201
     assert get("/api/v1/leads", tag="vip", per_page="1").json()["meta"]["total"] == 2
+
+
+@pytest.mark.parametrize("tag", ["हिंदी", "à̀"])
+def test_a_tag_with_combining_marks_is_deleted_by_its_path(local_stack, tenant, tag):
+    created = post(local_stack, tenant, "/api/v1/leads", '{"first_name": "A", "tags": ["vip"]}')
+    lead_id = created.json()["data"]["id"]
+    added = requests.post(
+        local_stack.url(f"/api/v1/leads/{lead_id}/tags"), json={"tag": tag}, headers=tenant["headers"], timeout=10
+    )
+    stored = next(name for name in added.json()["data"]["tags"] if name != "vip")
+
+    removed = requests.delete(
+        local_stack.url(f"/api/v1/leads/{lead_id}/tags/{quote(stored, safe='')}"), headers=tenant["headers"], timeout=10
+    )
+
+    assert removed.status_code == 204, removed.text
+    lead = requests.get(local_stack.url(f"/api/v1/leads/{lead_id}"), headers=tenant["headers"], timeout=10)
+    assert lead.json()["data"]["tags"] == ["vip"]

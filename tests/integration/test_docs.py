@@ -59,8 +59,32 @@ def test_the_page_loads_swagger_ui_from_our_own_assets(lambda_context):
     page = response["body"]
     assert 'src="docs/swagger-ui-bundle.min.js"' in page
     assert 'href="docs/swagger-ui.min.css"' in page
-    assert 'url: "openapi.json"' in page
+    assert 'src="docs/swagger-initializer.js"' in page
     assert "://" not in page, "no absolute URL: nothing from a CDN"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/docs", "/api/v1/openapi.json", "/api/v1/docs/swagger-initializer.js"])
+def test_the_page_and_what_it_loads_allow_only_our_own_scripts_and_no_framing(lambda_context, path):
+    response = _get(path, lambda_context)
+
+    policy = {
+        directive.split()[0]: directive.split()[1:]
+        for directive in _header(response, "Content-Security-Policy").split("; ")
+    }
+    assert policy["default-src"] == policy["script-src"] == ["'self'"]  # no 'unsafe-inline', no other origin
+    assert policy["frame-ancestors"] == ["'none'"]
+    assert _header(response, "X-Frame-Options") == "DENY"
+    assert _header(response, "Referrer-Policy") == "no-referrer"
+    assert "<script>" not in _get("/api/v1/docs", lambda_context)["body"], "no inline script"
+
+
+def test_the_page_script_starts_swagger_ui_on_the_relative_description(lambda_context):
+    response = _get("/api/v1/docs/swagger-initializer.js", lambda_context)
+
+    assert response["statusCode"] == 200
+    assert _header(response, "Content-Type") == "text/javascript; charset=utf-8"
+    assert _header(response, "Cache-Control") == "no-cache"
+    assert 'url: "openapi.json"' in response["body"]
 
 
 @pytest.mark.parametrize(

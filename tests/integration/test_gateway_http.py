@@ -31,6 +31,7 @@ def server():
     gateway = Gateway(
         routes=template.api_routes(),
         responses=template.gateway_responses(),
+        method_not_allowed=template.method_not_allowed(),
         functions=FunctionPool(size=2),
         policy_cache=PolicyCache(300),
         usage_plans=NoPlans(),
@@ -106,13 +107,15 @@ def assert_rejected(response, body, status=400):
 HEALTH = b"GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\n\r\n"
 
 
-@pytest.mark.parametrize("method", [b"TRACE", b"PROPFIND", b"CONNECT", b"BREW"])
-def test_unknown_methods_get_api_gateways_answer_for_no_route_and_the_connection_stays_open(server, method):
+@pytest.mark.parametrize("method", [b"TRACE", b"PROPFIND", b"CONNECT", b"BREW", b"POST", b"DELETE"])
+def test_undeclared_methods_on_a_declared_path_are_405_with_allow_and_the_connection_stays_open(server, method):
     with connect(server) as connection:
         request = method + b" /api/v1/health HTTP/1.1\r\nHost: localhost\r\nContent-Length: 5\r\n\r\nhello"
         response, body = exchange(connection, request)
 
-        assert_envelope(response, body, 404, "NOT_FOUND")
+        assert_envelope(response, body, 405, "METHOD_NOT_ALLOWED")
+        assert response.getheader("Allow") == "GET"
+        assert response.getheader("X-Content-Type-Options") == "nosniff"
         # The body was read: the next request on the same connection is understood.
         again, again_body = exchange(connection, HEALTH)
         assert again.status == 200, again_body
@@ -229,6 +232,30 @@ def test_a_failure_of_the_local_stack_itself_is_still_an_envelope(server):
     assert_envelope(response, body, 500, "SERVER_ERROR")
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        (b"TRACE", b"/api/v1/leads", "GET, POST"),
+        (b"PATCH", b"/api/v1/leads", "GET, POST"),
+        (b"GET", b"/api/v1/leads/01J/tags", "POST"),
+        (b"POST", b"/api/v1/leads/lookup", "GET"),
+        (b"DELETE", b"/api/v1/leads/lookup", "GET"),
+    ],
+)
+def test_a_resource_answers_405_with_its_own_methods_without_running_a_function(server, method, path, allow):
+    response, body = send(server, method + b" " + path + b" HTTP/1.1\r\nHost: localhost\r\n\r\n")
+
+    assert_envelope(response, body, 405, "METHOD_NOT_ALLOWED")
+    assert response.getheader("Allow") == allow
+
+
+def test_an_undeclared_path_is_still_no_route(server):
+    response, body = send(server, b"TRACE /api/v1/nope HTTP/1.1\r\nHost: localhost\r\n\r\n")
+
+    assert_envelope(response, body, 404, "NOT_FOUND")
+    assert response.getheader("Allow") is None
+
+
 def test_the_server_keeps_serving_after_rejections(server):
     for raw in (b"garbage\r\n\r\n", b"POST /_echo HTTP/1.1\r\nContent-Length: x\r\n\r\n"):
         assert send(server, raw)[0].status == 400
@@ -260,3 +287,32 @@ def test_the_access_log_masks_emails_and_phone_numbers_in_query_strings(server):
     for secret in ("alice", "bob@example.org", "090-1234-5678", "819012345678"):
         assert secret not in log
     assert "[email]" in log and "[phone]" in log
+
+
+@pytest.mark.parametrize(
+    ("query", "secrets", "shown"),
+    [
+        ("search=%E4%BD%90%E8%97%A4%E8%8A%B1%E5%AD%90", ["佐藤", "花子"], "search=[search]"),
+        ("phone=%2B81-90-1111-2222x", ["2222", "1111"], "phone=[phone]"),
+        ("email=hana", ["hana"], "email=[email]"),
+        ("q=%2B81-90-1111-2222x", ["2222", "1111"], "q=[phone]"),
+        ("per_page=10&note=a.b%40example.jp", ["a.b", "example.jp"], "note=[email]"),
+    ],
+)
+def test_the_access_log_masks_private_query_values_wholly(server, query, secrets, shown):
+    output = io.StringIO()
+    handler = logging.StreamHandler(output)
+    handler.setFormatter(logging.Formatter("%(message)s"))  # without the formatter's own masking
+    access_log = logging.getLogger("local_stack.http")
+    access_log.addHandler(handler)
+    previous_level = access_log.level
+    access_log.setLevel(logging.INFO)
+    try:
+        send(server, f"GET /api/v1/nope?{query} HTTP/1.1\r\n\r\n".encode())
+    finally:
+        access_log.removeHandler(handler)
+        access_log.setLevel(previous_level)
+
+    log = output.getvalue()
+    assert shown in log, log
+    assert not [secret for secret in secrets if secret in log], log

@@ -58,6 +58,14 @@ def test_no_route(method, path):
     assert match_route(ROUTES, method, path) is None
 
 
+def test_the_resource_is_chosen_before_the_method():
+    # As API Gateway does: `lookup` is the resource of DELETE .../lookup, and it has no DELETE; {id}'s is not used.
+    routes = [*ROUTES, TemplateRoute("DELETE", "/api/v1/leads/{id}", "leads", ("delete:leads",))]
+
+    assert match_route(routes, "DELETE", "/api/v1/leads/lookup") is None
+    assert match_route(routes, "DELETE", "/api/v1/leads/01J").route.path == "/api/v1/leads/{id}"
+
+
 def test_method_is_case_insensitive():
     assert match_route(ROUTES, "get", "/api/v1/health").route.function == "health"
 

@@ -62,10 +62,12 @@ class DeployedMethod:
 
 
 _INTEGRATION_FUNCTION = re.compile(r"\$\{(\w+)\.Arn\}")
+ANY_METHOD = "x-amazon-apigateway-any-method"
 
 
 def deployed_methods(source: dict[str, Any], transformed: dict[str, Any]) -> set[DeployedMethod]:
-    """Every method of the deployed OpenAPI body, with the function it invokes and its security."""
+    """Every method of the deployed OpenAPI body, with the function it invokes and its security; not the MOCK
+    `ANY` methods that answer 405 (`mock_methods`)."""
     folders = {
         logical_id: function_folder(resource)
         for logical_id, resource in source["Resources"].items()
@@ -75,6 +77,8 @@ def deployed_methods(source: dict[str, Any], transformed: dict[str, Any]) -> set
     methods = set()
     for path, operations in body["paths"].items():
         for method, operation in operations.items():
+            if method == ANY_METHOD:
+                continue
             uri = operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"]
             match = _INTEGRATION_FUNCTION.search(uri if isinstance(uri, str) else uri[0])
             assert match, f"{method} {path}: no Lambda integration"
@@ -90,6 +94,12 @@ def deployed_methods(source: dict[str, Any], transformed: dict[str, Any]) -> set
                 )
             )
     return methods
+
+
+def mock_methods(transformed: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The deployed `ANY` methods, by resource path."""
+    body = transformed["Resources"]["LeadgateApi"]["Properties"]["Body"]
+    return {path: operations[ANY_METHOD] for path, operations in body["paths"].items() if ANY_METHOD in operations}
 
 
 def expected_methods(routes: tuple[Route, ...]) -> set[DeployedMethod]:

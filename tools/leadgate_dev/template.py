@@ -399,3 +399,23 @@ def gateway_responses(template: dict[str, Any] | None = None) -> dict[str, Gatew
             headers=dict((response.get("ResponseParameters") or {}).get("Headers") or {}),
         )
     return responses
+
+
+def method_not_allowed(template: dict[str, Any] | None = None) -> dict[str, GatewayResponseSpec]:
+    """The API's MOCK `ANY` methods (its DefinitionBody): resource path -> the answer API Gateway gives there to a
+    method the resource does not declare, in a gateway response's terms."""
+    answers = {}
+    for path, methods in ((_api(_template(template)).get("DefinitionBody") or {}).get("paths") or {}).items():
+        integration = (methods.get("x-amazon-apigateway-any-method") or {}).get("x-amazon-apigateway-integration")
+        if not integration or integration.get("type") != "mock":
+            continue
+        answer = integration["responses"]["default"]
+        answers[path] = GatewayResponseSpec(
+            status=int(answer["statusCode"]),
+            body_template=answer["responseTemplates"]["application/json"],
+            headers={
+                name.removeprefix("method.response.header."): expression
+                for name, expression in (answer.get("responseParameters") or {}).items()
+            },
+        )
+    return answers

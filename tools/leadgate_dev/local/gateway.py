@@ -13,7 +13,7 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote
@@ -85,20 +85,29 @@ class UsagePlanGate(Protocol):
 
 
 def match_route(routes: Sequence[TemplateRoute], method: str, raw_path: str) -> RouteMatch | None:
-    """The route API Gateway picks for METHOD and path: segment by segment, a literal beats a `{param}`."""
+    """The route API Gateway picks for METHOD and path: the resource first, then its METHOD (no other resource's)."""
+    found = match_resource([route.path for route in routes], raw_path)
+    if found is None:
+        return None
+    path, parameters = found
+    route = next((route for route in routes if route.path == path and route.method == method.upper()), None)
+    return RouteMatch(route, parameters) if route else None
+
+
+def match_resource(paths: Iterable[str], raw_path: str) -> tuple[str, dict[str, str]] | None:
+    """The resource path API Gateway picks for a path, and its parameters: segment by segment, a literal beats a
+    `{param}`."""
     trimmed = raw_path.removeprefix("/").removesuffix("/")  # `/leads/` is `/leads`; `/leads//` is not
     segments = [unquote(segment) for segment in trimmed.split("/")] if trimmed else []
-    best: tuple[tuple[int, ...], RouteMatch] | None = None
-    for route in routes:
-        if route.method != method.upper():
-            continue
-        parameters = _match_segments(route.path, segments)
+    best: tuple[tuple[int, ...], str, dict[str, str]] | None = None
+    for path in set(paths):
+        parameters = _match_segments(path, segments)
         if parameters is None:
             continue
-        specificity = tuple(1 if _is_parameter(part) else 0 for part in _route_segments(route.path))
+        specificity = tuple(1 if _is_parameter(part) else 0 for part in _route_segments(path))
         if best is None or specificity < best[0]:
-            best = (specificity, RouteMatch(route, parameters))
-    return best[1] if best else None
+            best = (specificity, path, parameters)
+    return (best[1], best[2]) if best else None
 
 
 def _route_segments(path: str) -> list[str]:
@@ -177,9 +186,12 @@ class Gateway:
         policy_cache: PolicyCache,
         usage_plans: UsagePlanGate,
         stage: str = "local",
+        method_not_allowed: Mapping[str, GatewayResponseSpec] | None = None,
     ) -> None:
         self.routes = list(routes)
         self.responses = dict(responses)
+        # Resource path -> its MOCK ANY method's answer (405 with Allow), as the template declares them.
+        self.method_not_allowed = dict(method_not_allowed or {})
         self.functions = functions
         self.policy_cache = policy_cache
         self.usage_plans = usage_plans
@@ -189,7 +201,7 @@ class Gateway:
         request_id = str(uuid.uuid4())
         match = match_route(self.routes, request.method, request.raw_path)
         if match is None:
-            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id)
+            return self._unrouted(request.raw_path, request_id)
         event = self._proxy_event(request, match, request_id)
         authorization: Authorization | None = None
         if match.route.scopes is not None:
@@ -207,6 +219,14 @@ class Gateway:
         if rejection:
             return self.gateway_response(rejection, request_id)
         return self._integrate(match.route.function, event, request_id)
+
+    def _unrouted(self, raw_path: str, request_id: str) -> HttpResponse:
+        """A method the resource does not declare: its MOCK ANY method's answer if it has one (no function
+        runs, no authorizer), else API Gateway's "no route"."""
+        found = match_resource([*(route.path for route in self.routes), *self.method_not_allowed], raw_path)
+        if found is None or found[0] not in self.method_not_allowed:
+            return self.gateway_response("MISSING_AUTHENTICATION_TOKEN", request_id)
+        return render_gateway_response(self.method_not_allowed, found[0], request_id)
 
     def gateway_response(self, response_type: str, request_id: str, status: int | None = None) -> HttpResponse:
         return render_gateway_response(self.responses, response_type, request_id, status)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote, urlsplit
 
+from leadgate.masking import mask_pii
 from leadgate_dev.local.gateway import HttpRequest, HttpResponse, render_gateway_response
 from leadgate_dev.template import GatewayResponseSpec
 
@@ -33,6 +34,9 @@ _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _DIGITS = re.compile(r"[0-9]+")
 _HEX = re.compile(r"[0-9A-Fa-f]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Query parameters whose values are people's data whatever they look like: masked wholly in the access log.
+PRIVATE_PARAMETERS = frozenset({"search", "email", "phone"})
+_MASK_LABEL = re.compile(r"\[(?:email|phone)\]")
 
 
 class Rejected(Exception):
@@ -146,8 +150,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._answer(self.server.rejection(rejected), f"{_readable(self.requestline)} rejected: {rejected}")
 
     def _answer(self, response: HttpResponse, what: str) -> None:
-        # The access log, written before the answer so that it is complete once the client has it. The
-        # stack's log formatter masks emails and phone numbers (query strings).
+        # The access log, written before the answer so that it is complete once the client has it (`what` is
+        # masked by `_readable`; the stack's log formatter masks emails and phone numbers once more).
         elapsed_ms = (time.perf_counter() - getattr(self, "_started", time.perf_counter())) * 1000
         logger.info("%s %d %.1f ms %s", what, response.status, elapsed_ms, response.header("X-Request-Id") or "")
         self.send_response(response.status)
@@ -233,7 +237,22 @@ class RequestHandler(BaseHTTPRequestHandler):
 
 def _readable(path: str, query: str = "") -> str:
     """A request target for the log: percent-decoded, so the masking sees `a%40b.jp` as the email it is;
-    the query's parameters apart, so it sees each value on its own; control characters escaped, so a
-    request cannot forge log lines."""
-    parts = [unquote(path), *(unquote(parameter) for parameter in query.split("&") if parameter)]
+    each path segment and query value masked wholly where it holds people's data (`_masked`), so no part
+    of a search term or phone number is left in clear; control characters escaped, so a request cannot
+    forge log lines."""
+    segments = "/".join(_masked(unquote(segment)) for segment in path.split("/"))
+    parts = [segments, *(_parameter(parameter) for parameter in query.split("&") if parameter)]
     return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", " ".join(parts))
+
+
+def _parameter(parameter: str) -> str:
+    name, separator, value = (unquote(part) for part in parameter.partition("="))
+    if value and name in PRIVATE_PARAMETERS:
+        return f"{name}{separator}[{name}]"
+    return f"{name}{separator}{_masked(value)}"
+
+
+def _masked(value: str) -> str:
+    """`value` as it is, or wholly replaced by the label of what the masking rule recognises in it."""
+    found = _MASK_LABEL.search(mask_pii(value))
+    return found.group() if found else value

@@ -127,6 +127,7 @@ class LocalStack:
         self._gateway = Gateway(
             routes=template.api_routes(),
             responses=template.gateway_responses(),
+            method_not_allowed=template.method_not_allowed(),
             functions=self.functions,
             policy_cache=PolicyCache(self.auth_cache_ttl),
             usage_plans=usage_plans,

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
-from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver, ResponseBuilder
+from aws_lambda_powertools.event_handler.api_gateway import ResponseBuilder
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header
@@ -215,8 +215,10 @@ class LeadgateResolver(APIGatewayRestResolver):
     @staticmethod
     def _compile_regex(rule: str, base_regex: str = r"^{}/*\Z") -> re.Pattern[str]:
         # Powertools' REST resolver ends its route patterns with `/*$`, and `$` also matches before a final
-        # newline: the path `/api/v1/leads/%0A` (a lead id "\n") was answered by the list route.
-        return ApiGatewayResolver._compile_regex(rule, base_regex)
+        # newline: the path `/api/v1/leads/%0A` (a lead id "\n") was answered by the list route. Its parameters
+        # are `routes.PATH_PARAMETER`.
+        pattern = re.sub(r"<\w+>", lambda name: f"(?P{name.group()}{routes.PATH_PARAMETER})", rule)
+        return re.compile(base_regex.format(pattern))
 
     def link(self, *, without: Collection[str] = (), keep_empty: bool = False, **params: Any) -> str:
         """This request's URL as clients reach it, with its query less `without` (and empty values unless

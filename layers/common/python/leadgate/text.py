@@ -1,7 +1,9 @@
 """The one rule for text that can reach storage, as pydantic field types; and the repair of text read back.
 
 Every string a request can store is valid Unicode (no lone surrogates, which JSON's `\\ud800` escapes can
-produce), has no control characters (C0, DEL, C1) except tab, CR and LF in multi-line fields, is normalised
+produce, and no noncharacters), has no control characters (C0, DEL, C1) except tab, CR and LF in multi-line
+fields, no bidirectional controls, no line or paragraph separators (U+2028, U+2029) unless multi-line, is
+trimmed of whitespace and zero-width characters at its edges where its field is trimmed, is normalised
 as its field says (NFC for text people write, NFKC for keys that are matched), and has a length bound checked
 after normalisation. Free-form JSON that is stored (HOTLEAD's `inquiry`, an inquiry's payload as sent) is
 checked by the same rule at every depth, with bounded depth, object size and string length; it is stored as
@@ -13,6 +15,7 @@ rule) with U+FFFD, so one bad item can never stop a response from being encoded.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
@@ -28,12 +31,31 @@ from leadgate import errors
 Form = Literal["NFC", "NFKC"]
 
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
-# The control characters (C0, DEL, C1), and those a multi-line text may not hold (all but tab, LF and CR), as the
-# inside of a regex class: the validators and the description's patterns are built from them.
+# Character classes as the inside of a regex class (`\uXXXX` escapes, read alike by Python and ECMA 262): the
+# validators and the description's patterns are built from them.
+# The control characters (C0, DEL, C1), and those a multi-line text may not hold (all but tab, LF and CR).
 CONTROL = r"\x00-\x1f\x7f-\x9f"
 CONTROL_BUT_LINE_BREAKS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+# Bidirectional embeddings, overrides and isolates: they reorder what a reader sees (Trojan Source).
+BIDI_CONTROLS = r"\u202a-\u202e\u2066-\u2069"
+# Line and paragraph separators: line breaks that single-line text may not hold.
+LINE_SEPARATORS = r"\u2028\u2029"
+# Noncharacters of the Basic Multilingual Plane; the other planes' U+nFFFE and U+nFFFF are refused too
+# (`_NONCHARACTER`), but a pattern cannot name them alike in Python and ECMA 262.
+NONCHARACTERS = r"\ufdd0-\ufdef\ufffe\uffff"
+# Invisible characters stripped at the edges of trimmed text (inside a value, they join or separate letters).
+ZERO_WIDTH = r"\u200b-\u200d\u2060\ufeff"
+# What single-line and multi-line text may not hold at all.
+REFUSED = CONTROL + BIDI_CONTROLS + LINE_SEPARATORS + NONCHARACTERS
+REFUSED_IN_MULTILINE = CONTROL_BUT_LINE_BREAKS + BIDI_CONTROLS + NONCHARACTERS
 _CONTROL = re.compile(f"[{CONTROL}]")
 _CONTROL_BUT_LINE_BREAKS = re.compile(f"[{CONTROL_BUT_LINE_BREAKS}]")
+_BIDI_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
+_LINE_SEPARATOR = re.compile(f"[{LINE_SEPARATORS}]")
+_NONCHARACTER = re.compile(
+    f"[{NONCHARACTERS}" + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(1, 17)) + "]"
+)
+_EDGES = re.compile(rf"^[\s{ZERO_WIDTH}]+|[\s{ZERO_WIDTH}]+$")
 REPLACEMENT = "\ufffd"
 
 
@@ -46,7 +68,18 @@ def problem(value: str, *, multiline: bool = False) -> str | None:
     if control:
         allowed = " other than tab and line breaks" if multiline else ""
         return f"The text must not contain control characters{allowed} (U+{ord(control.group()):04X} found)."
+    if bidi := _BIDI_CONTROL.search(value):
+        return f"The text must not contain bidirectional controls (U+{ord(bidi.group()):04X} found)."
+    if noncharacter := _NONCHARACTER.search(value):
+        return f"The text must not contain noncharacters (U+{ord(noncharacter.group()):04X} found)."
+    if not multiline and (separator := _LINE_SEPARATOR.search(value)):
+        return f"The text must be a single line (U+{ord(separator.group()):04X} found)."
     return None
+
+
+def trim(value: str) -> str:
+    """`value` without whitespace and zero-width characters at its edges."""
+    return _EDGES.sub("", value)
 
 
 def clean(
@@ -58,12 +91,18 @@ def clean(
         raise PydanticCustomError("text", reason)
     text = unicodedata.normalize(form, value)
     if strip:
-        text = text.strip()
+        text = trim(text)
     if len(text) < min_length:
         raise PydanticKnownError("string_too_short", {"min_length": min_length})
     if len(text) > max_length:
         raise PydanticKnownError("string_too_long", {"max_length": max_length})
     return text
+
+
+def json_size(value: Any) -> int:
+    """The bytes of `value` as compact UTF-8 JSON, a lone surrogate counted as the three bytes its escape
+    decodes to: measuring a value never fails on text the rule then refuses, naming its field."""
+    return len(json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"))
 
 
 def Text(  # noqa: N802 - used like a type: `name: Text(100)`
@@ -80,9 +119,10 @@ def Text(  # noqa: N802 - used like a type: `name: Text(100)`
 
 
 def text_schema(max_length: int, min_length: int = 1, multiline: bool = False) -> dict[str, Any]:
-    """The rule as JSON Schema, for the description: no control characters, something left after trimming."""
-    allowed = f"[^{CONTROL_BUT_LINE_BREAKS if multiline else CONTROL}]"
-    visible = rf"[^\s{CONTROL}]"
+    """The rule as JSON Schema, for the description: no character the rule refuses, something left after
+    trimming."""
+    allowed = f"[^{REFUSED_IN_MULTILINE if multiline else REFUSED}]"
+    visible = rf"[^\s{REFUSED}{ZERO_WIDTH}]"
     pattern = f"^{allowed}*{visible}{allowed}*$" if min_length else f"^{allowed}*$"
     return {"maxLength": max_length, "pattern": pattern}
 
@@ -170,7 +210,7 @@ def json_key_type(limits: JsonLimits) -> Any:
         "type": "string",
         "minLength": 1,
         "maxLength": limits.max_key_length,
-        "not": {"pattern": _CONTROL.pattern},
+        "not": {"pattern": f"[{REFUSED}]"},
     }
     return Annotated[str, WithJsonSchema(schema)]
 
@@ -179,7 +219,7 @@ def json_string_type(limits: JsonLimits) -> Any:
     """A string value under the rule, for JSON Schema: tab and line breaks allowed."""
     return Annotated[
         str,
-        StringConstraints(max_length=limits.max_string_length, pattern=f"^[^{CONTROL_BUT_LINE_BREAKS}]*$"),
+        StringConstraints(max_length=limits.max_string_length, pattern=f"^[^{REFUSED_IN_MULTILINE}]*$"),
     ]
 
 

@@ -20,6 +20,7 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType
 
 from leadgate import errors, normalize
+from leadgate.instants import IsoInstant
 from leadgate.leads.fields import (
     EMAIL_SCHEMA,
     MAX_NAME_LENGTH,
@@ -27,7 +28,6 @@ from leadgate.leads.fields import (
     Address,
     Channel,
     Email,
-    IsoDatetime,
     Phone,
     Text200,
     integral,
@@ -147,7 +147,7 @@ class IntakeLead(LeadData):
 
     model_config = ConfigDict(json_schema_extra=one_of_required(email=EMAIL_SCHEMA, phone=PHONE_SCHEMA))
 
-    created_at: IsoDatetime | None = None
+    created_at: IsoInstant | None = None
 
     def values(self) -> dict[str, Any]:
         """The lead fields sent with a value (null and blank mean "nothing to say")."""
@@ -200,7 +200,7 @@ class HotleadLead(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    created_at: IsoDatetime
+    created_at: IsoInstant
     media_domain: MediaDomain
     unit_id: UnitId
     profile: HotleadProfile

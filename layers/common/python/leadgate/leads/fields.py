@@ -14,7 +14,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BeforeValidator,
     Field,
     PlainValidator,
@@ -27,7 +26,7 @@ from pydantic_core import PydanticCustomError
 from leadgate import normalize
 from leadgate.leads import tags
 from leadgate.leads.tags import normalize_tag
-from leadgate.text import CONTROL_BUT_LINE_BREAKS, Text, clean, text_schema
+from leadgate.text import REFUSED_IN_MULTILINE, ZERO_WIDTH, Text, clean, text_schema
 
 MAX_TAGS = 50
 MAX_CUSTOM_FIELDS = 50
@@ -45,10 +44,10 @@ Direction = Literal["asc", "desc"]
 Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook", "sync"]
 
 # The rules below as JSON Schema, for the description (and so schemathesis generates what the rules accept).
-# Blank: only spaces, tabs and line breaks (no other control character, which the text rule refuses).
+# Blank: only whitespace and zero-width characters, none the text rule refuses (tabs and line breaks may be).
 BLANK_SCHEMA = {
     "type": "string",
-    "pattern": rf"^[^\S{CONTROL_BUT_LINE_BREAKS}]*$",
+    "pattern": rf"^(?:[^\S{REFUSED_IN_MULTILINE}]|[{ZERO_WIDTH}])*$",
     "description": "Blank: no value.",
 }
 _BLANK = re.compile(BLANK_SCHEMA["pattern"])
@@ -85,13 +84,6 @@ def one_of_required(**fields: dict[str, Any]) -> Callable[[dict[str, Any]], None
             schema["anyOf"] = branches
 
     return require
-
-
-def _sent_as_text(value: Any) -> Any:
-    """A date-time comes as ISO 8601 text; pydantic would also take a number as a Unix time."""
-    if not isinstance(value, str):
-        raise PydanticCustomError("datetime_type", "The value must be an ISO 8601 date-time with an offset.")
-    return value
 
 
 def blank_to_none(value: Any) -> Any:
@@ -213,5 +205,4 @@ CustomFields = Annotated[
         }
     ),
 ]
-IsoDatetime = Annotated[AwareDatetime, BeforeValidator(_sent_as_text)]
 Score = Annotated[StrictInt, Field(ge=-MAX_SCORE, le=MAX_SCORE), BeforeValidator(integral)]

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic_core import PydanticCustomError
 
-from leadgate.text import CONTROL, clean
+from leadgate.text import REFUSED, ZERO_WIDTH, clean, trim
 
 MAX_TAG_LENGTH = 64
 # Between letters and digits: `-` `_` `:` `.` and their full-width forms (NFKC makes them the same).
@@ -48,7 +48,8 @@ SCRIPTS = (
 )
 # Combining marks: those of the scripts' blocks, and of the combining-mark blocks.
 COMBINING = ((0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF), (0xFE20, 0xFE2F))
-_SPACE = rf"[^\S{CONTROL}]*"  # trimmed around a tag: whitespace, not a control character
+# Trimmed around a tag: whitespace and zero-width characters, none the text rule refuses.
+_SPACE = rf"(?:[^\S{REFUSED}]|[{ZERO_WIDTH}])*"
 DESCRIPTION = (
     "Letters and digits (Latin, Greek, Cyrillic, Armenian, Hebrew, Arabic, Devanagari, Thai, Georgian, Hangul, kana, "
     "CJK, with their combining marks), with `-` `_` `:` `.` only between them; trimmed. Stored in compatibility form "
@@ -63,7 +64,7 @@ def normalize_tag(raw: str) -> str:
     text = clean(raw, max_length=MAX_TAG_LENGTH)
     tag = _stored(text, letters | marks | PUNCTUATION)
     # The grammar holds for the tag as sent and as stored (NFC may compose a letter and a mark into another).
-    if not (_in_grammar(raw.strip(), letters, marks) and _in_grammar(tag, letters, marks)):
+    if not (_in_grammar(trim(raw), letters, marks) and _in_grammar(tag, letters, marks)):
         raise PydanticCustomError(
             "tag_characters",
             "A tag is letters and digits, with '-', '_', ':' or '.' only between them (vip, lead:hot, v1.2).",

@@ -36,7 +36,7 @@ from leadgate.integrations.errors import PermanentError, ProviderNotFound, Trans
 from leadgate.integrations.hubspot import Contact
 from leadgate.leads.records import NewInquiry, iso
 from leadgate.webhooks import ledger
-from leadgate.webhooks.events import QueuedEvent
+from leadgate.webhooks.events import LAST_UNIX_SECOND, QueuedEvent
 
 logger = Logger(child=True)
 
@@ -92,6 +92,7 @@ def apply_event(
         _raise_if_transient(error)
         raise
     except Exception as error:  # a bug: hand it back, SQS retries it into the dead-letter queue
+        logger.exception("Webhook event could not be applied", extra={"event_id": event.event_id})
         ledger.release(held, now=clock.now(), error=type(error).__name__)
         raise
     ledger.finish(
@@ -101,7 +102,8 @@ def apply_event(
         lead_id=result.lead_id,
         error=result.reason if result.status == "failed" else None,
     )
-    logger.info("Webhook event done", extra={"event_id": event.event_id, **result.record()})
+    log = logger.error if result.status == "failed" else logger.info  # failed is final: an operator must see it
+    log("Webhook event done", extra={"event_id": event.event_id, **result.record()})
     return result
 
 
@@ -155,7 +157,8 @@ def _intercom_upsert(event: QueuedEvent) -> EventResult:
     if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
         raise PermanentError("the notification carries no contact")
     updated = item.get("updated_at")
-    changed_at = datetime.fromtimestamp(updated, UTC) if isinstance(updated, int) else event.occurred_at
+    in_range = isinstance(updated, int) and 0 <= updated <= LAST_UNIX_SECOND  # else no datetime holds it
+    changed_at = datetime.fromtimestamp(updated, UTC) if in_range else event.occurred_at
     external = ExternalRef("intercom", item["id"], iso(changed_at))
     return _upsert(event, contacts.intercom_values(item), event.event, external=external)
 

@@ -15,15 +15,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictStr, StringConstraints, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, StringConstraints, TypeAdapter
 from pydantic import ValidationError as PydanticValidationError
 
 from leadgate import clock
+from leadgate.instants import Instant
 from leadgate.leads.records import PAYLOAD_LIMITS
 from leadgate.text import JsonObject
 
 Provider = Literal["hubspot", "intercom", "standard", "chatdealer"]
 MAX_HUBSPOT_EVENTS = 100
+# The last second of year 9999 (UTC) as a Unix time: a later provider timestamp has no datetime.
+LAST_UNIX_SECOND = 253_402_300_799
 
 Id = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -46,8 +49,8 @@ class QueuedEvent(BaseModel):
     provider: Provider
     event_id: Id  # HubSpot `eventId`, Intercom notification `id`, Standard Webhooks `webhook-id`
     event_type: Id  # `subscriptionType`, `topic`, `type`
-    occurred_at: AwareDatetime  # when the provider says the change happened
-    received_at: AwareDatetime  # when the receiver accepted the delivery
+    occurred_at: Instant  # when the provider says the change happened
+    received_at: Instant  # when the receiver accepted the delivery
     event: EventJson  # the provider's event as received
 
     def to_message(self) -> str:
@@ -64,7 +67,7 @@ class _HubSpotEvent(BaseModel):
     eventId: int | Id  # noqa: N815 - HubSpot's names
     subscriptionType: Id  # noqa: N815
     objectId: int | Id  # noqa: N815
-    occurredAt: int = Field(ge=0)  # noqa: N815
+    occurredAt: int = Field(ge=0, le=LAST_UNIX_SECOND * 1000 + 999)  # noqa: N815
 
 
 class _IntercomNotification(BaseModel):
@@ -73,7 +76,7 @@ class _IntercomNotification(BaseModel):
     type: Literal["notification_event"]
     id: Id
     topic: Id
-    created_at: int = Field(ge=0)
+    created_at: int = Field(ge=0, le=LAST_UNIX_SECOND)
     data: dict[str, Any]
 
 
@@ -81,7 +84,7 @@ class _StandardEvent(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: Id
-    timestamp: AwareDatetime | None = None
+    timestamp: Instant | None = None
     data: dict[str, Any]
 
 

@@ -13,6 +13,7 @@ the client's `TokenStore` before use; its calls never outrun the invocation's de
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,10 +41,22 @@ def process_message(body: str) -> EventResult:
     try:
         event = QueuedEvent.from_message(body)
     except ValidationError as error:
-        raise PoisonMessage(f"not a queued event: {error.error_count()} problem(s)") from None
+        problem = f"not a queued event: {error.error_count()} problem(s)"
+        logger.error("Webhook message refused", extra={"event_id": _event_id(body), "reason": problem})
+        raise PoisonMessage(problem) from None
     connection = get_connection(event.connection_id)
     fetch = _contact_fetcher(connection) if event.provider == "hubspot" else None
     return apply_event(event, fetch)
+
+
+def _event_id(body: str) -> str | None:
+    """The event id a refused message names, if it names one, for the log."""
+    try:
+        message = json.loads(body)
+    except ValueError:
+        return None
+    event_id = message.get("event_id") if isinstance(message, dict) else None
+    return event_id if isinstance(event_id, str) else None
 
 
 def _contact_fetcher(connection: Connection | None) -> Callable[[str], Contact]:
