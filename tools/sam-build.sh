@@ -39,4 +39,4 @@ cmp -s docs/openapi.json .aws-sam/build/DocsFunction/openapi.json || fail "the d
 for function in health token authorizer leads inbound usage docs; do
     [[ -f .aws-sam/build/${function^}Function/app.py ]] || fail "no build of functions/$function"
 done
-echo "sam-build: OK ($(du -sh "$layer" | cut -f1) common layer, $(du -sh "$crypto" | cut -f1) crypto layer; $(basename "$native"))"
+echo "sam-build: OK ($(du -sh --apparent-size "$layer" | cut -f1) common layer, $(du -sh --apparent-size "$crypto" | cut -f1) crypto layer, unzipped; $(basename "$native"))"

@@ -1,9 +1,9 @@
 """Import (cold start) cost of each function, beside a bare Powertools REST resolver with validation.
 
 Each figure is the median of fresh interpreter processes, so nothing is cached in-process; the page cache
-is warm (the first, discarded run warms it). Every process also creates a DynamoDB client, as a first request
-does (the functions through `leadgate.aws`), so the baseline is what any such function pays at least. The goal:
-no function above GOAL_RATIO times that baseline.
+is warm (the first, discarded run warms it), and the runs alternate between the modules measured. Every
+process also creates a DynamoDB client, as a first request does (the functions through `leadgate.aws`), so the
+baseline is what any such function pays at least. The goal: no function above GOAL_RATIO times that baseline.
 """
 
 from __future__ import annotations
@@ -92,15 +92,27 @@ def _time_once(body: str) -> float:
     return float(result.stdout.strip().splitlines()[-1]) * 1000
 
 
-def _median(body: str) -> float:
-    _time_once(body)
-    return statistics.median(_time_once(body) for _ in range(RUNS))
+def _medians(bodies: dict[str, str]) -> dict[str, float]:
+    """Each body's median over RUNS processes, after one discarded run each. The runs go round by round through
+    every body, so a change in the machine's load during the measurement touches the baseline and the functions
+    alike, and their ratio holds."""
+    for body in bodies.values():
+        _time_once(body)
+    runs: dict[str, list[float]] = {name: [] for name in bodies}
+    for _ in range(RUNS):
+        for name, body in bodies.items():
+            runs[name].append(_time_once(body))
+    return {name: statistics.median(times) for name, times in runs.items()}
 
 
 def measure_imports() -> ImportTimes:
-    baseline = ImportTiming("bare Powertools REST resolver + validation + DynamoDB client", _median(_BARE_RESOLVER))
+    baseline = "bare Powertools REST resolver + validation + DynamoDB client"
     folders = sorted(path for path in FUNCTIONS_DIR.iterdir() if (path / "app.py").exists())
-    functions = tuple(
-        ImportTiming(folder.name, _median(_LOAD_FUNCTION.format(path=str(folder / "app.py")))) for folder in folders
+    bodies = {baseline: _BARE_RESOLVER} | {
+        folder.name: _LOAD_FUNCTION.format(path=str(folder / "app.py")) for folder in folders
+    }
+    medians = _medians(bodies)
+    return ImportTimes(
+        baseline=ImportTiming(baseline, medians[baseline]),
+        functions=tuple(ImportTiming(folder.name, medians[folder.name]) for folder in folders),
     )
-    return ImportTimes(baseline=baseline, functions=functions)

@@ -65,9 +65,9 @@ kept as written.
   the benchmark compares them as strings directly, which gives the same order
   (`bench_backends.compare_moto_strings_directly`). Counts are unaffected by either.
 - **Import times** are the median of 5 fresh interpreter processes per function (warm page cache, one
-  discarded run first), each creating a DynamoDB client as a first request does, beside a bare Powertools REST
-  resolver with validation and a boto3 DynamoDB client measured in the same run (`leadgate_dev.bench_imports`).
-  The goal: every function at most 1.3x that baseline.
+  discarded run first, the runs alternating between the modules), each creating a DynamoDB client as a first
+  request does, beside a bare Powertools REST resolver with validation and a boto3 DynamoDB client measured in
+  the same run (`leadgate_dev.bench_imports`). The goal: every function at most 1.3x that baseline.
 - **Scans** are flagged loudly: every request path must read through keys and indexes only.
 - Latency depends on the machine and on whatever else it runs: see "Run" for the load average at the
   start and the end.
