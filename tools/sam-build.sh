@@ -28,6 +28,10 @@ fail() { echo "sam-build: $*" >&2; exit 1; }
 native=$(find "$layer/pydantic_core" -maxdepth 1 -name '_pydantic_core.cpython-313-aarch64-linux-gnu.so' | head -n 1)
 [[ -n $native ]] || fail "layer lacks pydantic_core built for CPython 3.13 on aarch64"
 [[ ! -e $layer/botocore ]] || fail "layer ships botocore, which would shadow the runtime's"
+# cryptography (about 14 MB) is only in the layer the token handlers carry.
+crypto=.aws-sam/build/CryptoLayer/python
+[[ -d $crypto/jwt && -d $crypto/cryptography ]] || fail "the crypto layer lacks PyJWT or cryptography"
+[[ ! -e $layer/cryptography && ! -e $layer/jwt ]] || fail "the common layer ships what the crypto layer holds"
 # The docs function serves Swagger UI from Powertools' copy in the layer, and the description packaged with it.
 [[ -f $layer/aws_lambda_powertools/event_handler/openapi/swagger_ui/swagger-ui-bundle.min.js ]] \
     || fail "layer lacks Powertools' Swagger UI assets"
@@ -35,4 +39,4 @@ cmp -s docs/openapi.json .aws-sam/build/DocsFunction/openapi.json || fail "the d
 for function in health token authorizer leads inbound usage docs; do
     [[ -f .aws-sam/build/${function^}Function/app.py ]] || fail "no build of functions/$function"
 done
-echo "sam-build: OK ($(du -sh "$layer" | cut -f1) layer; $(basename "$native"))"
+echo "sam-build: OK ($(du -sh --apparent-size "$layer" | cut -f1) common layer, $(du -sh --apparent-size "$crypto" | cut -f1) crypto layer, unzipped; $(basename "$native"))"

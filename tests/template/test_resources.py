@@ -116,6 +116,11 @@ def test_user_pool_is_protected_in_prod_and_has_a_domain_and_no_app_clients(sour
     assert not _of_type(source, "AWS::Cognito::UserPoolClient")  # the CLI creates clients
 
 
+def _common_layer_id(transformed) -> str:
+    (logical_id,) = (name for name in transformed["Resources"] if name.startswith("CommonLayer"))
+    return logical_id
+
+
 def test_functions_share_the_runtime_settings_from_globals(source, transformed):
     functions = _of_type(source, "AWS::Serverless::Function")
     assert {template.function_folder(res) for res in functions.values()} == FUNCTION_FOLDERS
@@ -125,7 +130,7 @@ def test_functions_share_the_runtime_settings_from_globals(source, transformed):
         assert deployed["Architectures"] == ["arm64"], name
         assert deployed["TracingConfig"] == {"Mode": "Active"}, name
         assert deployed["Handler"] == "app.lambda_handler", name
-        assert len(deployed["Layers"]) == 1, name
+        assert deployed["Layers"][0] == {"Ref": _common_layer_id(transformed)}, name  # the rest: test_layer.py
         assert set(deployed["Environment"]["Variables"]) >= {
             "POWERTOOLS_SERVICE_NAME",
             "POWERTOOLS_METRICS_NAMESPACE",

@@ -62,7 +62,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--repeats", type=int, default=5, help="repeats per operation on DynamoDB Local")
     parser.add_argument("--threads", type=int, default=8, help="BatchWriteItem threads loading DynamoDB Local")
     parser.add_argument("--no-imports", dest="imports", action="store_false", help="skip the import timings")
-    parser.add_argument("--no-layer", dest="layer", action="store_false", help="skip building the layer to size it")
+    parser.add_argument("--no-layer", dest="layer", action="store_false", help="skip building the layers to size them")
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"), help="'-' for stdout only")
     args = parser.parse_args(argv)
     local_neighbour = args.local_neighbour if args.local_neighbour is not None else args.local_size // 10
@@ -144,8 +144,8 @@ def main(argv: list[str] | None = None) -> Report:
         log("import times (median of 5 fresh processes each)")
         report.imports = measure_imports()
     if options.layer:
-        log("layer size (built as sam build does, unzipped)")
-        report.layer = bench_layer.build_and_measure()
+        log("layer sizes (built as sam build does, unzipped)")
+        report.layers = [bench_layer.build_and_measure(layer) for layer in bench_layer.LAYERS]
     with ExitStack() as stack:
         local = _start_local_tier(options, stack, report) if options.local_size else None
         for size in options.sizes:

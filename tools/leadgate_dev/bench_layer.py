@@ -1,7 +1,8 @@
-"""The Lambda layer's size, unzipped: built exactly as `sam build` builds it, by layers/common/Makefile.
+"""The Lambda layers' sizes, unzipped: each built exactly as `sam build` builds it, by its layers/<name>/Makefile.
 
 Lambda allows 250 MB unzipped for a function and its layers together, and a smaller layer loads faster on a
-cold start. The report lists the total and the largest top-level packages.
+cold start. Every function carries the common layer, whose goal is COMMON.goal_bytes; the report lists each
+layer's total and its largest top-level packages.
 """
 
 from __future__ import annotations
@@ -15,18 +16,35 @@ from pathlib import Path
 
 from leadgate_dev.functions import ROOT
 
-LAYER_DIR = ROOT / "layers" / "common"
 TOP = 8  # packages listed by name in the report
 
 
 @dataclass(frozen=True)
+class Layer:
+    folder: str  # under layers/
+    resource: str  # the template's logical id; `sam build` runs the Makefile's build-<resource>
+    carried_by: str
+    goal_bytes: int | None = None
+
+    @property
+    def directory(self) -> Path:
+        return ROOT / "layers" / self.folder
+
+
+COMMON = Layer("common", "CommonLayer", carried_by="every function", goal_bytes=20_000_000)
+CRYPTO = Layer("crypto", "CryptoLayer", carried_by="the authorizer and the token function")
+LAYERS = (COMMON, CRYPTO)
+
+
+@dataclass(frozen=True)
 class LayerSize:
+    layer: Layer
     total_bytes: int
     files: int
     packages: tuple[tuple[str, int], ...]  # (top-level entry under python/, bytes), largest first
 
 
-def measure(python_dir: Path) -> LayerSize:
+def measure(layer: Layer, python_dir: Path) -> LayerSize:
     """Sizes of the files under a built layer's `python/` (what Lambda unpacks into /opt/python)."""
     by_entry: dict[str, int] = {}
     files = 0
@@ -36,20 +54,20 @@ def measure(python_dir: Path) -> LayerSize:
             by_entry[entry] = by_entry.get(entry, 0) + path.stat().st_size
             files += 1
     packages = tuple(sorted(by_entry.items(), key=lambda item: (-item[1], item[0])))
-    return LayerSize(total_bytes=sum(by_entry.values()), files=files, packages=packages)
+    return LayerSize(layer=layer, total_bytes=sum(by_entry.values()), files=files, packages=packages)
 
 
-def build_and_measure() -> LayerSize:
+def build_and_measure(layer: Layer) -> LayerSize:
     """Builds the layer into a temporary directory with its own Makefile (pip fetches the runtime's wheels)."""
-    with tempfile.TemporaryDirectory(prefix="leadgate-layer-") as artifacts:
+    with tempfile.TemporaryDirectory(prefix=f"leadgate-{layer.folder}-layer-") as artifacts:
         subprocess.run(
-            ["make", "--no-print-directory", "-C", str(LAYER_DIR), "build-CommonLayer"],
+            ["make", "--no-print-directory", "-C", str(layer.directory), f"build-{layer.resource}"],
             env={**os.environ, "ARTIFACTS_DIR": artifacts, "PIP": f"{sys.executable} -m pip"},
             check=True,
             capture_output=True,
             timeout=600,
         )
-        return measure(Path(artifacts) / "python")
+        return measure(layer, Path(artifacts) / "python")
 
 
 def megabytes(size: int) -> str:

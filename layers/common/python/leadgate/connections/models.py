@@ -46,7 +46,8 @@ class Provider(StrEnum):
 
 
 class _Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: built on first use, so a function pays only for the models it uses (as LeadData).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     def default_base_url(self) -> str | None:
         return None
@@ -181,7 +182,7 @@ def is_connection_id(value: str) -> bool:
 class Connection(BaseModel):
     """One tenant's binding to one external system, as the connections table holds it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     connection_id: Annotated[str, StringConstraints(pattern=CONNECTION_ID_PATTERN.pattern)] = Field(
         default_factory=new_connection_id

@@ -185,7 +185,10 @@ class InboundLead(IntakeLead):
 
 class HotleadProfile(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", frozen=True, json_schema_extra=one_of_required(email=EMAIL_SCHEMA, phone=PHONE_SCHEMA)
+        extra="forbid",
+        frozen=True,
+        json_schema_extra=one_of_required(email=EMAIL_SCHEMA, phone=PHONE_SCHEMA),
+        defer_build=True,  # built on first use, as LeadData
     )
 
     name: Text(200)
@@ -198,7 +201,7 @@ class HotleadProfile(BaseModel):
 class HotleadLead(BaseModel):
     """HOTLEAD's registration (反響登録)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     created_at: IsoInstant
     media_domain: MediaDomain
@@ -245,6 +248,6 @@ class HotleadLead(BaseModel):
 class BatchBody(BaseModel):
     """`{"leads": [...]}`: each item is validated on its own, so one bad item fails alone."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     leads: Annotated[list[Any], Field(min_length=1, max_length=MAX_BATCH_ITEMS)]
