@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from leadgate_dev.events import lambda_context as make_lambda_context
 from leadgate_dev.harness import authorizer_context as caller_context
 from leadgate_dev.harness import call
+from leadgate_dev.harness.events import lambda_context as make_lambda_context
 
 ROOT = Path(__file__).resolve().parents[1]
 EVENTS = ROOT / "events"
@@ -56,7 +56,7 @@ def aws(monkeypatch):
 
     from leadgate.aws import reset_clients
     from leadgate_dev.local.emulation import serialise_moto_dynamodb
-    from leadgate_dev.provision import provision
+    from leadgate_dev.local.provision import provision
 
     for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL") or name == "AWS_PROFILE"]:
         monkeypatch.delenv(name)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from leadgate_dev import contract
-from leadgate_dev.functions import ROOT
+from leadgate_dev.harness.functions import ROOT
 
 pytestmark = pytest.mark.contract
 

@@ -12,7 +12,7 @@ import responses
 
 from leadgate.aws import reset_clients
 from leadgate.settings import get_settings
-from leadgate_dev import local_cognito
+from leadgate_dev.local import cognito as local_cognito
 
 TOKEN_URL = "https://leadgate-test-123456789012.auth.us-east-1.amazoncognito.com/oauth2/token"
 

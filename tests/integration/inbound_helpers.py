@@ -9,8 +9,8 @@ import boto3
 
 from leadgate.settings import get_settings
 from leadgate_dev import harness
-from leadgate_dev.events import rest_event
 from leadgate_dev.harness import Reply
+from leadgate_dev.harness.events import rest_event
 from tests.conftest import caller_context
 
 

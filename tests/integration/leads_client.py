@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from leadgate_dev.events import rest_event
 from leadgate_dev.harness import Reply, call
+from leadgate_dev.harness.events import rest_event
 from tests.conftest import caller_context, sample_event
 
 

@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from leadgate.aws import reset_clients
 from leadgate.routes import ROUTES
 from leadgate.settings import get_settings
-from leadgate_dev import local_cognito
-from leadgate_dev.admin.clients import create_client, disable_client
-from leadgate_dev.functions import load_function
+from leadgate_admin.clients import create_client, disable_client
+from leadgate_dev.harness.functions import load_function
+from leadgate_dev.local import cognito as local_cognito
 from leadgate_dev.local.authorizer import is_allowed
 from tests.conftest import sample_event
 

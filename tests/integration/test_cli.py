@@ -9,8 +9,8 @@ import boto3
 import pytest
 
 from leadgate.auth.clients import get_client
-from leadgate_dev import local_cognito
-from leadgate_dev.admin.clients import (
+from leadgate_admin.cli import main
+from leadgate_admin.clients import (
     ClientRegistry,
     ClientSpecError,
     UnknownClient,
@@ -18,7 +18,7 @@ from leadgate_dev.admin.clients import (
     disable_client,
     list_clients,
 )
-from leadgate_dev.cli import main
+from leadgate_dev.local import cognito as local_cognito
 from leadgate_dev.local.usage_plans import ensure_usage_plans
 
 

@@ -13,9 +13,9 @@ import pytest
 from leadgate.connections.models import is_connection_id
 from leadgate.connections.registry import ConnectionRegistry
 from leadgate.connections.secrets import ConnectionSecrets, SecretStore
-from leadgate_dev import local_state
-from leadgate_dev.admin.connections import ConnectionAdmin, ConnectionSpecError, read_secret_option
-from leadgate_dev.cli import main
+from leadgate_admin import local_state
+from leadgate_admin.cli import main
+from leadgate_admin.connections import ConnectionAdmin, ConnectionSpecError, read_secret_option
 
 API_URL = "http://127.0.0.1:3999"
 

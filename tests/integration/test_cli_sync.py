@@ -12,8 +12,8 @@ import pytest
 from leadgate.connections.registry import ConnectionRegistry, clear_cache
 from leadgate.sync.engine import RunProgress
 from leadgate.sync.runs import Counts
-from leadgate_dev.admin.sync import _ProgressLine
-from leadgate_dev.cli import main
+from leadgate_admin.cli import main
+from leadgate_admin.sync import _ProgressLine
 from tests.fakes.hubspot import CONTACTS
 
 GROUP = "local-sync"

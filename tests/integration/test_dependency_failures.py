@@ -12,8 +12,8 @@ from botocore.exceptions import ClientError
 
 from leadgate import aws as leadgate_aws
 from leadgate.aws import reset_clients
-from leadgate_dev.events import lambda_context, rest_event
-from leadgate_dev.functions import load_function
+from leadgate_dev.harness.events import lambda_context, rest_event
+from leadgate_dev.harness.functions import load_function
 from tests.conftest import caller_context
 
 LEAD_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"

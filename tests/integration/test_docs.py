@@ -7,8 +7,8 @@ import json
 import pytest
 
 from leadgate_dev import openapi
-from leadgate_dev.events import rest_event
-from leadgate_dev.functions import load_function
+from leadgate_dev.harness.events import rest_event
+from leadgate_dev.harness.functions import load_function
 
 
 def _get(path: str, lambda_context, **event_options) -> dict:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from leadgate_dev.events import rest_event
+from leadgate_dev.harness.events import rest_event
 from leadgate_dev.local.instances import FunctionPool
 
 SLOW_ECHO = textwrap.dedent(

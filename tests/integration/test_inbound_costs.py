@@ -3,7 +3,7 @@
 import json
 
 from leadgate.settings import get_settings
-from leadgate_dev.metering import metered_dynamodb
+from leadgate_dev.bench.metering import metered_dynamodb
 from tests.conftest import sample_event
 from tests.integration.inbound_helpers import call, inbound
 

@@ -7,7 +7,7 @@ The other request runs for real, through its own handler instance, from inside t
 import pytest
 
 from leadgate.leads import repository
-from leadgate_dev.events import rest_event
+from leadgate_dev.harness.events import rest_event
 from leadgate_dev.local.instances import load_instance
 from tests.conftest import caller_context
 from tests.integration.inbound_helpers import call, get_lead, inbound, inquiries, lead_ids

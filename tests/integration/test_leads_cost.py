@@ -12,7 +12,7 @@ from leadgate.leads import repository, service
 from leadgate.leads.params import LeadListParams, LookupParams
 from leadgate.leads.records import NewInquiry
 from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch
-from leadgate_dev.metering import metered_dynamodb
+from leadgate_dev.bench.metering import metered_dynamodb
 
 
 def listed(tenant: str, query: dict[str, str]) -> service.Page:

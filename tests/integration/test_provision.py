@@ -5,7 +5,7 @@ import json
 import boto3
 
 from leadgate_dev import template
-from leadgate_dev.provision import provision
+from leadgate_dev.local.provision import provision
 
 
 def test_every_template_table_exists_with_its_indexes_and_ttl(aws):

@@ -8,8 +8,8 @@ import pytest
 
 import leadgate.ratelimit.counter as counter_module
 from leadgate import ratelimit
-from leadgate_dev.events import rest_event
-from leadgate_dev.metering import metered_dynamodb
+from leadgate_dev.bench.metering import metered_dynamodb
+from leadgate_dev.harness.events import rest_event
 from tests.conftest import FakeClock, caller_context, sample_event
 
 HOUR_START = 1_800_000_000 - 1_800_000_000 % 3600  # an hour boundary

@@ -13,11 +13,11 @@ import pytest
 import leadgate.ratelimit.counter as counter_module
 from leadgate.aws import reset_clients
 from leadgate.settings import Settings
-from leadgate_dev.admin.clients import create_client
-from leadgate_dev.events import lambda_context as invocation_context
-from leadgate_dev.events import rest_event
-from leadgate_dev.functions import load_function
-from leadgate_dev.metering import metered_dynamodb
+from leadgate_admin.clients import create_client
+from leadgate_dev.bench.metering import metered_dynamodb
+from leadgate_dev.harness.events import lambda_context as invocation_context
+from leadgate_dev.harness.events import rest_event
+from leadgate_dev.harness.functions import load_function
 from tests.conftest import FakeClock
 
 SETTINGS = Settings.from_environment({})  # the defaults

@@ -11,7 +11,7 @@ import pytest
 
 from leadgate import bodies
 from leadgate.routes import ROUTES
-from leadgate_dev.events import rest_event
+from leadgate_dev.harness.events import rest_event
 from tests.conftest import caller_context
 
 LEAD_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from leadgate.aws import reset_clients
-from leadgate_dev.events import rest_event
+from leadgate_dev.harness.events import rest_event
 from tests.conftest import caller_context, sample_event
 
 SECURITY = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}

@@ -14,8 +14,8 @@ from leadgate.connections.registry import ConnectionRegistry, clear_cache
 from leadgate.connections.secrets import ConnectionSecrets
 from leadgate.sync.runs import list_runs
 from leadgate.sync.schedules import Schedules, ScheduleTarget, at_time, interval_seconds, rate_expression
-from leadgate_dev.events import lambda_context
-from leadgate_dev.functions import load_function
+from leadgate_dev.harness.events import lambda_context
+from leadgate_dev.harness.functions import load_function
 from leadgate_dev.local.instances import FunctionPool
 from leadgate_dev.local.scheduler import LocalScheduler
 from tests.conftest import FakeClock

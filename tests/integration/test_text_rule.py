@@ -10,7 +10,7 @@ import pytest
 
 from leadgate.leads import keys
 from leadgate.settings import get_settings
-from leadgate_dev.events import rest_event
+from leadgate_dev.harness.events import rest_event
 from tests.property.gateway import AUTHORIZER, Reply, invoke, json_text, leads, request
 
 LONE = "\ud800"

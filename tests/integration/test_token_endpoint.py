@@ -16,7 +16,7 @@ import responses
 from leadgate import observability
 from leadgate.aws import reset_clients
 from leadgate.settings import get_settings
-from leadgate_dev.admin.clients import create_client, disable_client
+from leadgate_admin.clients import create_client, disable_client
 from tests.conftest import sample_event
 from tests.integration.conftest import TOKEN_URL
 

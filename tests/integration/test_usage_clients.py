@@ -10,9 +10,9 @@ import pytest
 
 from leadgate.auth.clients import get_client
 from leadgate.ratelimit import parse_policies
-from leadgate_dev.admin.clients import ClientRegistry
-from leadgate_dev.admin.usage_plans import ApiKeys
-from leadgate_dev.cli import main
+from leadgate_admin.cli import main
+from leadgate_admin.clients import ClientRegistry
+from leadgate_admin.usage_plans import ApiKeys
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import boto3
 import pytest
 
+from leadgate_admin.usage_plans import ApiKeys, UnknownTier, find_usage_plans
 from leadgate_dev import template
-from leadgate_dev.admin.usage_plans import ApiKeys, UnknownTier, find_usage_plans
 from leadgate_dev.local.usage_plans import (
     DIRECTORY_MAX_AGE_SECONDS,
     KeyDirectory,

@@ -187,7 +187,7 @@ def test_a_partially_failed_batch_is_503(invoke, hubspot, monkeypatch):
 
 
 def test_the_accepting_path_writes_nothing_to_dynamodb(invoke, hubspot, monkeypatch):
-    from leadgate_dev.metering import metered_dynamodb
+    from leadgate_dev.bench.metering import metered_dynamodb
 
     connection_id = hubspot["connection_id"]
     body = json.dumps(hubspot_events(1)).encode()

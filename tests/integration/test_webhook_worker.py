@@ -71,7 +71,7 @@ def run(load_function, event, lambda_context):
 
 
 def test_one_poison_event_fails_alone(aws, fake_hubspot, lambda_context):
-    from leadgate_dev.functions import load_function
+    from leadgate_dev.harness.functions import load_function
 
     fake_hubspot.add_private_token("pat-1")
     connection = hubspot_connection(fake_hubspot, access_token="pat-1")
@@ -94,7 +94,7 @@ def test_one_poison_event_fails_alone(aws, fake_hubspot, lambda_context):
 
 
 def test_oauth_tokens_are_stored_and_a_warm_worker_reads_no_secret(aws, fake_hubspot, lambda_context):
-    from leadgate_dev.functions import load_function
+    from leadgate_dev.harness.functions import load_function
 
     fake_hubspot.register_app("cid", APP_SECRET, "refresh-1")
     connection = hubspot_connection(fake_hubspot, refresh_token="refresh-1")
@@ -118,7 +118,7 @@ def test_oauth_tokens_are_stored_and_a_warm_worker_reads_no_secret(aws, fake_hub
 
 
 def test_the_sample_batch_is_acknowledged_whole(aws, lambda_context):
-    from leadgate_dev.functions import load_function
+    from leadgate_dev.harness.functions import load_function
     from tests.conftest import sample_event
 
     event = sample_event("webhook_worker", "batch")

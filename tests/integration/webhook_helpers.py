@@ -16,8 +16,8 @@ from leadgate.connections import registry as registry_module
 from leadgate.connections.registry import ConnectionRegistry
 from leadgate.connections.secrets import default_store
 from leadgate.settings import get_settings
-from leadgate_dev.admin.connections import ConnectionAdmin
-from leadgate_dev.events import rest_event
+from leadgate_admin.connections import ConnectionAdmin
+from leadgate_dev.harness.events import rest_event
 
 HOST = "abc123.execute-api.us-east-1.amazonaws.com"
 STAGE = "dev"

@@ -7,8 +7,8 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from leadgate_dev.events import rest_event
 from leadgate_dev.harness import Reply, call
+from leadgate_dev.harness.events import rest_event
 from tests.conftest import caller_context
 
 TENANT = "acme"

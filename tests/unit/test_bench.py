@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from leadgate_dev.bench_report import GENERATED
-from leadgate_dev.functions import ROOT
+from leadgate_dev.bench.report import GENERATED
+from leadgate_dev.harness.functions import ROOT
 
 
 @pytest.fixture(scope="module")

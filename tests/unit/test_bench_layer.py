@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import ast
 
-from leadgate_dev import bench_layer
-from leadgate_dev.bench_report import layer_section
+from leadgate_dev.bench import layer as bench_layer
+from leadgate_dev.bench.report import layer_section
 from leadgate_dev.template import ROOT
 
 

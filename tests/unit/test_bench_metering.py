@@ -6,7 +6,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from leadgate.aws import dynamodb
-from leadgate_dev.metering import metered_dynamodb
+from leadgate_dev.bench.metering import metered_dynamodb
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ from urllib.parse import parse_qsl, urlsplit
 from leadgate.aws import reset_clients
 from leadgate.settings import get_settings
 from leadgate_dev import harness
-from leadgate_dev.bench_population import FILTERS, LoadedTenant
-from leadgate_dev.events import rest_event
+from leadgate_dev.bench.metering import DynamoMeter, metered_dynamodb
+from leadgate_dev.bench.population import FILTERS, LoadedTenant
 from leadgate_dev.harness import Reply
-from leadgate_dev.metering import DynamoMeter, metered_dynamodb
+from leadgate_dev.harness.events import rest_event
 
 SCOPES = ("read:leads", "write:leads", "delete:leads")
 # The benchmark's own client must never be limited; the rate-limit section sets its own policies.

@@ -20,19 +20,19 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from leadgate_dev import bench_backends as backends
-from leadgate_dev import bench_layer
-from leadgate_dev.bench_imports import measure_imports
-from leadgate_dev.bench_ops import (
+from leadgate_dev.bench import backends
+from leadgate_dev.bench import layer as bench_layer
+from leadgate_dev.bench.imports import measure_imports
+from leadgate_dev.bench.ops import (
     LeadsApi,
     batch_intake,
     intake_operations,
     lead_operations,
     rate_limit_operations,
 )
-from leadgate_dev.bench_population import POPULATION, LoadedTenant, load_tenant
-from leadgate_dev.bench_report import Report, Tier, render
-from leadgate_dev.functions import ROOT
+from leadgate_dev.bench.population import POPULATION, LoadedTenant, load_tenant
+from leadgate_dev.bench.report import Report, Tier, render
+from leadgate_dev.harness.functions import ROOT
 
 TENANT = "acme"
 NEIGHBOUR = "neighbour"

@@ -1,7 +1,7 @@
 """Driving a handler as API Gateway does: the one reply type and the one authorizer context, for the tests
 (tests/conftest.py `invoke`, the integration helpers, the property suite) and the benchmarks.
 
-`call` sends a REST proxy event (leadgate_dev.events.rest_event) to `functions/<name>/app.py` and reads the
+`call` sends a REST proxy event (leadgate_dev.harness.events.rest_event) to `functions/<name>/app.py` and reads the
 answer as API Gateway and the client would: the body must be UTF-8 (else API Gateway answers 502), and
 `headers` and `multiValueHeaders` are merged, the multi-value ones winning a name both have.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from leadgate_dev.events import lambda_context
-from leadgate_dev.functions import load_function
+from leadgate_dev.harness.events import lambda_context
+from leadgate_dev.harness.functions import load_function
 
 DEFAULT_SCOPES = ("read:leads", "write:leads", "delete:leads")
 # Lambda's maximum: the harness's callers are not about the deadline (tests/integration/

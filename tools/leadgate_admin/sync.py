@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection
 from leadgate.sync.engine import RunProgress
 from leadgate.sync.schedules import Schedules, ScheduleTarget
-from leadgate_dev.admin.connections import ConnectionSpecError
+from leadgate_admin.connections import ConnectionSpecError
 
 SYNCING_PROVIDERS = ("hubspot", "intercom", "chatdealer")
 LOCAL_BUDGET_SECONDS = 270.0  # as the sync function's: its Timeout (300 s) less its margin

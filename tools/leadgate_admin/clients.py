@@ -18,7 +18,7 @@ from leadgate import aws
 from leadgate.auth.clients import DEFAULT_TIER, RegisteredClient, read_client
 from leadgate.ratelimit.policies import Policy, policies_json
 from leadgate.settings import get_settings
-from leadgate_dev.admin.usage_plans import ApiKeys
+from leadgate_admin.usage_plans import ApiKeys
 
 TENANT_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")
 TIER_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,39}$")

@@ -18,9 +18,10 @@
     leadgate sync run CONNECTION_ID      (prints the run's record; exits 1 when the run failed)
     leadgate sync runs CONNECTION_ID
 
-Every command takes `--local-dir DIR` (default `.local` of the project, or $LEADGATE_LOCAL_DIR) or
+Every command takes `--local-dir DIR` (default: $LEADGATE_LOCAL_DIR, else the nearest `.local/` holding a
+`stack.json` in the working directory or above it, as `make run` writes it in the checkout) or
 `--stack NAME [--region REGION]` for a deployed stack, whose outputs name the user pool and the tables.
-On the local stack, every command that changes something saves the stack's state (`leadgate_dev.local_state`),
+On the local stack, every command that changes something saves the stack's state (`leadgate_admin.local_state`),
 so that clients, API keys and connection secrets survive a restart.
 """
 
@@ -42,16 +43,16 @@ from leadgate.connections.models import SYNC_EVERY_PATTERN, Provider
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection
 from leadgate.connections.secrets import SecretStore
 from leadgate.ratelimit.policies import InvalidPolicies, Policy, parse_policy_spec
-from leadgate_dev import local_state
-from leadgate_dev.admin.clients import ClientRegistry, ClientSpecError, UnknownClient, client_view
-from leadgate_dev.admin.connections import SECRET_OPTIONS, SETTING_OPTIONS, ConnectionAdmin, ConnectionSpecError
-from leadgate_dev.admin.sync import SyncAdmin, lambda_invoker, refuse_schedule
-from leadgate_dev.admin.usage_plans import ApiKeys, UnknownTier
-from leadgate_dev.admin.webhooks import WebhookAdmin
-from leadgate_dev.functions import ROOT
+from leadgate_admin import local_state
+from leadgate_admin.clients import ClientRegistry, ClientSpecError, UnknownClient, client_view
+from leadgate_admin.connections import SECRET_OPTIONS, SETTING_OPTIONS, ConnectionAdmin, ConnectionSpecError
+from leadgate_admin.sync import SyncAdmin, lambda_invoker, refuse_schedule
+from leadgate_admin.usage_plans import ApiKeys, UnknownTier
+from leadgate_admin.webhooks import WebhookAdmin
 
 LOCAL_DIR_ENV = "LEADGATE_LOCAL_DIR"
 STACK_FILE = "stack.json"
+LOCAL_DIR_NAME = ".local"
 DEFAULT_SCOPE_PREFIX = "leadgate"
 
 
@@ -223,8 +224,17 @@ def deployed_target(stack: str, region: str | None) -> Target:
 def resolve_target(args: argparse.Namespace) -> Target:
     if args.stack:
         return deployed_target(args.stack, args.region)
-    local_dir = args.local_dir or os.environ.get(LOCAL_DIR_ENV) or ROOT / ".local"
+    local_dir = args.local_dir or os.environ.get(LOCAL_DIR_ENV) or nearest_local_dir(Path.cwd())
     return local_target(Path(local_dir))
+
+
+def nearest_local_dir(start: Path) -> Path:
+    """The `.local/` of a running local stack in `start` or above it (the CLI may be installed apart from any
+    checkout, so it looks where it is run, as git looks for `.git`); `start/.local` when there is none."""
+    for directory in (start, *start.parents):
+        if (directory / LOCAL_DIR_NAME / STACK_FILE).is_file():
+            return directory / LOCAL_DIR_NAME
+    return start / LOCAL_DIR_NAME
 
 
 # ---------------------------------------------------------------- commands
@@ -318,7 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     target = argparse.ArgumentParser(add_help=False)
     where = target.add_argument_group("target (default: the local stack)")
     where.add_argument(
-        "--local-dir", type=Path, help=f"the local stack's data dir (default: ${LOCAL_DIR_ENV} or .local)"
+        "--local-dir",
+        type=Path,
+        help=f"the local stack's data dir (default: ${LOCAL_DIR_ENV}, else the nearest .local here or above)",
     )
     where.add_argument("--stack", metavar="NAME", help="a deployed CloudFormation stack")
     where.add_argument("--region", help="the deployed stack's region (default: your AWS configuration)")

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from leadgate_dev.functions import FUNCTIONS_DIR, ROOT
+from leadgate_dev.harness.functions import FUNCTIONS_DIR, ROOT
 
 RUNS = 5
 

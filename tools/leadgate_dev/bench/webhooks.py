@@ -1,6 +1,6 @@
 """`make bench-webhooks`: the webhook receiver's latency on the local stack and the worker's calls per event.
 
-    python -m leadgate_dev.bench_webhooks [--deliveries 200] [--output docs/benchmarks.md]
+    python -m leadgate_dev.bench.webhooks [--deliveries 200] [--output docs/benchmarks.md]
 
 - **Receiver** (`--part receiver`, its own process): the local stack in-process (moto for every service,
   so nothing else competes), a Standard Webhooks connection, and `--deliveries` signed `lead.created`
@@ -31,9 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from leadgate_dev.functions import ROOT
+from leadgate_dev.harness.functions import ROOT
 
-START_MARKER = "<!-- WEBHOOKS BENCH START (python -m leadgate_dev.bench_webhooks) -->"
+START_MARKER = "<!-- WEBHOOKS BENCH START (python -m leadgate_dev.bench.webhooks) -->"
 END_MARKER = "<!-- WEBHOOKS BENCH END -->"
 WORKER_BATCHES = 4  # the first cold, the rest warm
 
@@ -50,7 +50,7 @@ def receiver_part(deliveries: int) -> dict[str, Any]:
     import requests
     from standardwebhooks import Webhook
 
-    from leadgate_dev.cli import local_target
+    from leadgate_admin.cli import local_target
     from leadgate_dev.local.stack import LocalStack, StackConfig
 
     with tempfile.TemporaryDirectory() as directory:
@@ -117,7 +117,7 @@ def worker_part() -> dict[str, Any]:
     with mock_aws(), FakeHubSpot() as fake:
         from leadgate import aws
         from leadgate.settings import get_settings
-        from leadgate_dev.provision import provision
+        from leadgate_dev.local.provision import provision
 
         resources = provision(dynamodb=boto3.client("dynamodb"), cognito=boto3.client("cognito-idp"))
         os.environ.update(resources.environment())
@@ -134,8 +134,8 @@ def _measure_worker(resources: Any, fake: Any) -> dict[str, Any]:
     from leadgate.connections.secrets import default_store
     from leadgate.webhooks.events import split_hubspot
     from leadgate.webhooks.queue import send_events
+    from leadgate_admin.connections import ConnectionAdmin
     from leadgate_dev import template
-    from leadgate_dev.admin.connections import ConnectionAdmin
     from leadgate_dev.local.event_sources import QueuePoller
     from leadgate_dev.local.instances import FunctionPool
 
@@ -207,7 +207,7 @@ def render(receiver: dict[str, Any], worker: dict[str, Any]) -> str:
 
 ## Webhooks
 
-Measured {when} (load average {load}) by `python -m leadgate_dev.bench_webhooks`.
+Measured {when} (load average {load}) by `python -m leadgate_dev.bench.webhooks`.
 
 **Receiver latency** on the local stack (moto for every service), {receiver["deliveries"]} signed Standard
 Webhooks deliveries over HTTP, each followed by the health route in the same run (statuses
@@ -246,7 +246,7 @@ def write_section(path: Path, section: str) -> None:
 
 def run_part(part: str, deliveries: int) -> dict[str, Any]:
     answer = subprocess.run(
-        [sys.executable, "-m", "leadgate_dev.bench_webhooks", "--part", part, "--deliveries", str(deliveries)],
+        [sys.executable, "-m", "leadgate_dev.bench.webhooks", "--part", part, "--deliveries", str(deliveries)],
         capture_output=True,
         text=True,
         check=True,
@@ -256,7 +256,7 @@ def run_part(part: str, deliveries: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m leadgate_dev.bench_webhooks")
+    parser = argparse.ArgumentParser(prog="python -m leadgate_dev.bench.webhooks")
     parser.add_argument("--deliveries", type=int, default=200)
     parser.add_argument("--part", choices=["receiver", "worker"], help=argparse.SUPPRESS)
     parser.add_argument("--output", default=str(ROOT / "docs" / "benchmarks.md"), help="'-' for stdout only")

@@ -1,4 +1,4 @@
-"""schemathesis hooks for the contract runs (`SCHEMATHESIS_HOOKS=leadgate_dev.contract_hooks`, set by
+"""schemathesis hooks for the contract runs (`SCHEMATHESIS_HOOKS=leadgate_dev.contract.hooks`, set by
 `leadgate_dev.contract`).
 
 - `format: phone` (leadgate.leads.fields.PHONE_SCHEMA) is ours: valid numbers, from phonenumbers' own examples,

@@ -25,7 +25,7 @@ CHECKS = (
     "positive_data_acceptance",
 )
 DESCRIPTION_PATH = "/api/v1/openapi.json"
-HOOKS_MODULE = "leadgate_dev.contract_hooks"
+HOOKS_MODULE = "leadgate_dev.contract.hooks"
 
 # Valid data may still meet a state it cannot change: a random If-Match is a well-formed ETag that does not hold
 # (412), a lead the run has not created is 404, a duplicate email is 409, another unit's `unit_id` 403, a

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from leadgate_dev.functions import ROOT
+from leadgate_dev.harness.functions import ROOT
 
 LAYER_DIR = ROOT / "layers" / "common"
 TOP = 8  # packages listed by name in the report

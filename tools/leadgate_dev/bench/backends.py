@@ -23,7 +23,7 @@ from botocore.config import Config
 
 from leadgate.aws import reset_clients
 from leadgate_dev import template
-from leadgate_dev.functions import ROOT
+from leadgate_dev.harness.functions import ROOT
 from leadgate_dev.local.emulation import DynamoDBLocal, install_dynamodb_local
 
 STACK = "bench"
