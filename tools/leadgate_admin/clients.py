@@ -70,7 +70,7 @@ class ClientRegistry:
         self.table = table
         self.user_pool_id = user_pool_id
         self.scope_prefix = scope_prefix
-        # The stack's usage plans: with them every client gets an API key in its tier's plan (issue 4).
+        # The stack's usage plans: with them every client gets an API key in its tier's plan.
         self.api_keys = api_keys
 
     @classmethod
@@ -187,7 +187,7 @@ class ClientRegistry:
                 self.api_keys.set_enabled(key_id, False)
         return disabled
 
-    # ---------------------------------------------------------------- fair use (issue 4)
+    # ---------------------------------------------------------------- fair use
 
     def rotate_key(self, client_id: str) -> RegisteredClient:
         """A new API key in the client's tier.

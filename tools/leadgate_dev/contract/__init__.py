@@ -1,6 +1,6 @@
 """Contract runs: schemathesis against a running stack, from the description the stack serves.
 
-`schemathesis_command()` builds the `st run` command line (every phase, the checks issue 8 names);
+`schemathesis_command()` builds the `st run` command line (every phase, every check of docs/api-contract.md);
 `failures()` reads its NDJSON event report into failing cases per (check, operation), and `summary()`
 renders them as the table the contract test prints and the next phase works from.
 """
