@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from leadgate.connections import registry as registry_module
 from leadgate.connections.models import Connection
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection, get_connection
-from tests.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture

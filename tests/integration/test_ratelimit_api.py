@@ -9,8 +9,10 @@ import pytest
 import leadgate.ratelimit.counter as counter_module
 from leadgate import ratelimit
 from leadgate_dev.bench.metering import metered_dynamodb
+from leadgate_dev.harness import authorizer_context as caller_context
 from leadgate_dev.harness.events import rest_event
-from tests.conftest import FakeClock, caller_context, sample_event
+from tests.support.clock import FakeClock
+from tests.support.samples import sample_event
 
 HOUR_START = 1_800_000_000 - 1_800_000_000 % 3600  # an hour boundary
 TWO_WINDOWS = json.dumps([{"limit": 3, "window": 60}, {"limit": 5, "window": 3600}])

@@ -11,8 +11,8 @@ import time
 import pytest
 
 from leadgate import aws as leadgate_aws
-from tests.conftest import sample_event
-from tests.integration.webhook_helpers import (
+from tests.support.samples import sample_event
+from tests.support.webhooks import (
     admin,
     bodies,
     create,

@@ -21,7 +21,7 @@ from leadgate.sync.connector import (
 from leadgate.sync.limiter import RequestLimiter
 from leadgate.sync.runs import Counts
 from leadgate.sync.transport import _retry_after_header
-from tests.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 
 def test_the_limiter_admits_60_in_a_sliding_minute_then_waits_for_the_oldest():

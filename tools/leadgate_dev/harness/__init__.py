@@ -1,9 +1,10 @@
-"""Driving a handler as API Gateway does: the one reply type and the one authorizer context, for the tests
-(tests/conftest.py `invoke`, the integration helpers, the property suite) and the benchmarks.
+"""The one way the tests and the benchmarks call a handler: `functions/<name>/app.py` loaded as Lambda loads
+it, invoked with a fresh deadline; the one reply type and the one authorizer context.
 
-`call` sends a REST proxy event (leadgate_dev.harness.events.rest_event) to `functions/<name>/app.py` and reads the
-answer as API Gateway and the client would: the body must be UTF-8 (else API Gateway answers 502), and
-`headers` and `multiValueHeaders` are merged, the multi-value ones winning a name both have.
+`handle` invokes a handler with any event and returns what it returns (authorizer, queue, sync events);
+`call` sends a REST proxy event (leadgate_dev.harness.events.rest_event) and reads the answer as API Gateway
+and the client would: the body must be UTF-8 (else API Gateway answers 502), and `headers` and
+`multiValueHeaders` are merged, the multi-value ones winning a name both have.
 """
 
 from __future__ import annotations
@@ -66,11 +67,17 @@ def reply_of(response: Mapping[str, Any]) -> Reply:
     return Reply(response["statusCode"], headers, body, raw)
 
 
-def call(function: str | ModuleType, event: Mapping[str, Any], *, budget_ms: int = BUDGET_MS) -> Reply:
-    """One invocation of the function's handler with `event`, with a fresh deadline."""
+def handle(function: str | ModuleType, event: Mapping[str, Any], *, budget_ms: int = BUDGET_MS) -> Any:
+    """One invocation of the function's handler with `event`, with a fresh deadline; what the handler returns
+    (an authorizer's policy, a queue batch's failures, a sync run's record, a proxy response)."""
     module = load_function(function) if isinstance(function, str) else function
     name = function if isinstance(function, str) else module.__name__
-    return reply_of(module.lambda_handler(dict(event), lambda_context(name, "harness", timeout_ms=budget_ms)))
+    return module.lambda_handler(dict(event), lambda_context(name, "harness", timeout_ms=budget_ms))
+
+
+def call(function: str | ModuleType, event: Mapping[str, Any], *, budget_ms: int = BUDGET_MS) -> Reply:
+    """One invocation with a REST proxy event, its response read as the client sees it."""
+    return reply_of(handle(function, event, budget_ms=budget_ms))
 
 
 def authorizer_context(

@@ -9,8 +9,9 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from leadgate_dev.harness import Reply, call
+from leadgate_dev.harness import authorizer_context as caller_context
 from leadgate_dev.harness.events import rest_event
-from tests.conftest import caller_context, sample_event
+from tests.support.samples import sample_event
 
 
 class LeadsApi:

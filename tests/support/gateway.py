@@ -8,8 +8,8 @@ from typing import Any
 from urllib.parse import quote
 
 from leadgate_dev.harness import Reply, call
+from leadgate_dev.harness import authorizer_context as caller_context
 from leadgate_dev.harness.events import rest_event
-from tests.conftest import caller_context
 
 TENANT = "acme"
 AUTHORIZER = caller_context(tenant=TENANT, client_id=f"client-{TENANT}")

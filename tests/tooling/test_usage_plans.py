@@ -17,7 +17,7 @@ from leadgate_dev.local.usage_plans import (
     quota_period_start,
 )
 from leadgate_dev.template import TemplateRoute
-from tests.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 LEADS = TemplateRoute("GET", "/api/v1/leads", "leads", ("read:leads",))
 USAGE = TemplateRoute("GET", "/api/v1/usage", "usage", ("read:leads", "write:leads", "delete:leads"))

@@ -10,8 +10,8 @@ import boto3
 from leadgate.settings import get_settings
 from leadgate_dev import harness
 from leadgate_dev.harness import Reply
+from leadgate_dev.harness import authorizer_context as caller_context
 from leadgate_dev.harness.events import rest_event
-from tests.conftest import caller_context
 
 
 def call(event: dict[str, Any], function: str | ModuleType = "inbound") -> Reply:
