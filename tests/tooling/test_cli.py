@@ -206,6 +206,26 @@ def test_cli_create_list_disable_on_the_local_stack(aws, local_dir, capsys):
     assert [(client["client_id"], client["enabled"]) for client in everyone] == [(created["client_id"], False)]
 
 
+def test_without_a_local_dir_the_cli_finds_the_nearest_running_stack_above_the_working_directory(
+    aws, tmp_path, capsys, monkeypatch
+):
+    checkout = tmp_path / "checkout"
+    (checkout / ".local").mkdir(parents=True)
+    (checkout / ".local" / "stack.json").write_text(json.dumps(aws.to_json()))
+    (checkout / "docs" / "deep").mkdir(parents=True)
+    monkeypatch.delenv("LEADGATE_LOCAL_DIR", raising=False)
+    monkeypatch.chdir(checkout / "docs" / "deep")
+
+    code, listed, err = run(capsys, "clients", "list")
+    assert code == 0, err
+    assert listed == []
+
+    monkeypatch.chdir(tmp_path)  # no stack here or above
+    code, _, err = run(capsys, "clients", "list")
+    assert code == 2
+    assert f"No local stack at {tmp_path / '.local' / 'stack.json'}" in err
+
+
 def test_cli_reads_the_local_dir_from_the_environment(aws, local_dir, capsys, monkeypatch):
     monkeypatch.setenv("LEADGATE_LOCAL_DIR", str(local_dir))
 
