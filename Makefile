@@ -35,11 +35,11 @@ lint: setup
 
 bench: setup  ## DynamoDB calls, items read/written and import times; writes docs/benchmarks.md
 	$(BIN)/python -m leadgate_dev.bench
-	$(BIN)/python -m leadgate_dev.bench_webhooks
-	$(BIN)/python -m leadgate_dev.bench_sync
+	$(BIN)/python -m leadgate_dev.bench.webhooks
+	$(BIN)/python -m leadgate_dev.bench.sync
 
 bench-webhooks: setup  ## the webhook receiver's latency and the worker's calls per event (docs/benchmarks.md)
-	$(BIN)/python -m leadgate_dev.bench_webhooks
+	$(BIN)/python -m leadgate_dev.bench.webhooks
 
 openapi: setup  ## docs/openapi.json (and the docs function's copy), generated from the handlers
 	$(BIN)/python -m leadgate_dev.openapi

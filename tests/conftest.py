@@ -1,38 +1,23 @@
-"""Shared fixtures. Handlers run in-process on moto; e2e tests start the local stack (tests/e2e/conftest.py)."""
+"""Shared fixtures. Handlers run in-process on moto; e2e tests start the local stack (tests/e2e/conftest.py).
+Helpers that are not fixtures are in tests/support."""
 
 from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 
 import leadgate.clock
-from leadgate_dev.events import lambda_context as make_lambda_context
-from leadgate_dev.harness import authorizer_context as caller_context
-from leadgate_dev.harness import call
-
-ROOT = Path(__file__).resolve().parents[1]
-EVENTS = ROOT / "events"
+from leadgate_dev.harness import authorizer_context, call
+from leadgate_dev.harness.events import lambda_context as make_lambda_context
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture
 def lambda_context():
     return make_lambda_context("test", "test-request", timeout_ms=30_000)
-
-
-class FakeClock:
-    """A clock the test moves by hand (`clock.now += 60`), or that moves `tick` seconds after each read."""
-
-    def __init__(self, now: float, tick: float = 0.0) -> None:
-        self.now = now
-        self.tick = tick
-
-    def __call__(self) -> float:
-        now = self.now
-        self.now += self.tick
-        return now
 
 
 FROZEN_AT = 1_774_689_300.0  # 2026-03-28T09:15:00+00:00
@@ -44,11 +29,6 @@ def clock(monkeypatch) -> FakeClock:
     fake = FakeClock(FROZEN_AT)
     monkeypatch.setattr(leadgate.clock, "source", fake)
     return fake
-
-
-def sample_event(function: str, case: str) -> dict:
-    """A sample event from events/<function>/<case>.json."""
-    return json.loads((EVENTS / function / f"{case}.json").read_text())
 
 
 @pytest.fixture
@@ -71,7 +51,7 @@ def aws(monkeypatch):
 
     from leadgate.aws import reset_clients
     from leadgate_dev.local.emulation import serialise_moto_dynamodb
-    from leadgate_dev.provision import provision
+    from leadgate_dev.local.provision import provision
 
     for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL") or name == "AWS_PROFILE"]:
         monkeypatch.delenv(name)
@@ -94,11 +74,10 @@ def aws(monkeypatch):
     reset_clients()
 
 
-@pytest.fixture(name="caller_context")
-def _caller_context_fixture():
-    """`caller_context` (leadgate_dev.harness.authorizer_context) as a fixture too:
-    `def test_x(caller_context): caller_context(tenant="beta")`."""
-    return caller_context
+@pytest.fixture
+def caller_context():
+    """leadgate_dev.harness.authorizer_context as a fixture: `def test_x(caller_context): caller_context(tenant=..)`."""
+    return authorizer_context
 
 
 @pytest.fixture
@@ -108,3 +87,35 @@ def fake_hubspot():
 
     with FakeHubSpot() as fake:
         yield fake
+
+
+@pytest.fixture
+def cognito_token_endpoint(aws, monkeypatch):
+    """Routes the function's requests to the pool's token URL to the stand-in; yields the forwarded forms."""
+    import boto3
+    import responses
+
+    from leadgate.aws import reset_clients
+    from leadgate.settings import get_settings
+    from leadgate_dev.local import cognito as local_cognito
+    from tests.support.cognito import TOKEN_URL
+
+    monkeypatch.setenv("COGNITO_TOKEN_URL", TOKEN_URL)
+    reset_clients()
+    forwarded: list[dict] = []
+
+    def answer(request):
+        form = dict(parse_qsl(request.body))
+        forwarded.append(form)
+        status, body = local_cognito.issue_token(
+            boto3.client("cognito-idp"),
+            aws.user_pool_id,
+            form,
+            request.headers.get("Authorization"),
+            get_settings().cognito_issuer,
+        )
+        return status, {"Content-Type": "application/json"}, json.dumps(body)
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add_callback(responses.POST, TOKEN_URL, callback=answer)
+        yield forwarded

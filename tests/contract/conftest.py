@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.conftest import LocalStack, running_stack, stop_stack
+from tests.support.stack import LocalStack, running_stack, stop_stack
 
 CONTRACT_TENANT = "contract"
 # Far above anything a run sends: 429s from our own limiter would hide the answers under test.

@@ -1,5 +1,5 @@
 """schemathesis against the local stack, from the description it serves: every phase (examples, coverage,
-fuzzing, stateful through the links) and the checks issue 8 names, zero failures expected.
+fuzzing, stateful through the links) and the checks of docs/api-contract.md, zero failures expected.
 
 A bounded run is part of `make test` (5 examples, seed 8, every check); `make fuzz-contract` is the long one.
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from leadgate_dev import contract
-from leadgate_dev.functions import ROOT
+from leadgate_dev.harness.functions import ROOT
 
 pytestmark = pytest.mark.contract
 

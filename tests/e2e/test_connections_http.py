@@ -1,5 +1,5 @@
 """Connections on the local stack: created with the CLI, read over HTTP, and kept with their secrets,
-API clients and API keys across a real restart (leadgate_dev.local_state)."""
+API clients and API keys across a real restart (leadgate_admin.local_state, leadgate_dev.local.state)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import boto3
 import pytest
 import requests
 
-from tests.e2e.conftest import request_token, running_stack, stop_stack
+from tests.support.stack import request_token, running_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""Issue 7's edge cases over HTTP on the local stack: bad bodies are 4xx in our envelope, every answer is
+"""Edge cases a probe found, over HTTP on the local stack: bad bodies are 4xx in our envelope, every answer is
 `no-store` and `nosniff`, links come from the stack's URL whatever the `Host`, malformed credentials are
 `invalid_client`. (A wrong secret from another address needs two source addresses: tests/integration.)"""
 

@@ -13,7 +13,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from leadgate_dev.local.usage_plans import DIRECTORY_MAX_AGE_SECONDS
-from tests.e2e.conftest import request_token
+from tests.support.stack import request_token
 
 pytestmark = pytest.mark.e2e
 
@@ -278,7 +278,7 @@ def test_failed_secrets_lock_the_failing_address_out_and_never_the_right_secret_
     assert locked.status_code == 429
     assert locked.json()["error"] == "slow_down"
     assert 0 < int(locked.headers["Retry-After"]) <= 900
-    # The lockout is that address's (issue 7: client ids are not secret): from another address the right
+    # The lockout is that address's (client ids are not secret): from another address the right
     # secret keeps working, and a wrong one is an ordinary 401.
     assert request_token(local_stack.token_url, client).status_code == 200
     assert request_token(local_stack.token_url, wrong).status_code == 401

@@ -12,7 +12,7 @@ import boto3
 import pytest
 import requests
 
-from tests.e2e.conftest import request_token, running_stack, stop_stack
+from tests.support.stack import request_token, running_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 

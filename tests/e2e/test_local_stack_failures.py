@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from tests.e2e.conftest import running_stack, stop_stack
+from tests.support.stack import running_stack, stop_stack
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""Issue 7's text defects over HTTP on the local stack (DynamoDB Local): lone surrogates are refused at the
+"""Text defects a probe found, over HTTP on the local stack (DynamoDB Local): lone surrogates are refused at the
 edge, and a lead stored with them before the rule no longer takes its tenant's reads down."""
 
 import random

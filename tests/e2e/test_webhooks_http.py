@@ -13,7 +13,7 @@ import requests
 from standardwebhooks import Webhook
 
 from tests.fakes.hubspot import contact_path
-from tests.integration.webhook_helpers import hubspot_events, hubspot_signature
+from tests.support.webhooks import hubspot_events, hubspot_signature
 
 pytestmark = pytest.mark.e2e
 

@@ -1,44 +1,11 @@
-"""Fixtures for handler tests on moto."""
+"""Fixtures for handler tests on moto (the Cognito stand-in, `cognito_token_endpoint`, is in tests/conftest.py,
+for the property suite too)."""
 
 from __future__ import annotations
 
-import json
 import socket
-from urllib.parse import parse_qsl
 
-import boto3
 import pytest
-import responses
-
-from leadgate.aws import reset_clients
-from leadgate.settings import get_settings
-from leadgate_dev import local_cognito
-
-TOKEN_URL = "https://leadgate-test-123456789012.auth.us-east-1.amazoncognito.com/oauth2/token"
-
-
-@pytest.fixture
-def cognito_token_endpoint(aws, monkeypatch):
-    """Routes the function's requests to the pool's token URL to the stand-in; yields the forwarded forms."""
-    monkeypatch.setenv("COGNITO_TOKEN_URL", TOKEN_URL)
-    reset_clients()
-    forwarded: list[dict] = []
-
-    def answer(request):
-        form = dict(parse_qsl(request.body))
-        forwarded.append(form)
-        status, body = local_cognito.issue_token(
-            boto3.client("cognito-idp"),
-            aws.user_pool_id,
-            form,
-            request.headers.get("Authorization"),
-            get_settings().cognito_issuer,
-        )
-        return status, {"Content-Type": "application/json"}, json.dumps(body)
-
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add_callback(responses.POST, TOKEN_URL, callback=answer)
-        yield forwarded
 
 
 @pytest.fixture

@@ -20,11 +20,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from leadgate.aws import reset_clients
 from leadgate.routes import ROUTES
 from leadgate.settings import get_settings
-from leadgate_dev import local_cognito
-from leadgate_dev.admin.clients import create_client, disable_client
-from leadgate_dev.functions import load_function
+from leadgate_admin.clients import create_client, disable_client
+from leadgate_dev.harness import handle
+from leadgate_dev.local import cognito as local_cognito
 from leadgate_dev.local.authorizer import is_allowed
-from tests.conftest import sample_event
+from tests.support.samples import sample_event
 
 API = "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/dev"
 
@@ -62,7 +62,7 @@ def jwks(aws, monkeypatch):
 
 
 @pytest.fixture
-def authorize(lambda_context, jwks):
+def authorize(jwks):
     def _authorize(token: str | None, method: str = "GET", path: str = "/api/v1/leads", scheme: str = "Bearer"):
         event = sample_event("authorizer", "list_leads")
         event["methodArn"] = f"{API}/{method}{path}"
@@ -72,7 +72,7 @@ def authorize(lambda_context, jwks):
             headers["Authorization"] = f"{scheme} {token}"
         event["headers"] = headers
         event["multiValueHeaders"] = {name: [value] for name, value in headers.items()}
-        return load_function("authorizer").lambda_handler(event, lambda_context)
+        return handle("authorizer", event)
 
     return _authorize
 
@@ -174,12 +174,12 @@ def test_keys_are_fetched_once_and_cached_across_invocations(authorize, jwks):
     assert jwks == ["/.well-known/jwks.json"]
 
 
-def test_header_name_and_scheme_are_case_insensitive(authorize, lambda_context):
+def test_header_name_and_scheme_are_case_insensitive(authorize):
     token = access_token(create_client("acme", ["read:leads"]))
     event = sample_event("authorizer", "list_leads")
     event["headers"] = {"authorization": f"bearer {token}"}
 
-    response = load_function("authorizer").lambda_handler(event, lambda_context)
+    response = handle("authorizer", event)
 
     assert response["context"]["tenant_id"] == "acme"
 
@@ -198,11 +198,11 @@ def unauthorized(call) -> bool:
     "header",
     [None, "", "Bearer", "Basic dXNlcjpwYXNz", "Bearer a b", "Bearer not-a-jwt"],
 )
-def test_missing_or_malformed_authorization_is_unauthorized(authorize, lambda_context, header):
+def test_missing_or_malformed_authorization_is_unauthorized(authorize, header):
     event = sample_event("authorizer", "list_leads")
     event["headers"] = {} if header is None else {"Authorization": header}
 
-    assert unauthorized(lambda: load_function("authorizer").lambda_handler(event, lambda_context))
+    assert unauthorized(lambda: handle("authorizer", event))
 
 
 def test_expired_token_is_unauthorized(authorize):

@@ -14,9 +14,9 @@ import pytest
 from leadgate.connections.models import ChatDealerFieldMap
 from leadgate.connections.registry import clear_cache
 from leadgate.sync.chatdealer import JST
-from leadgate_dev.cli import main
+from leadgate_admin.cli import main
 from tests.fakes.chatdealer import chatdealer_fake_fixture  # noqa: F401 - the fixture
-from tests.integration.sync_helpers import by_email, inquiries_of, text
+from tests.support.sync import by_email, inquiries_of, text
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 # The reference's own sample keys (chatdealer-api-spec.ja.txt), and an environment that splits its names.

@@ -10,8 +10,8 @@ from leadgate.connections import registry as registry_module
 from leadgate.connections.models import Connection
 from leadgate.connections.registry import ConnectionRegistry
 from leadgate.sync.runs import RunRecord, put_run
-from leadgate_dev.events import rest_event
-from tests.conftest import caller_context
+from leadgate_dev.harness import authorizer_context as caller_context
+from leadgate_dev.harness.events import rest_event
 
 T0 = 1_790_000_000
 

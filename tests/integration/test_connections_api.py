@@ -11,8 +11,8 @@ import pytest
 from leadgate.connections import registry as registry_module
 from leadgate.connections.models import Connection
 from leadgate.connections.registry import ConnectionRegistry
-from leadgate_dev.events import rest_event
-from tests.conftest import caller_context
+from leadgate_dev.harness import authorizer_context as caller_context
+from leadgate_dev.harness.events import rest_event
 
 ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:leadgate/dev/connections/x-AbCdEf"
 

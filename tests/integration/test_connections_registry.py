@@ -10,7 +10,7 @@ from leadgate.connections import registry as registry_module
 from leadgate.connections.models import Connection
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection, get_connection
 from leadgate.ttlcache import TTLCache
-from tests.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from leadgate.connections.secrets import (
     put_secrets,
     secret_name,
 )
-from tests.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 
 class CountingClient:

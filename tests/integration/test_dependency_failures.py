@@ -1,4 +1,4 @@
-"""When DynamoDB fails, every function says so (issue 7): 503 SERVICE_UNAVAILABLE in the envelope with
+"""When DynamoDB fails, every function says so: 503 SERVICE_UNAVAILABLE in the envelope with
 `Retry-After`, never a 500 and never a hang until Lambda's timeout. DynamoDB is made unreachable on loopback:
 a port where nothing listens (stopped), one that accepts and never answers (paused), or throttling answers."""
 
@@ -12,9 +12,10 @@ from botocore.exceptions import ClientError
 
 from leadgate import aws as leadgate_aws
 from leadgate.aws import reset_clients
-from leadgate_dev.events import lambda_context, rest_event
-from leadgate_dev.functions import load_function
-from tests.conftest import caller_context
+from leadgate_dev.harness import authorizer_context as caller_context
+from leadgate_dev.harness import handle
+from leadgate_dev.harness.events import rest_event
+from leadgate_dev.harness.functions import load_function
 
 LEAD_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 REQUESTS = [
@@ -56,9 +57,7 @@ def answer(function: str, event: dict, *, budget_ms: int = 10_000, bound_s: floa
     result: dict = {}
 
     def run() -> None:
-        result["response"] = load_function(function).lambda_handler(
-            event, lambda_context(function, timeout_ms=budget_ms)
-        )
+        result["response"] = handle(function, event, budget_ms=budget_ms)
 
     worker = threading.Thread(target=run, daemon=True)
     worker.start()

@@ -7,12 +7,12 @@ import json
 import pytest
 
 from leadgate_dev import openapi
-from leadgate_dev.events import rest_event
-from leadgate_dev.functions import load_function
+from leadgate_dev.harness import handle
+from leadgate_dev.harness.events import rest_event
 
 
-def _get(path: str, lambda_context, **event_options) -> dict:
-    return load_function("docs").lambda_handler(rest_event("GET", path, **event_options), lambda_context)
+def _get(path: str, **event_options) -> dict:
+    return handle("docs", rest_event("GET", path, **event_options))
 
 
 def _header(response: dict, name: str) -> str:
@@ -20,8 +20,8 @@ def _header(response: dict, name: str) -> str:
     return {key.lower(): value for key, value in headers.items()}[name.lower()]
 
 
-def test_the_description_is_the_committed_one_on_a_stage_less_host(lambda_context):
-    response = _get("/api/v1/openapi.json", lambda_context, headers={"Host": "127.0.0.1:3000"})
+def test_the_description_is_the_committed_one_on_a_stage_less_host():
+    response = _get("/api/v1/openapi.json", headers={"Host": "127.0.0.1:3000"})
 
     assert response["statusCode"] == 200
     assert _header(response, "Content-Type") == "application/json"
@@ -31,11 +31,11 @@ def test_the_description_is_the_committed_one_on_a_stage_less_host(lambda_contex
     assert json.loads(response["body"])["servers"] == [{"url": "/"}]
 
 
-def test_on_the_execute_api_endpoint_the_server_and_token_url_carry_the_stage(lambda_context):
+def test_on_the_execute_api_endpoint_the_server_and_token_url_carry_the_stage():
     event = rest_event("GET", "/api/v1/openapi.json", stage="dev", headers={"Host": "evil.example"})
     event["requestContext"]["domainName"] = "abc123.execute-api.ap-northeast-1.amazonaws.com"
 
-    response = load_function("docs").lambda_handler(event, lambda_context)
+    response = handle("docs", event)
 
     description = json.loads(response["body"])
     assert description["servers"] == [{"url": "/dev"}]
@@ -44,15 +44,15 @@ def test_on_the_execute_api_endpoint_the_server_and_token_url_carry_the_stage(la
     assert "evil.example" not in response["body"]
 
 
-def test_a_client_sent_host_ending_like_execute_api_changes_nothing(lambda_context):
+def test_a_client_sent_host_ending_like_execute_api_changes_nothing():
     # The local stack takes the request context's domain from the Host header, as a custom domain would not.
-    response = _get("/api/v1/openapi.json", lambda_context, stage="dev", headers={"Host": "127.0.0.1:3000"})
+    response = _get("/api/v1/openapi.json", stage="dev", headers={"Host": "127.0.0.1:3000"})
 
     assert json.loads(response["body"])["servers"] == [{"url": "/"}]
 
 
-def test_the_page_loads_swagger_ui_from_our_own_assets(lambda_context):
-    response = _get("/api/v1/docs", lambda_context)
+def test_the_page_loads_swagger_ui_from_our_own_assets():
+    response = _get("/api/v1/docs")
 
     assert response["statusCode"] == 200
     assert _header(response, "Content-Type") == "text/html; charset=utf-8"
@@ -94,8 +94,8 @@ def test_the_page_script_starts_swagger_ui_on_the_relative_description(lambda_co
         ("/api/v1/docs/swagger-ui.min.css", "text/css; charset=utf-8", ".swagger-ui"),
     ],
 )
-def test_the_assets_are_served_with_their_type_and_cached(lambda_context, path, content_type, marker):
-    response = _get(path, lambda_context)
+def test_the_assets_are_served_with_their_type_and_cached(path, content_type, marker):
+    response = _get(path)
 
     assert response["statusCode"] == 200
     assert _header(response, "Content-Type") == content_type

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from tests.conftest import sample_event
+from tests.support.samples import sample_event
 
 
 def test_health_answers_without_auth(invoke):

@@ -8,8 +8,8 @@ import pytest
 
 from leadgate.integrations.errors import AuthenticationFailed, OutOfBudget, ProviderNotFound, TransientError
 from leadgate.integrations.hubspot import REFRESH_MARGIN_SECONDS, HubSpotClient, HubSpotCredentials, OAuthTokens
-from tests.conftest import FakeClock
 from tests.fakes.hubspot import CONTACTS, SEARCH_CAP, TOKEN, contact_path
+from tests.support.clock import FakeClock
 
 OAUTH = {"client_id": "app-client", "client_secret": "app-secret", "refresh_token": "refresh-0"}
 

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from leadgate.bodies import SINGLE_LEAD
-from tests.conftest import sample_event
-from tests.integration.inbound_helpers import batch, call, get_lead, inquiries, items, kinds, lead_ids
+from tests.support.inbound import batch, call, get_lead, inquiries, items, kinds, lead_ids
+from tests.support.samples import sample_event
 
 MAX_BODY_BYTES = SINGLE_LEAD.max_bytes
 

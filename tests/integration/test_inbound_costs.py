@@ -3,9 +3,9 @@
 import json
 
 from leadgate.settings import get_settings
-from leadgate_dev.metering import metered_dynamodb
-from tests.conftest import sample_event
-from tests.integration.inbound_helpers import call, inbound
+from leadgate_dev.bench.metering import metered_dynamodb
+from tests.support.inbound import call, inbound
+from tests.support.samples import sample_event
 
 SARAH = json.loads(sample_event("inbound", "leadhub")["body"])  # email, phone, 1 tag, 1 custom field
 

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from tests.conftest import sample_event
-from tests.integration.inbound_helpers import call, get_lead, hotlead, inquiries, items, kinds, lead_ids
+from tests.support.inbound import call, get_lead, hotlead, inquiries, items, kinds, lead_ids
+from tests.support.samples import sample_event
 
 HOTLEAD_HEADERS = {
     "cache-control": "no-store",

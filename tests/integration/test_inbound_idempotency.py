@@ -11,8 +11,8 @@ import pytest
 from leadgate.leads import repository
 from leadgate.settings import get_settings
 from leadgate_dev.local.instances import load_instance
-from tests.conftest import sample_event
-from tests.integration.inbound_helpers import batch, call, hotlead, inbound, items, kinds, lead_ids, upsert
+from tests.support.inbound import batch, call, hotlead, inbound, items, kinds, lead_ids, upsert
+from tests.support.samples import sample_event
 
 SARAH = json.loads(sample_event("inbound", "leadhub")["body"])
 KEY = {"Idempotency-Key": "5f0c7d3e-2b7a-4f4e-9d7e-1a2b3c4d5e6f"}

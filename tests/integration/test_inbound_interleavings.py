@@ -7,10 +7,10 @@ The other request runs for real, through its own handler instance, from inside t
 import pytest
 
 from leadgate.leads import repository
-from leadgate_dev.events import rest_event
+from leadgate_dev.harness import authorizer_context as caller_context
+from leadgate_dev.harness.events import rest_event
 from leadgate_dev.local.instances import load_instance
-from tests.conftest import caller_context
-from tests.integration.inbound_helpers import call, get_lead, inbound, inquiries, lead_ids
+from tests.support.inbound import call, get_lead, inbound, inquiries, lead_ids
 
 
 @pytest.fixture

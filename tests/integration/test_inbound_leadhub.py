@@ -6,8 +6,8 @@ import json
 import pytest
 
 from leadgate.bodies import SINGLE_LEAD
-from tests.conftest import sample_event
-from tests.integration.inbound_helpers import call, get_lead, inbound, inquiries, items, kinds, lead_ids, post
+from tests.support.inbound import call, get_lead, inbound, inquiries, items, kinds, lead_ids, post
+from tests.support.samples import sample_event
 
 MAX_BODY_BYTES = SINGLE_LEAD.max_bytes
 

@@ -13,7 +13,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from leadgate_dev.local.instances import load_instance
-from tests.integration.inbound_helpers import call, get_lead, hotlead, inbound, kinds, lead_ids, upsert
+from tests.support.inbound import call, get_lead, hotlead, inbound, kinds, lead_ids, upsert
 
 THREADS = 32
 ROUNDS = 3

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.conftest import sample_event
-from tests.integration.inbound_helpers import call, get_lead, inquiries, items, lead_ids, lookup, upsert
+from tests.support.inbound import call, get_lead, inquiries, items, lead_ids, lookup, upsert
+from tests.support.samples import sample_event
 
 HANAKO = json.loads(sample_event("inbound", "upsert")["body"])
 

@@ -13,7 +13,7 @@ from leadgate.leads.params import LeadListParams, LookupParams
 from leadgate.leads.records import NewInquiry
 from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch
 from leadgate.lists import Page
-from leadgate_dev.metering import metered_dynamodb
+from leadgate_dev.bench.metering import metered_dynamodb
 
 
 def listed(tenant: str, query: dict[str, str]) -> Page:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from leadgate.leads import repository
-from tests.integration.leads_client import LeadsApi, leads_event
+from tests.support.leads import LeadsApi, leads_event
 
 SARAH = {
     "first_name": "Sarah",

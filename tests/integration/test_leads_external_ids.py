@@ -9,7 +9,7 @@ from leadgate.intake.contracts import ExternalRef, Intake
 from leadgate.intake.service import take_in
 from leadgate.leads import pages, repository
 from leadgate.leads.records import NewInquiry
-from tests.integration.leads_client import LeadsApi
+from tests.support.leads import LeadsApi
 
 
 def intake(external_id="151", updated_at="2026-11-30T09:00:00.000+00:00", **values):

@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import sample_event
-from tests.integration.leads_client import START, LeadsApi
+from tests.support.leads import START, LeadsApi
+from tests.support.samples import sample_event
 
 PEOPLE = [
     dict(first_name="Taro", last_name="Yamada", last_name_kana="やまだ", first_name_kana="たろう",

@@ -8,7 +8,7 @@ from leadgate.leads import keys, repository
 from leadgate.leads.records import NewInquiry
 from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
-from tests.integration.leads_client import LeadsApi
+from tests.support.leads import LeadsApi
 
 
 @pytest.fixture

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from leadgate.leads.tags import PUNCTUATION, alphabet
 from leadgate.webhooks import worker
 from leadgate.webhooks.events import QueuedEvent
-from tests.integration.webhook_helpers import bodies, create, delivery_event, queued_messages, standard_headers
-from tests.property.gateway import json_text, leads, request, segment
-from tests.property.strategies import suite
+from tests.support.gateway import json_text, leads, request, segment
+from tests.support.strategies import suite
+from tests.support.webhooks import bodies, create, delivery_event, queued_messages, standard_headers
 
 OUT_OF_RANGE = ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00")
 RANGE_MESSAGE = "The date-time must fall within years 1 to 9999 once converted to UTC."

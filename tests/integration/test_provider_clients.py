@@ -13,7 +13,7 @@ from leadgate.connections.secrets import ConnectionSecrets, get_secrets, put_sec
 from leadgate.integrations.clients import TokenStore, hubspot_client
 from leadgate.integrations.errors import PermanentError, TransientError
 from leadgate.integrations.hubspot import OAuthTokens
-from tests.integration.webhook_helpers import create
+from tests.support.webhooks import create
 
 
 @pytest.fixture

@@ -7,9 +7,10 @@ import json
 import pytest
 
 from leadgate import ratelimit
-from leadgate_dev.events import rest_event
-from leadgate_dev.metering import metered_dynamodb
-from tests.conftest import caller_context, sample_event
+from leadgate_dev.bench.metering import metered_dynamodb
+from leadgate_dev.harness import authorizer_context as caller_context
+from leadgate_dev.harness.events import rest_event
+from tests.support.samples import sample_event
 
 HOUR_START = 1_800_000_000 - 1_800_000_000 % 3600  # an hour boundary
 TWO_WINDOWS = json.dumps([{"limit": 3, "window": 60}, {"limit": 5, "window": 3600}])

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from leadgate import ratelimit
 from leadgate.ratelimit import FixedWindowCounter, Policy
-from tests.conftest import caller_context
+from leadgate_dev.harness import authorizer_context as caller_context
 
 LIMIT = 25
 

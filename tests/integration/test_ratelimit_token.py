@@ -12,11 +12,11 @@ import pytest
 
 from leadgate.aws import reset_clients
 from leadgate.settings import Settings
-from leadgate_dev.admin.clients import create_client
-from leadgate_dev.events import lambda_context as invocation_context
-from leadgate_dev.events import rest_event
-from leadgate_dev.functions import load_function
-from leadgate_dev.metering import metered_dynamodb
+from leadgate_admin.clients import create_client
+from leadgate_dev.bench.metering import metered_dynamodb
+from leadgate_dev.harness import handle
+from leadgate_dev.harness.events import rest_event
+from leadgate_dev.harness.functions import load_function
 
 SETTINGS = Settings.from_environment({})  # the defaults
 WINDOW = SETTINGS.token_window_seconds
@@ -45,7 +45,7 @@ def ask(client_id: str, secret: str, source_ip: str = "198.51.100.7"):
         source_ip=source_ip,
     )
     # Each request is its own invocation, with the function's whole time budget.
-    response = load_function("token").lambda_handler(event, invocation_context("token", timeout_ms=10_000))
+    response = handle("token", event, budget_ms=10_000)
     headers = {name: values[-1] for name, values in (response.get("multiValueHeaders") or {}).items()}
     headers.update(response.get("headers") or {})
     return response["statusCode"], headers, json.loads(response["body"])
@@ -69,7 +69,7 @@ def test_failed_secrets_lock_the_failing_address_out_before_its_secret_is_checke
 
 
 def test_wrong_secrets_never_lock_the_right_secret_out_from_another_address(acme, cognito_token_endpoint, clock):
-    """Issue 7: client ids are not secret; five wrong secrets used to lock the partner out for 15 minutes."""
+    """Client ids are not secret: five wrong secrets used to lock the partner out for 15 minutes."""
     for attacker in range(4):  # several addresses, each at the pair's limit
         for _ in range(FAILURES_PER_CLIENT):
             assert ask(acme["client_id"], "wrong", source_ip=f"203.0.113.{attacker}")[0] == 401
@@ -142,13 +142,13 @@ def test_the_guard_costs_one_update_per_subject_and_two_more_on_a_failure(acme, 
     assert refused.calls["UpdateItem"] == 4
 
 
-def test_malformed_requests_are_refused_without_counting(lambda_context, aws, clock):
+def test_malformed_requests_are_refused_without_counting(aws, clock):
     event = rest_event(
         "POST", "/oauth2/token", headers={"Content-Type": "text/plain"}, body="x", source_ip="198.51.100.7"
     )
     load_function("token")
     with metered_dynamodb() as meter:
-        response = load_function("token").lambda_handler(event, lambda_context)
+        response = handle("token", event)
 
     assert response["statusCode"] == 400
     assert meter.total_calls == 0

@@ -1,5 +1,5 @@
 """One rule for request bodies on every route that takes one (leadgate.bodies), driven through each
-function's handler with API Gateway events: the regressions of issue 7 (500s on bad bodies, arrays taken for
+function's handler with API Gateway events: the regressions found by a probe (500s on bad bodies, arrays taken for
 objects, form bodies echoed) and the media types that must be accepted."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 
 from leadgate import bodies
 from leadgate.routes import ROUTES
-from leadgate_dev.events import rest_event
-from tests.conftest import caller_context
+from leadgate_dev.harness import authorizer_context as caller_context
+from leadgate_dev.harness.events import rest_event
 
 LEAD_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 BODY_ROUTES = [route for route in ROUTES if route.body is not None]

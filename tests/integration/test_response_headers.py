@@ -1,4 +1,4 @@
-"""Headers every answer carries (issue 7): `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`
+"""Headers every answer carries: `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`
 on every function's answers, errors included; links and `Location` from the API's public base URL, never from
 the request's `Host`."""
 
@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 from leadgate.aws import reset_clients
-from leadgate_dev.events import rest_event
-from tests.conftest import caller_context, sample_event
+from leadgate_dev.harness import authorizer_context as caller_context
+from leadgate_dev.harness.events import rest_event
+from tests.support.samples import sample_event
 
 SECURITY = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 

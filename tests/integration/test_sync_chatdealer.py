@@ -15,10 +15,10 @@ from leadgate.sync.engine import run_sync
 from leadgate.sync.limiter import RequestLimiter
 from leadgate.sync.registry import connector_for
 from leadgate.sync.runs import load_checkpoint
-from tests.conftest import FakeClock
 from tests.fakes.chatdealer import chatdealer_fake_fixture  # noqa: F401 - the fixture
 from tests.fakes.loopback import Reply
-from tests.integration.sync_helpers import by_email, inquiries_of, leads_of, payload, text
+from tests.support.clock import FakeClock
+from tests.support.sync import by_email, inquiries_of, leads_of, payload, text
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=JST)
 ORGANISATION = "組織名（組織情報）"  # noqa: RUF001 - the reference's own item key, full-width parentheses

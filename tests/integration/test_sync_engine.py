@@ -12,10 +12,10 @@ from leadgate.sync import lease as leases
 from leadgate.sync.apply import apply_page
 from leadgate.sync.engine import run_sync
 from leadgate.sync.runs import list_runs, load_checkpoint
-from leadgate_dev.metering import metered_dynamodb
-from tests.conftest import FakeClock
+from leadgate_dev.bench.metering import metered_dynamodb
 from tests.fakes.intercom import intercom_fake_fixture  # noqa: F401 - the fixture
-from tests.integration.sync_helpers import (
+from tests.support.clock import FakeClock
+from tests.support.sync import (
     PageHook,
     by_email,
     inquiries_of,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from leadgate.sync.engine import run_sync
 from leadgate.sync.runs import load_checkpoint
-from tests.conftest import FakeClock
 from tests.fakes.intercom import intercom_fake_fixture  # noqa: F401 - the fixture
 from tests.fakes.loopback import Reply
-from tests.integration.sync_helpers import intercom, intercom_config, leads_of
+from tests.support.clock import FakeClock
+from tests.support.sync import intercom, intercom_config, leads_of
 
 T0 = 1_790_000_000
 

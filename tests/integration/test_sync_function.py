@@ -14,12 +14,12 @@ from leadgate.connections.registry import ConnectionRegistry, clear_cache
 from leadgate.connections.secrets import ConnectionSecrets
 from leadgate.sync.runs import list_runs
 from leadgate.sync.schedules import Schedules, ScheduleTarget, at_time, interval_seconds, rate_expression
-from leadgate_dev.events import lambda_context
-from leadgate_dev.functions import load_function
+from leadgate_dev.harness import handle
+from leadgate_dev.harness.functions import load_function
 from leadgate_dev.local.instances import FunctionPool
 from leadgate_dev.local.scheduler import LocalScheduler
-from tests.conftest import FakeClock
 from tests.fakes.hubspot import CONTACTS
+from tests.support.clock import FakeClock
 
 GROUP = "local-sync"
 TARGET = ScheduleTarget(
@@ -90,7 +90,7 @@ def test_a_run_cut_off_at_its_budget_schedules_its_continuation(connection, sche
     # applying a page on moto takes seconds, and a loaded CI machine once took more than 20 s.
     monkeypatch.setattr(sync, "MARGIN_SECONDS", 598.5)
 
-    record = sync.lambda_handler({"connection_id": connection.connection_id}, lambda_context("sync", "req-1", 600_000))
+    record = handle(sync, {"connection_id": connection.connection_id}, budget_ms=600_000)
 
     assert record["status"] == "partial" and record["more_pending"] and record["counts"]["fetched"] == 100
     listed = boto3.client("scheduler").list_schedules(GroupName=GROUP)["Schedules"]
@@ -102,7 +102,7 @@ def test_a_run_cut_off_at_its_budget_schedules_its_continuation(connection, sche
 
 def test_a_bad_event_is_refused(aws, schedules):
     with pytest.raises(ValueError):
-        load_function("sync").lambda_handler({"connection_id": "../x"}, lambda_context("sync", "req-2", 30_000))
+        handle("sync", {"connection_id": "../x"}, budget_ms=30_000)
 
 
 def test_the_local_scheduler_fires_rates_once_per_period_and_at_schedules_once(connection, schedules, fake_hubspot):

@@ -21,9 +21,9 @@ from leadgate.sync.hubspot import HubSpotConnector
 from leadgate.sync.runner import run_connection
 from leadgate.sync.runs import list_runs
 from leadgate.sync.schedules import Schedules, ScheduleTarget
-from tests.conftest import FakeClock
 from tests.fakes.hubspot import CONTACTS, SEARCH_CAP, TOKEN
-from tests.integration.sync_helpers import by_email, text
+from tests.support.clock import FakeClock
+from tests.support.sync import by_email, text
 
 SEARCH = f"{CONTACTS}/search"
 UPSERT = f"{CONTACTS}/batch/upsert"

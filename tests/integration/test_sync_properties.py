@@ -18,9 +18,9 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_s
 from leadgate.sync import lease as leases
 from leadgate.sync.apply import apply_page
 from leadgate.sync.engine import run_sync
-from tests.conftest import FakeClock
 from tests.fakes.intercom import intercom_fake_fixture  # noqa: F401 - the fixture
-from tests.integration.sync_helpers import by_email, intercom, intercom_config, leads_of, text
+from tests.support.clock import FakeClock
+from tests.support.sync import by_email, intercom, intercom_config, leads_of, text
 
 T0 = 1_790_000_000
 PAGE_SECONDS = 10

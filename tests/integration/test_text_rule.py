@@ -1,4 +1,4 @@
-"""Issue 7's text defects, one regression test each: what can reach storage keeps the text rule
+"""Text defects a probe found, one regression test each: what can reach storage keeps the text rule
 (docs/text.md), tags keep their grammar, and an item stored before the rule never takes a response down."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import pytest
 
 from leadgate.leads import keys
 from leadgate.settings import get_settings
-from leadgate_dev.events import rest_event
-from tests.property.gateway import AUTHORIZER, Reply, invoke, json_text, leads, request
+from leadgate_dev.harness.events import rest_event
+from tests.support.gateway import AUTHORIZER, Reply, invoke, json_text, leads, request
 
 LONE = "\ud800"
 SURROGATE_FOUND = "it contains a lone surrogate (U+D800)."
@@ -206,7 +206,7 @@ def test_a_tag_that_would_be_longer_than_64_characters_once_stored_is_refused_an
 
 @pytest.fixture
 def lone_surrogates_storable(monkeypatch):
-    """DynamoDB Local stores lone surrogates (issue 7); moto's item-size accounting cannot encode them."""
+    """DynamoDB Local stores lone surrogates; moto's item-size accounting cannot encode them."""
     from moto.dynamodb.models import dynamo_type
 
     monkeypatch.setattr(dynamo_type, "bytesize", lambda value: len(value.encode("utf-8", "surrogatepass")))

@@ -16,9 +16,9 @@ import responses
 from leadgate import observability
 from leadgate.aws import reset_clients
 from leadgate.settings import get_settings
-from leadgate_dev.admin.clients import create_client, disable_client
-from tests.conftest import sample_event
-from tests.integration.conftest import TOKEN_URL
+from leadgate_admin.clients import create_client, disable_client
+from tests.support.cognito import TOKEN_URL
+from tests.support.samples import sample_event
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -236,7 +236,7 @@ def test_secrets_and_tokens_never_reach_the_log(invoke, acme):
 @pytest.mark.parametrize(
     ("client_id", "secret"),
     [
-        ("x" * 5000, "secret"),  # issue 7: was a 500 (DynamoDB key size)
+        ("x" * 5000, "secret"),  # was a 500 (DynamoDB key size)
         ("クライアント", "secret"),
         ("client id", "secret"),
         ("client\x00id", "secret"),

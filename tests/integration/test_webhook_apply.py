@@ -20,7 +20,7 @@ from leadgate.webhooks import ledger
 from leadgate.webhooks.apply import apply_event
 from leadgate.webhooks.events import split_hubspot, split_intercom, split_standard
 from tests.fakes.hubspot import contact_path
-from tests.integration.leads_client import LeadsApi
+from tests.support.leads import LeadsApi
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 CONNECTION = {"connection_id": "conn-hs", "tenant_id": "acme"}

@@ -12,7 +12,7 @@ from leadgate.integrations.hubspot import HubSpotClient, HubSpotCredentials
 from leadgate.settings import get_settings
 from leadgate.webhooks.apply import apply_event
 from leadgate.webhooks.events import QueuedEvent, split_hubspot
-from leadgate_dev.metering import metered_dynamodb
+from leadgate_dev.bench.metering import metered_dynamodb
 from tests.fakes.hubspot import contact_path
 
 T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)

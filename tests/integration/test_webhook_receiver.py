@@ -11,8 +11,8 @@ import time
 import pytest
 
 from leadgate import aws as leadgate_aws
-from tests.conftest import sample_event
-from tests.integration.webhook_helpers import (
+from tests.support.samples import sample_event
+from tests.support.webhooks import (
     admin,
     bodies,
     create,
@@ -187,7 +187,7 @@ def test_a_partially_failed_batch_is_503(invoke, hubspot, monkeypatch):
 
 
 def test_the_accepting_path_writes_nothing_to_dynamodb(invoke, hubspot, monkeypatch):
-    from leadgate_dev.metering import metered_dynamodb
+    from leadgate_dev.bench.metering import metered_dynamodb
 
     connection_id = hubspot["connection_id"]
     body = json.dumps(hubspot_events(1)).encode()

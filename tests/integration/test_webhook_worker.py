@@ -12,6 +12,7 @@ from leadgate.connections.secrets import default_store
 from leadgate.webhooks import worker
 from leadgate.webhooks.events import split_hubspot, split_standard
 from leadgate.webhooks.ledger import get as ledger_record
+from leadgate_dev.harness import handle
 from tests.fakes.hubspot import contact_path
 
 APP_SECRET = "hubspot-app-secret"
@@ -45,7 +46,7 @@ def fresh_clients():
 
 
 def hubspot_connection(fake_hubspot, **secrets):
-    from tests.integration.webhook_helpers import create
+    from tests.support.webhooks import create
 
     return create(
         "hubspot",
@@ -66,12 +67,7 @@ def hubspot_messages(connection, *contact_ids) -> list[str]:
     return [e.to_message() for e in split_hubspot(raw, connection_id=connection["connection_id"], tenant_id="acme")]
 
 
-def run(load_function, event, lambda_context):
-    return load_function("webhook_worker").lambda_handler(event, lambda_context)
-
-
-def test_one_poison_event_fails_alone(aws, fake_hubspot, lambda_context):
-    from leadgate_dev.functions import load_function
+def test_one_poison_event_fails_alone(aws, fake_hubspot):
 
     fake_hubspot.add_private_token("pat-1")
     connection = hubspot_connection(fake_hubspot, access_token="pat-1")
@@ -83,7 +79,7 @@ def test_one_poison_event_fails_alone(aws, fake_hubspot, lambda_context):
     )[0]
     bodies = [*hubspot_messages(connection, good, poison, 999999), standard.to_message(), "{not a queued event"]
 
-    answer = run(load_function, sqs_event(bodies), lambda_context)
+    answer = handle("webhook_worker", sqs_event(bodies))
 
     assert answer == {"batchItemFailures": [{"itemIdentifier": "message-1"}, {"itemIdentifier": "message-4"}]}
     cid = connection["connection_id"]
@@ -93,15 +89,14 @@ def test_one_poison_event_fails_alone(aws, fake_hubspot, lambda_context):
     assert ledger_record("con_x", "msg-1").status == "applied"
 
 
-def test_oauth_tokens_are_stored_and_a_warm_worker_reads_no_secret(aws, fake_hubspot, lambda_context):
-    from leadgate_dev.functions import load_function
+def test_oauth_tokens_are_stored_and_a_warm_worker_reads_no_secret(aws, fake_hubspot):
 
     fake_hubspot.register_app("cid", APP_SECRET, "refresh-1")
     connection = hubspot_connection(fake_hubspot, refresh_token="refresh-1")
     contacts = [fake_hubspot.add_contact(email=f"o{n}@example.jp") for n in range(3)]
     bodies = hubspot_messages(connection, *contacts)
 
-    assert run(load_function, sqs_event(bodies[:1]), lambda_context) == {"batchItemFailures": []}
+    assert handle("webhook_worker", sqs_event(bodies[:1])) == {"batchItemFailures": []}
     stored_connection = registry.get_connection(connection["connection_id"])
     stored = default_store().read(stored_connection.secret_arn, force_fetch=True).secrets
     assert stored.access_token is not None and stored.access_token_expires_at is not None
@@ -111,19 +106,18 @@ def test_oauth_tokens_are_stored_and_a_warm_worker_reads_no_secret(aws, fake_hub
     leadgate_aws.secretsmanager().meta.events.register(
         "before-call.secrets-manager.*", lambda model, **_: calls.append(model.name)
     )
-    assert run(load_function, sqs_event(bodies[1:]), lambda_context) == {"batchItemFailures": []}
+    assert handle("webhook_worker", sqs_event(bodies[1:])) == {"batchItemFailures": []}
     assert calls == []  # warm: the secret and the client come from the instance
     assert len(fake_hubspot.requests_to("/oauth/v1/token")) == 1
     assert json.loads(bodies[0])["connection_id"] == connection["connection_id"]
 
 
-def test_the_sample_batch_is_acknowledged_whole(aws, lambda_context):
-    from leadgate_dev.functions import load_function
-    from tests.conftest import sample_event
+def test_the_sample_batch_is_acknowledged_whole(aws):
+    from tests.support.samples import sample_event
 
     event = sample_event("webhook_worker", "batch")
 
-    assert run(load_function, event, lambda_context) == {"batchItemFailures": []}
+    assert handle("webhook_worker", event) == {"batchItemFailures": []}
     connection_id = "con_01KB0000000000000000000000"
     assert ledger_record(connection_id, "1001").status == "failed"  # its connection does not exist
     assert ledger_record(connection_id, "msg_sample_1").status == "applied"

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.integration.webhook_helpers import create, standard_headers
-from tests.property import strategies as s
-from tests.property.gateway import request, segment
-from tests.property.strategies import suite
+from tests.support import strategies as s
+from tests.support.gateway import request, segment
+from tests.support.strategies import suite
+from tests.support.webhooks import create, standard_headers
 
 UNSIGNED = (400, 401, 404, 413, 415, 422, 429)  # a delivery without a valid signature
 

@@ -1,6 +1,6 @@
 """Every route, driven through API Gateway events with arbitrary JSON, text, bytes, content types, paths and
 queries: never a 5xx, every 4xx in the envelope, and whatever a 2xx stored reads back through every read
-route (tests/property/gateway.py holds the checks)."""
+route (tests/support/gateway.py holds the checks)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from leadgate_dev.harness import Reply
-from tests.property import strategies as s
-from tests.property.gateway import TENANT, json_text, leads, read_back, request, segment
-from tests.property.strategies import suite
+from tests.support import strategies as s
+from tests.support.gateway import TENANT, json_text, leads, read_back, request, segment
+from tests.support.strategies import suite
 
 WRITES = [
     ("leads", "POST", "/api/v1/leads"),

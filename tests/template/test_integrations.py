@@ -1,4 +1,4 @@
-"""Issue 9's resources: the connections table's access, the webhook queue, its dead-letter queue and alarm."""
+"""The integrations' resources: the connections table's access, the webhook queue, its dead-letter queue and alarm."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 from leadgate_dev import template
 
-WORKER_TIMEOUT_SECONDS = 30  # the webhook worker's Timeout (issue 9); the queue's visibility must be 6 x that
+WORKER_TIMEOUT_SECONDS = 30  # the webhook worker's Timeout; the queue's visibility must be 6 x that
 
 
 def _roles_touching(transformed: dict, logical_id: str) -> set[str]:

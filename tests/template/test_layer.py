@@ -10,7 +10,7 @@ import tomllib
 
 import pytest
 
-from leadgate_dev.bench_layer import COMMON, CRYPTO, LAYERS
+from leadgate_dev.bench.layer import COMMON, CRYPTO, LAYERS
 from leadgate_dev.template import ROOT, function_folder
 
 PROVIDED_BY_THE_RUNTIME = {"boto3"}

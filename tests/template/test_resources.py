@@ -1,4 +1,4 @@
-"""Tables, Cognito, functions, policies, logs and outputs as issue 2 asks."""
+"""Tables, Cognito, functions, policies, logs and outputs of the stack."""
 
 from __future__ import annotations
 
@@ -179,7 +179,7 @@ def _table_access(role: dict) -> dict[str, str]:
 def test_each_function_may_touch_only_the_tables_it_needs(transformed):
     expected = {
         "HealthFunction": {},
-        "TokenFunction": {"ClientsTable": "read", "RateLimitTable": "crud"},  # registry; token limits (issue 4)
+        "TokenFunction": {"ClientsTable": "read", "RateLimitTable": "crud"},  # registry; token limits
         "AuthorizerFunction": {"ClientsTable": "read"},
         "LeadsFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
         "InboundFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},

@@ -1,4 +1,4 @@
-"""Issue 10's resources: the schedule group, the sync function's least-privilege role, the Scheduler's role and
+"""The sync's resources: the schedule group, the sync function's least-privilege role, the Scheduler's role and
 the schedules' dead-letter queue; the schedules themselves are the CLI's, never the template's."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Usage plans are the client tiers, attached to the API stage (issue 4)."""
+"""Usage plans are the client tiers, attached to the API stage."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-from leadgate_dev.functions import FUNCTIONS_DIR, ROOT
+from leadgate_dev.harness.functions import FUNCTIONS_DIR, ROOT
 
 _IMPORT_EVERY_FUNCTION = """
 import importlib.util, json, sys

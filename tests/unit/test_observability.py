@@ -42,7 +42,7 @@ def test_dates_times_and_ids_stay_readable():
 
 
 def test_request_ids_and_other_identifiers_survive_masking():
-    """Issue 7: a correlation id was logged as `521214fe-[phone]-dbf255ec74fd` and could not be joined on."""
+    """A correlation id was once logged as `521214fe-[phone]-dbf255ec74fd` and could not be joined on."""
     kept = [
         "521214fe-1234-5678-9012-dbf255ec74fd",  # a UUID whose middle groups are all digits
         "12345678-1234-1234-1234-123456789012",

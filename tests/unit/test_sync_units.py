@@ -11,7 +11,7 @@ from leadgate.sync.apply import content_hash
 from leadgate.sync.connector import Connector, ConnectorConfig, ConnectorError, PushingConnector, Record
 from leadgate.sync.limiter import RequestLimiter
 from leadgate.sync.runs import Counts
-from tests.conftest import FakeClock
+from tests.support.clock import FakeClock
 
 
 def test_the_limiter_admits_60_in_a_sliding_minute_then_waits_for_the_oldest():

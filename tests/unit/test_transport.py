@@ -13,8 +13,8 @@ from leadgate import dependencies
 from leadgate.clock import Budget
 from leadgate.integrations.errors import IntegrationError, OutOfBudget, TransientError
 from leadgate.integrations.transport import INTERCOM_RATE_LIMIT, RateLimitHeaders, Transport, retry_after
-from tests.conftest import FakeClock
 from tests.fakes.loopback import LoopbackServer, Reply
+from tests.support.clock import FakeClock
 
 NOW = datetime(2026, 11, 30, 9, 0, 0, tzinfo=UTC).timestamp()
 

@@ -1,1 +1,3 @@
-"""Developer tooling for leadgate: the local stack, provisioning, the admin CLI and benchmarks. Never deployed."""
+"""Developer tooling for leadgate, never deployed: the local stack (`local`), the handler harness of the tests
+and benchmarks (`harness`), benchmarks (`bench`), contract runs (`contract`), OpenAPI generation (`openapi`)
+and the template reader (`template`). It may import the operator CLI (`leadgate_admin`), never the reverse."""

@@ -36,7 +36,7 @@ from typing import Any, get_args, get_type_hints
 
 from leadgate.routes import ROUTES, Route
 from leadgate_dev import template as cfn
-from leadgate_dev.functions import FUNCTIONS_DIR, ROOT, load_module
+from leadgate_dev.harness.functions import FUNCTIONS_DIR, ROOT, load_module
 
 DESCRIPTION_PATH = ROOT / "docs" / "openapi.json"
 SERVED_COPY_PATH = FUNCTIONS_DIR / "docs" / "openapi.json"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from leadgate_dev.events import rest_event
+from leadgate_dev.harness.events import rest_event
 from leadgate_dev.local.authorizer import Authorization, AuthorizerFailure, PolicyCache, is_allowed, method_arn
 from leadgate_dev.local.instances import FunctionTimeout, IntegrationTimeout
 from leadgate_dev.template import GatewayResponseSpec, TemplateRoute

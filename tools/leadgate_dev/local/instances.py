@@ -23,8 +23,8 @@ from types import ModuleType
 from typing import Any
 
 from leadgate_dev import template
-from leadgate_dev.events import lambda_context
-from leadgate_dev.functions import FUNCTIONS_DIR, load_module
+from leadgate_dev.harness.events import lambda_context
+from leadgate_dev.harness.functions import FUNCTIONS_DIR, load_module
 
 DEFAULT_POOL_SIZE = 32
 INTEGRATION_TIMEOUT_SECONDS = 29.0  # API Gateway (REST) stops waiting for an integration after 29 s

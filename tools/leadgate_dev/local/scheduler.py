@@ -31,7 +31,7 @@ from aws_lambda_powertools import Logger
 
 from leadgate.connections.models import Connection
 from leadgate.sync.schedules import Schedules, ScheduleTarget, at_time, interval_seconds
-from leadgate_dev.events import lambda_context
+from leadgate_dev.harness.events import lambda_context
 from leadgate_dev.local.instances import FunctionPool
 
 logger = Logger(service="local-scheduler")

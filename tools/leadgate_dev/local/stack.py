@@ -16,17 +16,20 @@ import boto3
 
 from leadgate import aws
 from leadgate.connections.registry import ConnectionRegistry
-from leadgate_dev import local_cognito, local_state, template
-from leadgate_dev.admin.usage_plans import ApiKeys
+from leadgate_admin import local_state
+from leadgate_admin.usage_plans import ApiKeys
+from leadgate_dev import template
+from leadgate_dev.local import cognito as local_cognito
 from leadgate_dev.local.authorizer import PolicyCache
 from leadgate_dev.local.emulation import Emulation, start_emulation
 from leadgate_dev.local.event_sources import QueuePoller, start_pollers
 from leadgate_dev.local.gateway import AUTHORIZER_FUNCTION, Gateway, HttpRequest, HttpResponse
 from leadgate_dev.local.instances import DEFAULT_POOL_SIZE, FunctionPool
+from leadgate_dev.local.provision import USER_POOL_NAME, StackResources, provision
 from leadgate_dev.local.scheduler import LocalScheduler
 from leadgate_dev.local.server import LocalHttpServer
+from leadgate_dev.local.state import restore, restore_user_pool
 from leadgate_dev.local.usage_plans import create_usage_plans
-from leadgate_dev.provision import USER_POOL_NAME, StackResources, provision
 
 ROOT = Path(__file__).resolve().parents[3]
 REGION = "us-east-1"
@@ -106,14 +109,14 @@ class LocalStack:
         )
         os.environ.update(self._aws_environment())
         saved = local_state.load(self.config.local_dir)  # what the CLI made before a restart
-        local_state.restore_user_pool(saved, name=f"{STACK_NAME}-{USER_POOL_NAME}", region=REGION)
+        restore_user_pool(saved, name=f"{STACK_NAME}-{USER_POOL_NAME}", region=REGION)
         self.resources = provision(
             dynamodb=boto3.client("dynamodb"), cognito=boto3.client("cognito-idp"), stack=STACK_NAME
         )
         os.environ.update(self.handler_environment())
         aws.reset_clients()  # built again on the local endpoints
         usage_plans = create_usage_plans(STACK_NAME)  # the tiers' plans exist before any client gets a key
-        local_state.restore(
+        restore(
             saved,
             user_pool_id=self.resources.user_pool_id,
             usage_plans=self.resources.usage_plans,
@@ -215,7 +218,7 @@ class LocalStack:
         }
 
     def _save_state(self) -> None:
-        """state.json as the admin CLI writes it (leadgate_dev.local_state), now with this start's demo client."""
+        """state.json as the admin CLI writes it (leadgate_dev.local.state), now with this start's demo client."""
         assert self.resources is not None
         state = local_state.snapshot(
             cognito=boto3.client("cognito-idp"),
@@ -235,7 +238,7 @@ class LocalStack:
 
     def _replace_demo_client(self) -> dict[str, Any]:
         """A fresh demo client each start: moto's Cognito forgets its clients, DynamoDB Local keeps the registry."""
-        from leadgate_dev.admin.clients import create_client
+        from leadgate_admin.clients import create_client
 
         previous = self._read_json(DEMO_CLIENT_FILE)
         if previous.get("client_id"):
@@ -272,7 +275,7 @@ class LocalStack:
         return self._gateway.handle(request)
 
     def _cognito_token(self, request: HttpRequest) -> HttpResponse:
-        """The user pool domain's /oauth2/token, which moto lacks (leadgate_dev.local_cognito)."""
+        """The user pool domain's /oauth2/token, which moto lacks (leadgate_dev.local.cognito)."""
         assert self.resources is not None
         if request.method != "POST":
             return _json_response(405, {"error": "invalid_request"})

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from leadgate_admin.usage_plans import TIER_TAG, find_usage_plans, stack_usage_plans
 from leadgate_dev import template
-from leadgate_dev.admin.usage_plans import TIER_TAG, find_usage_plans, stack_usage_plans
 from leadgate_dev.template import TemplateRoute
 
 Clock = Callable[[], float]

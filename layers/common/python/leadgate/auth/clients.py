@@ -4,7 +4,7 @@ whether it is enabled.
 A client is a Cognito app client (client_credentials grant, with a secret) plus one item in the clients
 table, keyed by `client_id`. Cognito checks the secret and issues tokens; the registry is the authority on
 tenant, scopes and `enabled`, and is read (one GetItem) by the token endpoint and the authorizer. Creating,
-listing and changing clients is admin work: `leadgate_dev.admin.clients` (never in the Lambda layer).
+listing and changing clients is admin work: `leadgate_admin.clients` (never in the Lambda layer).
 
 Item attributes: `client_id`, `tenant`, `scopes` (short names, e.g. `read:leads`), `name`, `enabled`,
 `tier`, `created_at`, `disabled_at`, `api_key_id`, `api_key_value`, `retired_api_key_id` and

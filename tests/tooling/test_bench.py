@@ -1,0 +1,88 @@
+"""`make bench` at a tiny size, so the benchmark cannot rot: it runs as `make bench` runs it (its own
+process: it sets its own environment), and its report must show real, plausible figures."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from leadgate_dev.bench.report import GENERATED
+from leadgate_dev.harness.functions import ROOT
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> str:
+    output = tmp_path_factory.mktemp("bench") / "benchmarks.md"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "leadgate_dev.bench",
+            *("--sizes", "50", "--local-size", "60", "--local-neighbour", "10", "--repeats", "1"),
+            *("--no-imports", "--output", str(output)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    text = output.read_text()
+    assert text in result.stdout  # printed as well as written
+    return text
+
+
+def row(report: str, operation: str) -> list[str]:
+    """The cells of the first table row for `operation`."""
+    for line in report.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0] == operation:
+            return cells[1:]
+    raise AssertionError(f"no row {operation!r}")
+
+
+def test_the_report_keeps_its_method_and_flags_nothing(report):
+    assert report.startswith("# Benchmarks")
+    assert "## Method" in report.split(GENERATED)[0]
+    assert re.search(r"\*\*Scans: none\*\* in \d+ measured requests", report)
+    assert "SCAN" not in report.replace("Scans: none", "")
+    assert "Unexpected status codes" not in report
+    assert "⚠" not in report
+
+
+def test_single_lead_operations_cost_what_the_design_says_at_every_tier(report):
+    tiers = 1 if "DynamoDB Local tier skipped" in report else 2
+    assert row(report, "get")[:tiers] == ["1 / 1 / 0"] * tiers
+    assert row(report, "get another tenant's lead (404)")[:tiers] == ["1 / 1 / 0"] * tiers
+    assert row(report, "create (email, phone, 2 tags, kana)")[:tiers] == ["2 / 0 / 17"] * tiers
+    assert row(report, "list, no filter (15)")[:tiers] == ["2 / 17 / 0"] * tiers
+    assert row(report, "list, no filter (15)")[tiers] == "15"  # returned
+
+
+def test_intake_meets_the_design_minimum(report):
+    for operation in (
+        "new (LeadHub inbound)",
+        "matched (same person, respelled)",
+        "replayed (same Idempotency-Key and body)",
+    ):
+        cells = row(report, operation)
+        assert cells[-1].startswith(cells[0] + ":"), (operation, cells)
+    assert row(report, "ambiguous (email of one lead, phone of another)")[0] == "1 / 2 / 0"
+
+
+def test_rate_limiting_writes_one_item_per_window(report):
+    assert row(report, "counted, one window (hourly)")[:2] == ["UpdateItem 1", "1"]
+    assert row(report, "counted, two windows (minutely + hourly)")[:2] == ["UpdateItem 2", "2"]
+    assert row(report, "over the limit, in the instance that used the window up (429)")[:2] == ["0", "0"]
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="DynamoDB Local needs Java")
+def test_dynamodb_local_tier_measures_latency(report):
+    assert "60 leads (DynamoDB Local)" in report
+    latency = row(report, "get")[3]  # after the two tiers and "returned"
+    assert float(latency) > 0

@@ -1,1 +1,0 @@
-"""Admin-side code of the `leadgate` CLI (never deployed, never in the Lambda layer)."""
