@@ -58,13 +58,18 @@ def test_health_over_http(local_stack):
     assert_request_id(response)
 
 
-@pytest.mark.parametrize(
-    ("method", "path"), [("GET", "/api/v1/nope"), ("GET", "/"), ("DELETE", "/api/v1/health"), ("PUT", "/api/v1/leads")]
-)
-def test_unknown_route_or_method_is_a_404_envelope(local_stack, method, path):
+@pytest.mark.parametrize(("method", "path"), [("GET", "/api/v1/nope"), ("GET", "/"), ("DELETE", "/api/v1/nope")])
+def test_unknown_route_is_a_404_envelope(local_stack, method, path):
     response = local_stack.session.request(method, local_stack.url(path))
 
     assert_envelope(response, 404, "NOT_FOUND")
+
+
+def test_undeclared_method_on_a_public_path_is_a_405_envelope_with_allow(local_stack):
+    response = local_stack.session.delete(local_stack.url("/api/v1/health"))
+
+    assert_envelope(response, 405, "METHOD_NOT_ALLOWED")
+    assert response.headers["Allow"] == "GET"
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer not-a-jwt"}, {"Authorization": "Basic abc"}])

@@ -64,8 +64,8 @@ def test_the_page_loads_swagger_ui_from_our_own_assets():
 
 
 @pytest.mark.parametrize("path", ["/api/v1/docs", "/api/v1/openapi.json", "/api/v1/docs/swagger-initializer.js"])
-def test_the_page_and_what_it_loads_allow_only_our_own_scripts_and_no_framing(lambda_context, path):
-    response = _get(path, lambda_context)
+def test_the_page_and_what_it_loads_allow_only_our_own_scripts_and_no_framing(path):
+    response = _get(path)
 
     policy = {
         directive.split()[0]: directive.split()[1:]
@@ -75,11 +75,11 @@ def test_the_page_and_what_it_loads_allow_only_our_own_scripts_and_no_framing(la
     assert policy["frame-ancestors"] == ["'none'"]
     assert _header(response, "X-Frame-Options") == "DENY"
     assert _header(response, "Referrer-Policy") == "no-referrer"
-    assert "<script>" not in _get("/api/v1/docs", lambda_context)["body"], "no inline script"
+    assert "<script>" not in _get("/api/v1/docs")["body"], "no inline script"
 
 
-def test_the_page_script_starts_swagger_ui_on_the_relative_description(lambda_context):
-    response = _get("/api/v1/docs/swagger-initializer.js", lambda_context)
+def test_the_page_script_starts_swagger_ui_on_the_relative_description():
+    response = _get("/api/v1/docs/swagger-initializer.js")
 
     assert response["statusCode"] == 200
     assert _header(response, "Content-Type") == "text/javascript; charset=utf-8"

@@ -28,7 +28,7 @@ from leadgate.leads.ids import is_ulid, new_ulid
 
 CONNECTION_ID_PREFIX = "con_"
 CONNECTION_ID_PATTERN = re.compile(r"^con_[0-7][0-9A-HJKMNP-TV-Z]{25}$")
-# A sync interval: a whole number of minutes, hours or days (issue 10: `--sync-every 15m`).
+# A sync interval: a whole number of minutes, hours or days (`--sync-every 15m`).
 SYNC_EVERY_PATTERN = r"^[1-9][0-9]{0,3}[mhd]$"
 # A host name, optionally with a port: Chat Dealer environments are `https://{domain}`.
 DOMAIN_PATTERN = (
@@ -196,7 +196,7 @@ class Connection(BaseModel):
     enabled: bool = True
     created_at: datetime = Field(default_factory=clock.now)
     disabled_at: datetime | None = None
-    # Reserved for the scheduled sync runs (issue 10).
+    # The scheduled sync: how often it runs, and why it stopped if it did.
     sync_every: Annotated[str, StringConstraints(pattern=SYNC_EVERY_PATTERN)] | None = None
     sync_disabled_reason: Annotated[str, StringConstraints(max_length=500)] | None = None
 

@@ -1,7 +1,7 @@
 """The lead's field types: limits, Annotated pydantic types (names, email, phone, tags, custom fields, score)
 and the rules behind them, shared by the request bodies, the query models and the stored records.
 
-Field names and meanings follow LeadHub (snake_case). Japanese person data (issue 3): `last_name` is the
+Field names and meanings follow LeadHub (snake_case). Japanese person data: `last_name` is the
 family name and `first_name` the given name; kana is kept as full-width katakana.
 """
 

@@ -2,7 +2,7 @@
 (client id, source address). Checked before the secret is: a refused request never reaches Cognito.
 
 Client ids are not secret, so nothing is counted per client id alone: failures from one address must never
-lock the right secret out at another (issue 7). An address guessing one client's secret is stopped by the
+lock the right secret out at another. An address guessing one client's secret is stopped by the
 pair's limit, an address guessing many clients' by its own; the right secret from an address that has not
 been failing keeps working. docs/rate-limits.md has the policy.
 
