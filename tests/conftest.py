@@ -8,11 +8,17 @@ import os
 from urllib.parse import parse_qsl
 
 import pytest
+from hypothesis import settings
 
 import leadgate.clock
 from leadgate_dev.harness import authorizer_context, call
 from leadgate_dev.harness.events import lambda_context as make_lambda_context
 from tests.support.clock import FakeClock
+
+# No per-example deadline in any hypothesis test: speed is the benchmarks' concern, and the first example of a
+# test pays for what the code builds on first use (the tag alphabet, validators), which a loaded machine slows.
+settings.register_profile("unit", deadline=None)
+settings.load_profile("unit")
 
 
 @pytest.fixture
