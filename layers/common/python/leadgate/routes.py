@@ -21,7 +21,26 @@ READ_LEADS = "read:leads"
 WRITE_LEADS = "write:leads"
 DELETE_LEADS = "delete:leads"
 READ_INTEGRATIONS = "read:integrations"
-ALL_SCOPES = (READ_LEADS, WRITE_LEADS, DELETE_LEADS, READ_INTEGRATIONS)
+READ_PIPELINES = "read:pipelines"  # pipelines and their stages
+WRITE_PIPELINES = "write:pipelines"
+READ_USERS = "read:users"
+WRITE_USERS = "write:users"
+DELETE_USERS = "delete:users"
+READ_TAGS = "read:tags"
+WRITE_TAGS = "write:tags"
+ALL_SCOPES = (
+    READ_LEADS,
+    WRITE_LEADS,
+    DELETE_LEADS,
+    READ_INTEGRATIONS,
+    READ_PIPELINES,
+    WRITE_PIPELINES,
+    READ_USERS,
+    WRITE_USERS,
+    DELETE_USERS,
+    READ_TAGS,
+    WRITE_TAGS,
+)
 
 
 @dataclass(frozen=True)
