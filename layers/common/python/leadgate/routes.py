@@ -85,6 +85,19 @@ ROUTES: tuple[Route, ...] = (
     # Authenticated by the provider's signature (checked on the raw bytes after the body rule).
     Route("POST", "/webhooks/{connection_id}", "webhooks", None, bodies.WEBHOOK),
     Route("GET", "/api/v1/connections/{id}/runs", "connections", (READ_INTEGRATIONS,)),
+    # The workspace (issue 15). API Gateway names a path level's parameter once: LeadHub's {pipeline_id} is {id}.
+    Route("GET", "/api/v1/pipelines", "workspace", (READ_PIPELINES,)),
+    Route("POST", "/api/v1/pipelines", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE),
+    Route("GET", "/api/v1/pipelines/{id}", "workspace", (READ_PIPELINES,)),
+    Route("PUT", "/api/v1/pipelines/{id}", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE),
+    Route("PATCH", "/api/v1/pipelines/{id}", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE_PATCH),
+    Route("DELETE", "/api/v1/pipelines/{id}", "workspace", (WRITE_PIPELINES,)),
+    Route("GET", "/api/v1/pipelines/{id}/stages", "workspace", (READ_PIPELINES,)),
+    Route("POST", "/api/v1/pipelines/{id}/stages", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE),
+    Route("GET", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (READ_PIPELINES,)),
+    Route("PUT", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE),
+    Route("PATCH", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE_PATCH),
+    Route("DELETE", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (WRITE_PIPELINES,)),
 )
 
 

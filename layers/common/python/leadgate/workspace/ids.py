@@ -7,7 +7,7 @@ creations never share an id, and a creation that fails afterwards only leaves a 
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -33,6 +33,18 @@ def allocate(tenant_id: str, kind: str, count: int = 1) -> range:
     )
     last = int(answer["Attributes"]["last"]["N"])
     return range(last - count + 1, last + 1)
+
+
+def start_sequence(tenant_id: str, kind: str, last: int) -> dict[str, Any]:
+    """The TransactWriteItems entry that starts a kind's sequence at `last` (ids 1..last taken by the same
+    transaction); it fails if the sequence has started."""
+    return {
+        "Put": {
+            "TableName": get_settings().workspace_table,
+            "Item": {**keys.key(keys.partition(tenant_id), keys.sequence_sk(kind)), "last": {"N": str(last)}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+    }
 
 
 def allocate_one(tenant_id: str, kind: str) -> int:

@@ -47,6 +47,11 @@ def sequence_sk(kind: str) -> str:
     return f"SEQ#{kind}"
 
 
+def default_sk(kind: str) -> str:
+    """The tenant's default object of a kind (`DEFAULT#pipeline`): which one it is, and what intake needs of it."""
+    return f"DEFAULT#{kind}"
+
+
 def unique_sk(kind: str, value: str) -> str:
     """The claim of a value that is unique among a kind's objects (`UNIQUE#user#a@example.jp`), holding the id."""
     return f"UNIQUE#{kind}#{value}"
