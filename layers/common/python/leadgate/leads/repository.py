@@ -24,6 +24,8 @@ from leadgate.leads import items as item_mapping
 from leadgate.leads.records import NewInquiry, StoredLead, iso
 from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
+from leadgate.workspace import counts
+from leadgate.workspace import keys as workspace_keys
 
 logger = Logger(child=True)
 
@@ -68,7 +70,7 @@ class _Write:
     """One TransactWriteItems entry and what its failure would mean."""
 
     operation: dict[str, Any]
-    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "item"
+    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "count", "item"
 
 
 def _client() -> Any:
@@ -159,6 +161,19 @@ def _membership_writes(tenant_id: str, lead_id: str, old: StoredLead | None, new
     return writes
 
 
+def _stage_ids(data: LeadData | None) -> list[int]:
+    """The workspace stage a lead is counted in: an integer stage id (a string one, kept from before stages were
+    real, names no stage and is not counted)."""
+    stage = data.pipeline_stage_id if data else None
+    return [stage] if isinstance(stage, int) and not isinstance(stage, bool) else []
+
+
+def _count_writes(tenant_id: str, old: LeadData | None, new: LeadData | None) -> list[_Write]:
+    """The workspace counts the lead leaves and joins, in its own transaction (leadgate.workspace.counts)."""
+    moves = counts.moves(tenant_id, workspace_keys.STAGE, _stage_ids(old), _stage_ids(new))
+    return [_Write(entry, "count") for entry in moves]
+
+
 def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
     writes = []
     for inquiry in inquiries:
@@ -222,6 +237,7 @@ def create(
     )
     writes = _new_lead_writes(tenant_id, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+    writes += _count_writes(tenant_id, None, data)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(None, data))
     return lead
@@ -268,6 +284,7 @@ def update(
     writes += _identity_writes(tenant_id, lead.id, current, lead)
     writes += _membership_writes(tenant_id, lead.id, current, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+    writes += _count_writes(tenant_id, current.data, data)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, data))
     return lead
@@ -287,6 +304,7 @@ def delete(tenant_id: str, current: StoredLead) -> None:
     writes = [_Write({"Delete": lead_delete}, "lead")]
     writes += _identity_writes(tenant_id, current.id, current, None)
     writes += _membership_writes(tenant_id, current.id, current, None)
+    writes += _count_writes(tenant_id, current.data, None)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, None))
     if current.inquiry_count:

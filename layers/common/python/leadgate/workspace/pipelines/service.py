@@ -120,7 +120,7 @@ def _default_writes(
         for stage_id, (name, kind, probability) in zip(stage_ids, DEFAULT_STAGES, strict=True)
     ]
     created = Pipeline(pipeline_id, DEFAULT_PIPELINE_NAME, 1, False, now, now, tuple(stage_ids), is_default=True)
-    entry = _entry_stage(created, {stage.id: stage for stage in stages})
+    entry = entry_stage(created, {stage.id: stage for stage in stages})
     writes = [
         store.put_default_marker(tenant_id, pipeline_id, entry, first=True),
         store.put_pipeline(tenant_id, created, expected_version=None),
@@ -134,7 +134,7 @@ def _default_writes(
     return {"pipeline_id": pipeline_id, "entry_stage_id": entry}, writes
 
 
-def _entry_stage(owner: Pipeline, stages: dict[int, Stage]) -> int | None:
+def entry_stage(owner: Pipeline, stages: dict[int, Stage]) -> int | None:
     """Where intake lands a lead: the pipeline's first open, unarchived stage."""
     return next(
         (
@@ -149,7 +149,7 @@ def _entry_stage(owner: Pipeline, stages: dict[int, Stage]) -> int | None:
 def _marker_writes(tenant_id: str, owner: Pipeline, stages: dict[int, Stage]) -> list[dict[str, Any]]:
     if not owner.is_default:
         return []
-    return [store.put_default_marker(tenant_id, owner.id, _entry_stage(owner, stages))]
+    return [store.put_default_marker(tenant_id, owner.id, entry_stage(owner, stages))]
 
 
 # ------------------------------------------------------------------ pipeline writes
