@@ -32,6 +32,7 @@ logger = Logger(child=True)
 MAX_TRANSACTION_ITEMS = 100
 BATCH_GET_LIMIT = 100
 BATCH_WRITE_LIMIT = 25
+COUNT_SHARD_ATTEMPTS = 4  # a lead write whose only conflict was on a count shard it picked, tried on others
 
 
 IDENTITY_KINDS = ("email", "phone", "external")
@@ -312,16 +313,30 @@ def delete(tenant_id: str, current: StoredLead) -> None:
 
 
 def _commit(tenant_id: str, writes: list[_Write]) -> None:
+    """ONE TransactWriteItems. A transaction cancelled only because a concurrent one was writing a count shard
+    it picked is tried again at once on other shards (nothing was written): two writers into one stage never
+    answer 409 for the count alone (docs/workspace.md, "Counts")."""
     if len(writes) > MAX_TRANSACTION_ITEMS:
         raise TooManyChanges(len(writes))
-    try:
-        _client().transact_write_items(
-            TransactItems=[write.operation for write in writes], ClientRequestToken=str(uuid.uuid4())
-        )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-            raise
-        _raise_cancellation(tenant_id, writes, error)
+    for attempt in range(COUNT_SHARD_ATTEMPTS):
+        try:
+            _client().transact_write_items(
+                TransactItems=[write.operation for write in writes], ClientRequestToken=str(uuid.uuid4())
+            )
+            return
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            if attempt + 1 == COUNT_SHARD_ATTEMPTS or not _only_count_conflicts(writes, error):
+                _raise_cancellation(tenant_id, writes, error)
+            writes = [_Write(counts.reshard(w.operation), w.role) if w.role == "count" else w for w in writes]
+
+
+def _only_count_conflicts(writes: list[_Write], error: ClientError) -> bool:
+    reasons = error.response.get("CancellationReasons") or []
+    failed = [(write, reason.get("Code")) for write, reason in zip(writes, reasons, strict=False)]
+    failed = [(write, code) for write, code in failed if code not in (None, "None")]
+    return bool(failed) and all(write.role == "count" and code == "TransactionConflict" for write, code in failed)
 
 
 def _raise_cancellation(tenant_id: str, writes: list[_Write], error: ClientError) -> None:

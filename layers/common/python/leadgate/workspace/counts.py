@@ -40,6 +40,15 @@ def change(tenant_id: str, kind: str, object_id: int, delta: int) -> dict[str, A
     }
 
 
+def reshard(entry: dict[str, Any]) -> dict[str, Any]:
+    """The same count change (an entry of `change`) on a shard chosen again: for a transaction cancelled only
+    because another one was writing the shard it had picked."""
+    update = entry["Update"]
+    object_id = keys.id_of(update["Key"]["sk"]["S"])
+    shard = random.randrange(SHARDS)  # noqa: S311 - spreading writes, not a secret
+    return {"Update": {**update, "Key": {**update["Key"], "sk": {"S": keys.count_sk(object_id, shard)}}}}
+
+
 def moves(tenant_id: str, kind: str, before: Iterable[int], after: Iterable[int]) -> list[dict[str, Any]]:
     """The entries for a lead whose ids of `kind` go from `before` to `after` (a stage, a user, a set of tags):
     -1 on each id it leaves, +1 on each it joins, nothing for the ids it keeps."""
