@@ -106,6 +106,7 @@ def test_files_describe_the_running_stack(local_stack):
         "WEBHOOK_EVENTS_TABLE",
         "SYNC_TABLE",
         "CONNECTIONS_TABLE",
+        "WORKSPACE_TABLE",
     }
     assert set(description["queues"]) == {"WebhookQueue", "WebhookDeadLetterQueue", "SyncSchedulesDeadLetterQueue"}
     assert description["sync"]["schedule_group"] == description["environment"]["SYNC_SCHEDULE_GROUP"]

@@ -13,6 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from leadgate.workspace.pipelines import service as pipelines
+from leadgate.workspace.pipelines.requests import PipelineCreate
 from tests.support.leads import START, LeadsApi
 from tests.support.samples import sample_event
 
@@ -24,7 +26,7 @@ PEOPLE = [
          status="contacted", pipeline_id="1", pipeline_stage_id=3, assigned_user_id="u7", tags=["vip", "hot"],
          lead_score=10),
     dict(first_name="Sarah", last_name="Johnson", email="sarah@example.com", phone="+14155551234",
-         source="facebook", status="new", pipeline_id=2, pipeline_stage_id=2, tags=["hot"], starred=True,
+         source="facebook", status="new", pipeline_stage_id=2, tags=["hot"], starred=True,
          lead_score=-5),
     dict(first_name="Ichiro", last_name="Suzuki", source="facebook", status="qualified", assigned_user_id=5,
          lead_score=99),
@@ -49,7 +51,11 @@ def api(aws, invoke, ticking):
 
 
 @pytest.fixture
-def people(api):
+def people(api, ticking):
+    """PEOPLE created in order, with the default pipeline 1 (stages 1-6) and pipeline 2 (stages 7-12) there first;
+    a lead naming no stage lands in stage 1 of pipeline 1."""
+    pipelines.create_pipeline("acme", PipelineCreate(name="Partners"))
+    ticking.now = START.timestamp()
     return [api.create(**person) for person in PEOPLE]
 
 
@@ -107,7 +113,7 @@ EQUALITY_FILTERS = [
     ("source", "web", lambda p: p["source"] == "web"),
     ("source", "facebook", lambda p: p["source"] == "facebook"),
     ("status", "new", lambda p: p["status"] == "new"),
-    ("pipeline_id", "1", lambda p: str(p["pipeline_id"]) == "1"),  # the int 1 and the string "1"
+    ("pipeline_id", "1", lambda p: p["pipeline_id"] == 1),  # sent as 1 and as "1", or landed there
     ("pipeline_id", "2", lambda p: p["pipeline_id"] == 2),
     ("stage_id", "2", lambda p: p["pipeline_stage_id"] == 2),
     ("assigned_user_id", "5", lambda p: p["assigned_user_id"] == 5),

@@ -141,12 +141,16 @@ def test_counters_follow_every_committed_write(api):
         "tag#x": 1,
         "tag#y": 1,
         "tag#z": 1,
+        "pipeline#1": 2,  # both landed in the default pipeline's entry stage
+        "stage#1": 2,
     }
     api.call("DELETE", f"/api/v1/leads/{first['id']}")
     assert {name: value for name, value in repository.stats("acme").items() if value} == {
         "leads": 1,
         "status#new": 1,
         "tag#x": 1,
+        "pipeline#1": 1,
+        "stage#1": 1,
     }
 
 

@@ -64,6 +64,12 @@ def test_every_route_that_reads_a_body_has_a_rule():
         "POST /api/v1/leads/upsert",
         "POST /api/v1/leads/batch",
         "POST /webhooks/{connection_id}",
+        "POST /api/v1/pipelines",
+        "PUT /api/v1/pipelines/{id}",
+        "PATCH /api/v1/pipelines/{id}",
+        "POST /api/v1/pipelines/{id}/stages",
+        "PUT /api/v1/pipelines/{id}/stages/{stage_id}",
+        "PATCH /api/v1/pipelines/{id}/stages/{stage_id}",
     }
     assert bodies.BATCH.max_bytes > bodies.SINGLE_LEAD.max_bytes
 

@@ -23,6 +23,7 @@ FUNCTION_FOLDERS = {
     "webhook_worker",
     "docs",
     "sync",
+    "workspace",
 }
 
 
@@ -54,6 +55,7 @@ def test_tables_are_on_demand_encrypted_recoverable_and_protected_in_prod(source
         "WebhookEventsTable",
         "SyncTable",
         "ConnectionsTable",
+        "WorkspaceTable",
     }
     for name, table in tables.items():
         properties = table["Properties"]
@@ -106,6 +108,9 @@ def test_small_tables_keys_and_ttl():
     (connections_by_tenant,) = specs["ConnectionsTable"].create_kwargs["GlobalSecondaryIndexes"]
     assert connections_by_tenant["IndexName"] == "by_tenant"
     assert [key["AttributeName"] for key in connections_by_tenant["KeySchema"]] == ["tenant_id", "connection_id"]
+    assert [key["AttributeName"] for key in specs["WorkspaceTable"].create_kwargs["KeySchema"]] == ["pk", "sk"]
+    assert "GlobalSecondaryIndexes" not in specs["WorkspaceTable"].create_kwargs  # every read is by tenant
+    assert specs["WorkspaceTable"].ttl_attribute == "expires_at"
 
 
 def test_user_pool_is_protected_in_prod_and_has_a_domain_and_no_app_clients(source):
@@ -177,17 +182,25 @@ def _table_access(role: dict) -> dict[str, str]:
 
 
 def test_each_function_may_touch_only_the_tables_it_needs(transformed):
+    lead_writer = {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud", "WorkspaceTable": "crud"}
     expected = {
         "HealthFunction": {},
         "TokenFunction": {"ClientsTable": "read", "RateLimitTable": "crud"},  # registry; token limits
         "AuthorizerFunction": {"ClientsTable": "read"},
-        "LeadsFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
-        "InboundFunction": {"LeadsTable": "crud", "IdempotencyTable": "crud", "RateLimitTable": "crud"},
+        # Lead writers check the stages, users and tags a lead names and move their counts in the transaction.
+        "LeadsFunction": lead_writer,
+        "InboundFunction": lead_writer,
         "UsageFunction": {"RateLimitTable": "crud"},
         "DocsFunction": {},
         "WebhooksFunction": {"ConnectionsTable": "read", "RateLimitTable": "crud"},  # refusals counted
-        "WebhookWorkerFunction": {"LeadsTable": "crud", "WebhookEventsTable": "crud", "ConnectionsTable": "read"},
+        "WebhookWorkerFunction": {
+            "LeadsTable": "crud",
+            "WebhookEventsTable": "crud",
+            "ConnectionsTable": "read",
+            "WorkspaceTable": "crud",
+        },
         "ConnectionsFunction": {"ConnectionsTable": "read", "SyncTable": "read", "RateLimitTable": "crud"},  # runs
+        "WorkspaceFunction": {**lead_writer, "WorkspaceTable": "crud"},
     }
     for function, access in expected.items():
         role = transformed["Resources"][f"{function}Role"]
@@ -228,6 +241,7 @@ def test_outputs_the_cli_and_docs_rely_on(source):
         "IdempotencyTable",
         "SyncTable",
         "ConnectionsTable",
+        "WorkspaceTable",
         "WebhookQueueUrl",
         "WebhookDeadLetterQueueUrl",
         "StandardUsagePlanId",

@@ -6,6 +6,7 @@ import copy
 
 import pytest
 
+from leadgate.routes import ALL_SCOPES
 from leadgate_dev import template
 from leadgate_dev.template import GatewayResponseSpec, TemplateError, parse_template
 
@@ -149,13 +150,12 @@ def test_the_project_template_defines_the_stack_pieces_the_tools_need():
         "WebhookEventsTable": "WEBHOOK_EVENTS_TABLE",
         "SyncTable": "SYNC_TABLE",
         "ConnectionsTable": "CONNECTIONS_TABLE",
+        "WorkspaceTable": "WORKSPACE_TABLE",
     }
     assert specs["RateLimitTable"].ttl_attribute == "expires_at"
     assert specs["WebhookEventsTable"].ttl_attribute == "expires_at"
     assert specs["IdempotencyTable"].ttl_attribute == "expiration"
-    assert template.resource_server() == template.ResourceServerSpec(
-        "leadgate", ("read:leads", "write:leads", "delete:leads", "read:integrations")
-    )
+    assert template.resource_server() == template.ResourceServerSpec("leadgate", ALL_SCOPES)
     assert {plan.tier for plan in template.usage_plans()} == {"standard", "partner"}
     assert template.usage_plan_logical_ids() == {"standard": "StandardUsagePlan", "partner": "PartnerUsagePlan"}
     assert template.function_environment("health")["POWERTOOLS_SERVICE_NAME"] == "leadgate"

@@ -6,6 +6,8 @@
     leadgate clients rotate-key CLIENT_ID
     leadgate clients set-tier CLIENT_ID --tier partner
     leadgate clients set-limits CLIENT_ID [--hourly 1000] [--minutely 60] [--policy LIMIT/SECONDS ...] [--default]
+    leadgate clients set-scopes CLIENT_ID --scopes read:leads read:pipelines ...
+    leadgate pipelines list --tenant acme
     leadgate connections create --tenant acme --provider standard|hubspot|intercom|chatdealer [provider options]
     leadgate connections list [--tenant acme]
     leadgate connections show CONNECTION_ID
@@ -49,6 +51,7 @@ from leadgate_admin.connections import SECRET_OPTIONS, SETTING_OPTIONS, Connecti
 from leadgate_admin.sync import SyncAdmin, lambda_invoker, refuse_schedule
 from leadgate_admin.usage_plans import ApiKeys, UnknownTier
 from leadgate_admin.webhooks import WebhookAdmin
+from leadgate_admin.workspace import WorkspaceAdmin
 
 LOCAL_DIR_ENV = "LEADGATE_LOCAL_DIR"
 STACK_FILE = "stack.json"
@@ -78,6 +81,7 @@ class Target:
     webhooks_resources: Mapping[str, str] = field(default_factory=dict)  # events table, queue and DLQ URLs
     sync: Mapping[str, str] = field(default_factory=dict)  # schedule_group, function_arn, role_arn, dead_letter_arn
     environment: Mapping[str, str] = field(default_factory=dict)  # leadgate's settings, for in-process sync runs
+    workspace_table: str = ""
 
     @cached_property
     def session(self) -> Any:
@@ -134,6 +138,11 @@ class Target:
             invoke=None if self.local else lambda_invoker(self.client("lambda"), self.sync["function_arn"]),
         )
 
+    def workspace(self) -> WorkspaceAdmin:
+        if not self.workspace_table:
+            raise TargetError("This stack has no workspace table: restart the local stack, or deploy again.")
+        return WorkspaceAdmin(dynamodb=self.client("dynamodb"), table=self.workspace_table)
+
     def save_local_state(self) -> None:
         """The local stack's moto-held state, so that a restart gives back the same credentials."""
         if self.local and self.local_dir is not None:
@@ -160,6 +169,7 @@ def local_target(local_dir: Path) -> Target:
             endpoints=stack.get("endpoints") or {},
             local=True,
             connections_table=stack["tables"].get("CONNECTIONS_TABLE", ""),
+            workspace_table=stack["tables"].get("WORKSPACE_TABLE", ""),
             api_url=stack.get("api_url", ""),
             stage=stack.get("stage", "local"),
             local_dir=local_dir,
@@ -199,6 +209,7 @@ def deployed_target(stack: str, region: str | None) -> Target:
         scope_prefix=outputs.get("ResourceServer") or DEFAULT_SCOPE_PREFIX,
         stack_name=stack,
         connections_table=outputs.get("ConnectionsTable", ""),
+        workspace_table=outputs.get("WorkspaceTable", ""),
         api_url=outputs.get("ApiUrl", ""),
         stage=parameters.get("Stage") or "dev",
         webhooks_resources={
@@ -259,6 +270,14 @@ def rotate_key(target: Target, args: argparse.Namespace) -> Any:
 
 def set_tier(target: Target, args: argparse.Namespace) -> Any:
     return client_view(target.registry().set_tier(args.client_id, args.tier))
+
+
+def set_scopes(target: Target, args: argparse.Namespace) -> Any:
+    return client_view(target.registry().set_scopes(args.client_id, args.scopes))
+
+
+def list_pipelines(target: Target, args: argparse.Namespace) -> Any:
+    return target.workspace().pipelines(args.tenant)
 
 
 def set_limits(target: Target, args: argparse.Namespace) -> Any:
@@ -335,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--stack", metavar="NAME", help="a deployed CloudFormation stack")
     where.add_argument("--region", help="the deployed stack's region (default: your AWS configuration)")
 
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections,webhooks,sync}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections,webhooks,sync,pipelines}")
     clients = groups.add_parser("clients", help="API clients (Cognito app clients and their registry entries)")
     commands = clients.add_subparsers(dest="command", required=True)
 
@@ -370,7 +389,13 @@ def build_parser() -> argparse.ArgumentParser:
     limits.add_argument("--policy", action="append", metavar="LIMIT/SECONDS", help="e.g. 5000/86400 (repeatable)")
     limits.add_argument("--default", action="store_true", help="back to the default, 1000 requests per hour")
     limits.set_defaults(run=set_limits, changes=True)
+
+    scopes = commands.add_parser("set-scopes", parents=[target], help="replace a client's scopes")
+    scopes.add_argument("client_id", metavar="CLIENT_ID")
+    scopes.add_argument("--scopes", nargs="+", required=True, metavar="SCOPE", help="e.g. read:leads read:pipelines")
+    scopes.set_defaults(run=set_scopes, changes=True)
     _connection_commands(groups, target)
+    _workspace_commands(groups, target)
     _webhook_commands(groups, target)
     _sync_commands(groups, target)
     return parser
@@ -435,6 +460,14 @@ def _connection_commands(groups: Any, target: argparse.ArgumentParser) -> None:
     when.add_argument("--every", type=_interval, metavar="INTERVAL", help="15m, 1h, 1d, ...")
     when.add_argument("--off", action="store_true", help="delete the schedule")
     schedule.set_defaults(run=set_connection_schedule)
+
+
+def _workspace_commands(groups: Any, target: argparse.ArgumentParser) -> None:
+    pipelines = groups.add_parser("pipelines", help="a tenant's pipelines and stages (docs/workspace.md)")
+    commands = pipelines.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", parents=[target], help="pipelines with their stages and lead counts")
+    listing.add_argument("--tenant", required=True)
+    listing.set_defaults(run=list_pipelines)
 
 
 def _sync_commands(groups: Any, target: argparse.ArgumentParser) -> None:

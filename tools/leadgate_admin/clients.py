@@ -52,6 +52,23 @@ def client_view(client: RegisteredClient) -> dict[str, Any]:
     }
 
 
+# What UpdateUserPoolClient would reset if omitted: the settings besides OAuth's, and OAuth's own.
+_NON_OAUTH_SETTINGS = (
+    "ClientName",
+    "RefreshTokenValidity",
+    "AccessTokenValidity",
+    "IdTokenValidity",
+    "TokenValidityUnits",
+    "ReadAttributes",
+    "WriteAttributes",
+    "ExplicitAuthFlows",
+    "PreventUserExistenceErrors",
+    "EnableTokenRevocation",
+    "AuthSessionValidity",
+)
+_CLIENT_SETTINGS = (*_NON_OAUTH_SETTINGS, "AllowedOAuthFlows", "AllowedOAuthFlowsUserPoolClient")
+
+
 class ClientRegistry:
     """The registry on explicit AWS clients, so the admin CLI can point it at any stack."""
 
@@ -230,6 +247,23 @@ class ClientRegistry:
             return self._update(client_id, "REMOVE rate_policies", {})
         return self._update(client_id, "SET rate_policies = :policies", {":policies": {"S": policies_json(policies)}})
 
+    def set_scopes(self, client_id: str, scopes: Sequence[str]) -> RegisteredClient:
+        """The client's scopes (the resource server's, e.g. the workspace's `read:pipelines`): in Cognito, so new
+        tokens carry them, and in the registry, which the authorizer reads (issued tokens keep theirs until
+        they expire)."""
+        granted = self._checked_scopes(scopes)
+        self._existing(client_id)
+        current = self.cognito.describe_user_pool_client(UserPoolId=self.user_pool_id, ClientId=client_id)
+        # UpdateUserPoolClient resets every omitted setting, so the others are carried over.
+        kept = {key: value for key, value in current["UserPoolClient"].items() if key in _CLIENT_SETTINGS}
+        self.cognito.update_user_pool_client(
+            UserPoolId=self.user_pool_id,
+            ClientId=client_id,
+            **kept,
+            AllowedOAuthScopes=[f"{self.scope_prefix}/{scope}" for scope in granted],
+        )
+        return self._update(client_id, "SET scopes = :scopes", {":scopes": {"L": [{"S": scope} for scope in granted]}})
+
     def _existing(self, client_id: str) -> RegisteredClient:
         client = read_client(self.dynamodb, self.table, client_id, consistent=True)
         if client is None:
@@ -264,24 +298,7 @@ class ClientRegistry:
         except self.cognito.exceptions.ResourceNotFoundException:
             return  # gone from the pool: it cannot get tokens anyway
         # UpdateUserPoolClient resets every omitted setting, so the non-OAuth ones are carried over.
-        kept = {
-            key: value
-            for key, value in current["UserPoolClient"].items()
-            if key
-            in (
-                "ClientName",
-                "RefreshTokenValidity",
-                "AccessTokenValidity",
-                "IdTokenValidity",
-                "TokenValidityUnits",
-                "ReadAttributes",
-                "WriteAttributes",
-                "ExplicitAuthFlows",
-                "PreventUserExistenceErrors",
-                "EnableTokenRevocation",
-                "AuthSessionValidity",
-            )
-        }
+        kept = {key: value for key, value in current["UserPoolClient"].items() if key in _NON_OAUTH_SETTINGS}
         self.cognito.update_user_pool_client(
             UserPoolId=self.user_pool_id, ClientId=client_id, AllowedOAuthFlowsUserPoolClient=False, **kept
         )

@@ -20,6 +20,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from leadgate.workspace.pipelines import service as pipelines
 from leadgate_dev.bench import backends
 from leadgate_dev.bench import layer as bench_layer
 from leadgate_dev.bench.imports import measure_imports
@@ -109,6 +110,7 @@ def run_tier(
 ) -> Tier:
     """Every measured operation against an already loaded tenant."""
     started = time.perf_counter()
+    pipelines.ensure_default(tenant.tenant_id)  # a tenant in use has its default pipeline (docs/workspace.md)
     api = LeadsApi(tenant)
     tier = Tier(name=name, backend=backend, tenant=tenant, neighbour=neighbour, repeats=repeats)
     # moto sorts the whole table for every query (about a second per request at 10k): walking 50 pages

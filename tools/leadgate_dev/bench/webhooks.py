@@ -231,11 +231,12 @@ event source; cold = the instance's first batch, warm = the mean of the next {WO
 {END_MARKER}"""
 
 
-def write_section(path: Path, section: str) -> None:
+def write_section(path: Path, section: str, start: str = START_MARKER, end: str = END_MARKER) -> None:
+    """`section` (from `start` to `end`) in place of the one there, else above what `make bench` generates."""
     text = path.read_text(encoding="utf-8")
-    if START_MARKER in text:
-        before, rest = text.split(START_MARKER, 1)
-        after = rest.split(END_MARKER, 1)[1]
+    if start in text:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
         text = before + section + after
     else:  # first run: above the part `make bench` generates
         marker = "<!-- Everything below is generated"

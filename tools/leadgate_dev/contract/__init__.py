@@ -28,11 +28,11 @@ DESCRIPTION_PATH = "/api/v1/openapi.json"
 HOOKS_MODULE = "leadgate_dev.contract.hooks"
 
 # Valid data may still meet a state it cannot change: a random If-Match is a well-formed ETag that does not hold
-# (412), a lead the run has not created is 404, a duplicate email is 409, another unit's `unit_id` 403, a
-# webhook without its provider's signature 401. A list position is the list's to give: a cursor it did not
-# issue (400 INVALID_CURSOR, as an id it did not issue is 404), or a page number out of its reach (400
-# PAGE_OUT_OF_REACH: past 10,000 items, or past page 1 where filters are read by cursor only). Those lists take
-# no body, so no other 400 is possible.
+# (412), a lead the run has not created is 404, a duplicate email (or deleting a stage leads are in) is 409,
+# another unit's `unit_id` 403, a webhook without its provider's signature 401. A list position is the list's
+# to give: a cursor it did not issue (400 INVALID_CURSOR, as an id it did not issue is 404), or a page number
+# out of its reach (400 PAGE_OUT_OF_REACH: past 10,000 items, or past page 1 where filters are read by cursor
+# only). Those lists take no body, so no other 400 is possible.
 # (5xx is not_a_server_error's to judge.)
 _ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
 CURSOR_LISTS = (
@@ -40,6 +40,8 @@ CURSOR_LISTS = (
     "GET /api/v1/leads/{id}/inquiries",
     "GET /api/v1/connections",
     "GET /api/v1/connections/{id}/runs",
+    "GET /api/v1/pipelines",
+    "GET /api/v1/pipelines/{id}/stages",
 )
 # Invalid data may also be too large: 413 refuses it as surely as 422 does (schemathesis' default list lacks it).
 _REFUSED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]

@@ -50,6 +50,7 @@ STATUSES: dict[type[errors.DomainError], int] = {
     http_errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.ResourceInUse: 409,
     errors.DuplicateLead: 409,
     errors.AmbiguousDuplicate: 409,
     errors.IdempotencyInProgress: 409,

@@ -138,6 +138,54 @@ class SyncRunPage(BaseModel):
     links: ListLinks
 
 
+class StageRecord(_Record):
+    """A pipeline's stage: its place in the pipeline (`position`, from 1) and the exact number of leads in it."""
+
+    id: int
+    pipeline_id: int
+    name: str
+    position: int
+    probability: int = Field(ge=0, le=100)
+    type: Literal["open", "won", "lost"]
+    archived: bool
+    lead_count: int
+    created_at: str
+    updated_at: str
+
+
+class PipelineRecord(_Record):
+    """A pipeline with its stages in order; `default`: where intake lands a lead that names no stage."""
+
+    id: int
+    name: str
+    position: int
+    archived: bool
+    default: bool
+    stages: list[StageRecord]
+    created_at: str
+    updated_at: str
+
+
+class PipelineEnvelope(BaseModel):
+    data: PipelineRecord
+
+
+class PipelinePage(BaseModel):
+    data: list[PipelineRecord]
+    meta: ListMeta
+    links: ListLinks
+
+
+class StageEnvelope(BaseModel):
+    data: StageRecord
+
+
+class StagePage(BaseModel):
+    data: list[StageRecord]
+    meta: ListMeta
+    links: ListLinks
+
+
 def list_envelope(page: Page, link: Callable[..., str]) -> dict[str, Any]:
     """The one list envelope, as `ListMeta` and `ListLinks` describe it. `link` is the resolver's: this request's
     URL with its query less `without` plus the given parameters, so the links keep the request's filters."""
@@ -177,7 +225,7 @@ ERROR_DESCRIPTIONS = {
     "not give (`INVALID_CURSOR`, `PAGE_OUT_OF_REACH`).",
     401: "Not authenticated (`UNAUTHORIZED`).",
     404: "Nothing there (`NOT_FOUND`).",
-    409: "The change conflicts with the stored data (`CONFLICT`, `DUPLICATE_LEAD`).",
+    409: "The change conflicts with the stored data (`CONFLICT`, `DUPLICATE_LEAD`, `RESOURCE_IN_USE`).",
     412: "If-Match does not hold (`PRECONDITION_FAILED`).",
     413: "The body is too large (`PAYLOAD_TOO_LARGE`).",
     415: "The body is not JSON (`UNSUPPORTED_MEDIA_TYPE`).",

@@ -43,6 +43,16 @@ class Conflict(DomainError):
     code, default_message = "CONFLICT", "The request conflicts with the current state."
 
 
+class ResourceInUse(DomainError):
+    """A workspace object (pipeline, stage, user, tag) that leads still use cannot be deleted: `extra` gives
+    `lead_count`; archiving (or deactivating, or reassigning) is the way."""
+
+    code, default_message = "RESOURCE_IN_USE", "Leads still use this resource; archive it instead."
+
+    def __init__(self, lead_count: int, message: str | None = None) -> None:
+        super().__init__(message, extra={"lead_count": lead_count})
+
+
 class DuplicateLead(DomainError):
     """The email or phone number belongs to another lead: `extra` names it (`lead_id`, `matches`)."""
 

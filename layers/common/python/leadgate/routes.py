@@ -21,7 +21,26 @@ READ_LEADS = "read:leads"
 WRITE_LEADS = "write:leads"
 DELETE_LEADS = "delete:leads"
 READ_INTEGRATIONS = "read:integrations"
-ALL_SCOPES = (READ_LEADS, WRITE_LEADS, DELETE_LEADS, READ_INTEGRATIONS)
+READ_PIPELINES = "read:pipelines"  # pipelines and their stages
+WRITE_PIPELINES = "write:pipelines"
+READ_USERS = "read:users"
+WRITE_USERS = "write:users"
+DELETE_USERS = "delete:users"
+READ_TAGS = "read:tags"
+WRITE_TAGS = "write:tags"
+ALL_SCOPES = (
+    READ_LEADS,
+    WRITE_LEADS,
+    DELETE_LEADS,
+    READ_INTEGRATIONS,
+    READ_PIPELINES,
+    WRITE_PIPELINES,
+    READ_USERS,
+    WRITE_USERS,
+    DELETE_USERS,
+    READ_TAGS,
+    WRITE_TAGS,
+)
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,19 @@ ROUTES: tuple[Route, ...] = (
     # Authenticated by the provider's signature (checked on the raw bytes after the body rule).
     Route("POST", "/webhooks/{connection_id}", "webhooks", None, bodies.WEBHOOK),
     Route("GET", "/api/v1/connections/{id}/runs", "connections", (READ_INTEGRATIONS,)),
+    # The workspace (issue 15). API Gateway names a path level's parameter once: LeadHub's {pipeline_id} is {id}.
+    Route("GET", "/api/v1/pipelines", "workspace", (READ_PIPELINES,)),
+    Route("POST", "/api/v1/pipelines", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE),
+    Route("GET", "/api/v1/pipelines/{id}", "workspace", (READ_PIPELINES,)),
+    Route("PUT", "/api/v1/pipelines/{id}", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE),
+    Route("PATCH", "/api/v1/pipelines/{id}", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE_PATCH),
+    Route("DELETE", "/api/v1/pipelines/{id}", "workspace", (WRITE_PIPELINES,)),
+    Route("GET", "/api/v1/pipelines/{id}/stages", "workspace", (READ_PIPELINES,)),
+    Route("POST", "/api/v1/pipelines/{id}/stages", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE),
+    Route("GET", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (READ_PIPELINES,)),
+    Route("PUT", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE),
+    Route("PATCH", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE_PATCH),
+    Route("DELETE", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (WRITE_PIPELINES,)),
 )
 
 

@@ -19,6 +19,7 @@ class Settings:
     webhook_events_table: str
     sync_table: str
     connections_table: str
+    workspace_table: str  # pipelines, stages, users, tags, jobs, id sequences, lead counts (leadgate.workspace)
     sync_schedule_group: str  # the EventBridge Scheduler group of the sync schedules
     webhook_queue_url: str
     user_pool_id: str
@@ -60,6 +61,7 @@ class Settings:
             webhook_events_table=env.get("WEBHOOK_EVENTS_TABLE", ""),
             sync_table=env.get("SYNC_TABLE", ""),
             connections_table=env.get("CONNECTIONS_TABLE", ""),
+            workspace_table=env.get("WORKSPACE_TABLE", ""),
             sync_schedule_group=env.get("SYNC_SCHEDULE_GROUP", ""),
             webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
             user_pool_id=user_pool_id,

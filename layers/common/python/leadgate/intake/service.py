@@ -38,6 +38,7 @@ from leadgate.leads.records import NewInquiry, StoredLead
 from leadgate.leads.requests import LeadData
 from leadgate.text import json_size
 from leadgate.validation import parse
+from leadgate.workspace.pipelines import placement
 
 logger = Logger(child=True)
 
@@ -178,7 +179,7 @@ def _kinds(matches: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _create(tenant_id: str, intake: Intake, *, dry_run: bool, planned: Planned | None, item: int) -> Outcome:
-    data = parse(LeadData, {**intake.defaults, **intake.values})
+    data = placement.place(tenant_id, parse(LeadData, {**intake.defaults, **intake.values}), None, default=not dry_run)
     if dry_run:
         _plan(planned, data, item)
         return Outcome(True, dry_run=True)
@@ -229,6 +230,7 @@ def _merge_into(
     conflicts = dict(conflicts or {})
     values = {name: value for name, value in intake.values.items() if name not in conflicts}
     merged = merge(current.data, values, overwrite=overwrite)
+    placed = placement.place(tenant_id, merged.data, current.data)
     if dry_run:
         _plan(planned, merged.data, lead_id)
         return Outcome(False, lead_id=lead_id, matched_on=matched_on, merge=merged, dry_run=True, conflicts=conflicts)
@@ -244,7 +246,7 @@ def _merge_into(
     lead = repository.update(
         tenant_id,
         current,
-        merged.data,
+        placed,
         inquiries=[dataclasses.replace(intake.inquiry, merge=record)],
         external_ids=external_ids,
         external_updated_at=_stamp(current.external_updated_at, external) if external else None,

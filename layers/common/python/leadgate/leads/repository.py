@@ -24,12 +24,15 @@ from leadgate.leads import items as item_mapping
 from leadgate.leads.records import NewInquiry, StoredLead, iso
 from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
+from leadgate.workspace import counts
+from leadgate.workspace import keys as workspace_keys
 
 logger = Logger(child=True)
 
 MAX_TRANSACTION_ITEMS = 100
 BATCH_GET_LIMIT = 100
 BATCH_WRITE_LIMIT = 25
+COUNT_SHARD_ATTEMPTS = 4  # a lead write whose only conflict was on a count shard it picked, tried on others
 
 
 IDENTITY_KINDS = ("email", "phone", "external")
@@ -68,7 +71,7 @@ class _Write:
     """One TransactWriteItems entry and what its failure would mean."""
 
     operation: dict[str, Any]
-    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "item"
+    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "count", "item"
 
 
 def _client() -> Any:
@@ -159,6 +162,19 @@ def _membership_writes(tenant_id: str, lead_id: str, old: StoredLead | None, new
     return writes
 
 
+def _stage_ids(data: LeadData | None) -> list[int]:
+    """The workspace stage a lead is counted in: an integer stage id (a string one, kept from before stages were
+    real, names no stage and is not counted)."""
+    stage = data.pipeline_stage_id if data else None
+    return [stage] if isinstance(stage, int) and not isinstance(stage, bool) else []
+
+
+def _count_writes(tenant_id: str, old: LeadData | None, new: LeadData | None) -> list[_Write]:
+    """The workspace counts the lead leaves and joins, in its own transaction (leadgate.workspace.counts)."""
+    moves = counts.moves(tenant_id, workspace_keys.STAGE, _stage_ids(old), _stage_ids(new))
+    return [_Write(entry, "count") for entry in moves]
+
+
 def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
     writes = []
     for inquiry in inquiries:
@@ -222,6 +238,7 @@ def create(
     )
     writes = _new_lead_writes(tenant_id, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+    writes += _count_writes(tenant_id, None, data)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(None, data))
     return lead
@@ -268,6 +285,7 @@ def update(
     writes += _identity_writes(tenant_id, lead.id, current, lead)
     writes += _membership_writes(tenant_id, lead.id, current, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+    writes += _count_writes(tenant_id, current.data, data)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, data))
     return lead
@@ -287,6 +305,7 @@ def delete(tenant_id: str, current: StoredLead) -> None:
     writes = [_Write({"Delete": lead_delete}, "lead")]
     writes += _identity_writes(tenant_id, current.id, current, None)
     writes += _membership_writes(tenant_id, current.id, current, None)
+    writes += _count_writes(tenant_id, current.data, None)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, None))
     if current.inquiry_count:
@@ -294,16 +313,30 @@ def delete(tenant_id: str, current: StoredLead) -> None:
 
 
 def _commit(tenant_id: str, writes: list[_Write]) -> None:
+    """ONE TransactWriteItems. A transaction cancelled only because a concurrent one was writing a count shard
+    it picked is tried again at once on other shards (nothing was written): two writers into one stage never
+    answer 409 for the count alone (docs/workspace.md, "Counts")."""
     if len(writes) > MAX_TRANSACTION_ITEMS:
         raise TooManyChanges(len(writes))
-    try:
-        _client().transact_write_items(
-            TransactItems=[write.operation for write in writes], ClientRequestToken=str(uuid.uuid4())
-        )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-            raise
-        _raise_cancellation(tenant_id, writes, error)
+    for attempt in range(COUNT_SHARD_ATTEMPTS):
+        try:
+            _client().transact_write_items(
+                TransactItems=[write.operation for write in writes], ClientRequestToken=str(uuid.uuid4())
+            )
+            return
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            if attempt + 1 == COUNT_SHARD_ATTEMPTS or not _only_count_conflicts(writes, error):
+                _raise_cancellation(tenant_id, writes, error)
+            writes = [_Write(counts.reshard(w.operation), w.role) if w.role == "count" else w for w in writes]
+
+
+def _only_count_conflicts(writes: list[_Write], error: ClientError) -> bool:
+    reasons = error.response.get("CancellationReasons") or []
+    failed = [(write, reason.get("Code")) for write, reason in zip(writes, reasons, strict=False)]
+    failed = [(write, code) for write, code in failed if code not in (None, "None")]
+    return bool(failed) and all(write.role == "count" and code == "TransactionConflict" for write, code in failed)
 
 
 def _raise_cancellation(tenant_id: str, writes: list[_Write], error: ClientError) -> None:

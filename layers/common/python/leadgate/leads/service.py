@@ -22,6 +22,7 @@ from leadgate.leads.query import Cursor, KeySource, decode_cursor, digest, plan
 from leadgate.leads.records import StoredLead
 from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch, LeadReplace
 from leadgate.lists import Page
+from leadgate.workspace.pipelines import placement
 
 Result = TypeVar("Result")
 
@@ -158,7 +159,7 @@ def _cursor_errors() -> Iterator[None]:
 
 def create_lead(tenant_id: str, body: LeadCreate) -> StoredLead:
     """POST /api/v1/leads. An email or phone that belongs to another lead is DuplicateLead."""
-    data = body.lead_data()
+    data = placement.place(tenant_id, body.lead_data(), None)
     return _writing(lambda: repository.create(tenant_id, data), if_match=None)
 
 
@@ -219,7 +220,7 @@ def delete_lead(tenant_id: str, lead_id: str, if_match: str | None) -> None:
 def _change(tenant_id: str, lead_id: str, if_match: str | None, change: Callable[[LeadData], LeadData]) -> StoredLead:
     current = get_lead(tenant_id, lead_id)
     _check_precondition(current, if_match)
-    data = change(current.data)
+    data = placement.place(tenant_id, change(current.data), current.data)
     if data == current.data:
         return current  # nothing changes: no write, same version and ETag
     return _writing(lambda: repository.update(tenant_id, current, data), if_match=if_match)

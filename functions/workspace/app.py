@@ -1,0 +1,188 @@
+"""The workspace REST API (issue 15, docs/workspace.md): pipelines and stages, users, the tags catalog, jobs.
+
+The HTTP edge, one function for every workspace resource (they share models and one cold start): parameters,
+status codes, headers, URLs and envelopes are here; the services of `leadgate.workspace` take validated models
+and return records and pages. A path id that is not a workspace id (`leadgate.workspace.ids.from_path`) names
+nothing: 404.
+"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+
+from leadgate.api import create_resolver, json_response, public_url, record_response
+from leadgate.envelopes import (
+    PipelineEnvelope,
+    PipelinePage,
+    StageEnvelope,
+    StagePage,
+    answer,
+    errors_of,
+    list_envelope,
+)
+from leadgate.observability import observed
+from leadgate.workspace.ids import from_path
+from leadgate.workspace.pages import WorkspacePageParams
+from leadgate.workspace.pipelines import service as pipelines
+from leadgate.workspace.pipelines.requests import (
+    PipelineCreate,
+    PipelinePatch,
+    PipelineReplace,
+    StageCreate,
+    StagePatch,
+    StageReplace,
+)
+
+app = create_resolver()
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=1024,
+        description="The record's ETag (or `*`): the change happens only if it still holds, else 412.",
+    ),
+]
+
+
+def _url(created_id: int) -> str:
+    """The created record's URL: this request's (the collection's) plus its id."""
+    return f"{public_url(app.current_event.raw_event)}/{created_id}"
+
+
+# ------------------------------------------------------------------ pipelines and stages
+
+PIPELINE = answer(PipelineEnvelope, "The pipeline with its stages in order, with its `ETag`.")
+STAGE = answer(StageEnvelope, "The stage, with its `ETag`.")
+NO_PIPELINE = "No such pipeline in the caller's tenant (`NOT_FOUND`)."
+NO_STAGE = "No such pipeline, or no such stage in it (`NOT_FOUND`)."
+IN_USE = "Leads are in it (`RESOURCE_IN_USE`, with `lead_count`): archive it instead; or `CONFLICT`."
+
+
+def _pipeline_id(text: str) -> int:
+    return from_path(text, "pipeline")
+
+
+def _stage_id(text: str) -> int:
+    return from_path(text, "stage")
+
+
+@app.get(
+    "/api/v1/pipelines",
+    responses={200: answer(PipelinePage, "A page of pipelines, in position order."), **errors_of(400, 422)},
+)
+def list_pipelines(params: Annotated[WorkspacePageParams, Query()]):
+    app.refuse_undeclared_query(WorkspacePageParams)
+    return json_response(200, list_envelope(pipelines.list_pipelines(app.caller.tenant_id, params), app.link))
+
+
+@app.post(
+    "/api/v1/pipelines",
+    responses={201: answer(PipelineEnvelope, "Created, with `ETag` and `Location`."), **errors_of(409, 422)},
+)
+@app.idempotent
+def create_pipeline(body: Annotated[PipelineCreate, Body()]):
+    tenant_id = app.caller.tenant_id
+    created = pipelines.create_pipeline(tenant_id, body)
+    record = pipelines.pipeline_record(tenant_id, created)
+    return json_response(201, {"data": record}, {"ETag": created.etag, "Location": _url(created.id)})
+
+
+@app.get("/api/v1/pipelines/<pipeline_id>", responses={200: PIPELINE, **errors_of(404, _404=NO_PIPELINE)})
+def get_pipeline(pipeline_id: str):
+    tenant_id = app.caller.tenant_id
+    found = pipelines.pipeline(tenant_id, _pipeline_id(pipeline_id))
+    return record_response(pipelines.pipeline_record(tenant_id, found), etag=found.etag)
+
+
+PIPELINE_CHANGED = {200: PIPELINE, **errors_of(404, 409, 412, 422, _404=NO_PIPELINE)}
+
+
+@app.put("/api/v1/pipelines/<pipeline_id>", responses=PIPELINE_CHANGED)
+def replace_pipeline(pipeline_id: str, body: Annotated[PipelineReplace, Body()], if_match: IfMatch = None):
+    tenant_id = app.caller.tenant_id
+    changed = pipelines.replace_pipeline(tenant_id, _pipeline_id(pipeline_id), body, if_match)
+    return record_response(pipelines.pipeline_record(tenant_id, changed), etag=changed.etag)
+
+
+@app.patch("/api/v1/pipelines/<pipeline_id>", responses=PIPELINE_CHANGED)
+def patch_pipeline(pipeline_id: str, body: Annotated[PipelinePatch, Body()], if_match: IfMatch = None):
+    tenant_id = app.caller.tenant_id
+    changed = pipelines.patch_pipeline(tenant_id, _pipeline_id(pipeline_id), body, if_match)
+    return record_response(pipelines.pipeline_record(tenant_id, changed), etag=changed.etag)
+
+
+@app.delete(
+    "/api/v1/pipelines/<pipeline_id>",
+    responses={
+        204: answer(None, "Deleted with its stages."),
+        **errors_of(404, 409, 412, _404=NO_PIPELINE, _409=IN_USE),
+    },
+)
+def delete_pipeline(pipeline_id: str, if_match: IfMatch = None):
+    pipelines.delete_pipeline(app.caller.tenant_id, _pipeline_id(pipeline_id), if_match)
+    return json_response(204, None)
+
+
+@app.get(
+    "/api/v1/pipelines/<pipeline_id>/stages",
+    responses={
+        200: answer(StagePage, "A page of the pipeline's stages, in order."),
+        **errors_of(400, 404, 422, _404=NO_PIPELINE),
+    },
+)
+def list_stages(pipeline_id: str, params: Annotated[WorkspacePageParams, Query()]):
+    app.refuse_undeclared_query(WorkspacePageParams)
+    page = pipelines.list_stages(app.caller.tenant_id, _pipeline_id(pipeline_id), params)
+    return json_response(200, list_envelope(page, app.link))
+
+
+@app.post(
+    "/api/v1/pipelines/<pipeline_id>/stages",
+    responses={
+        201: answer(StageEnvelope, "Created, with `ETag` and `Location`."),
+        **errors_of(404, 409, 422, _404=NO_PIPELINE),
+    },
+)
+@app.idempotent
+def create_stage(pipeline_id: str, body: Annotated[StageCreate, Body()]):
+    tenant_id = app.caller.tenant_id
+    owner, stage = pipelines.create_stage(tenant_id, _pipeline_id(pipeline_id), body)
+    headers = {"ETag": stage.etag, "Location": _url(stage.id)}
+    return json_response(201, {"data": stage.record(owner.position_of(stage.id), 0)}, headers)
+
+
+@app.get("/api/v1/pipelines/<pipeline_id>/stages/<stage_id>", responses={200: STAGE, **errors_of(404, _404=NO_STAGE)})
+def get_stage(pipeline_id: str, stage_id: str):
+    tenant_id = app.caller.tenant_id
+    owner, stage = pipelines.stage_of(tenant_id, _pipeline_id(pipeline_id), _stage_id(stage_id))
+    return record_response(pipelines.stage_record(tenant_id, owner, stage), etag=stage.etag)
+
+
+STAGE_CHANGED = {200: STAGE, **errors_of(404, 409, 412, 422, _404=NO_STAGE)}
+
+
+@app.put("/api/v1/pipelines/<pipeline_id>/stages/<stage_id>", responses=STAGE_CHANGED)
+def replace_stage(pipeline_id: str, stage_id: str, body: Annotated[StageReplace, Body()], if_match: IfMatch = None):
+    tenant_id = app.caller.tenant_id
+    owner, stage = pipelines.replace_stage(tenant_id, _pipeline_id(pipeline_id), _stage_id(stage_id), body, if_match)
+    return record_response(pipelines.stage_record(tenant_id, owner, stage), etag=stage.etag)
+
+
+@app.patch("/api/v1/pipelines/<pipeline_id>/stages/<stage_id>", responses=STAGE_CHANGED)
+def patch_stage(pipeline_id: str, stage_id: str, body: Annotated[StagePatch, Body()], if_match: IfMatch = None):
+    tenant_id = app.caller.tenant_id
+    owner, stage = pipelines.patch_stage(tenant_id, _pipeline_id(pipeline_id), _stage_id(stage_id), body, if_match)
+    return record_response(pipelines.stage_record(tenant_id, owner, stage), etag=stage.etag)
+
+
+@app.delete(
+    "/api/v1/pipelines/<pipeline_id>/stages/<stage_id>",
+    responses={204: answer(None, "Deleted."), **errors_of(404, 409, 412, _404=NO_STAGE, _409=IN_USE)},
+)
+def delete_stage(pipeline_id: str, stage_id: str, if_match: IfMatch = None):
+    pipelines.delete_stage(app.caller.tenant_id, _pipeline_id(pipeline_id), _stage_id(stage_id), if_match)
+    return json_response(204, None)
+
+
+lambda_handler = observed(app)

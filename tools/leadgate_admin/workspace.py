@@ -1,0 +1,47 @@
+"""The workspace for operators (docs/workspace.md): a tenant's pipelines with their stages and lead counts.
+
+Read-only and through the target's own DynamoDB client: a listing makes nothing (not even the default pipeline,
+which the API makes on first use). The keys and records are the layer's (`leadgate.workspace`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from leadgate.workspace import items, keys
+from leadgate.workspace.pipelines.records import pipeline_from, stage_from
+
+
+@dataclass(frozen=True)
+class WorkspaceAdmin:
+    dynamodb: Any
+    table: str
+
+    def pipelines(self, tenant: str) -> list[dict[str, Any]]:
+        """The tenant's pipelines in position order, each with its stages in order and their lead counts."""
+        pipelines = sorted(
+            (pipeline_from(found) for found in self._objects(tenant, keys.PIPELINE)),
+            key=lambda pipeline: (pipeline.position, pipeline.id),
+        )
+        stages = {stage.id: stage for stage in map(stage_from, self._objects(tenant, keys.STAGE))}
+        lead_counts = self._counts(tenant, keys.STAGE)
+        return [pipeline.record(stages, lead_counts) for pipeline in pipelines]
+
+    def _objects(self, tenant: str, kind: str) -> list[dict[str, Any]]:
+        return [items.plain(item) for item in self._query(keys.partition(tenant), keys.object_prefix(kind))]
+
+    def _counts(self, tenant: str, kind: str) -> dict[int, int]:
+        totals: Counter[int] = Counter()
+        for item in self._query(keys.counts_partition(tenant, kind)):
+            totals[keys.id_of(item["sk"]["S"])] += int(item.get("n", {}).get("N", "0"))
+        return dict(totals)
+
+    def _query(self, pk: str, prefix: str | None = None) -> list[dict[str, Any]]:
+        condition = "pk = :pk" + (" AND begins_with(sk, :prefix)" if prefix else "")
+        values = {":pk": {"S": pk}, **({":prefix": {"S": prefix}} if prefix else {})}
+        pages = self.dynamodb.get_paginator("query").paginate(
+            TableName=self.table, KeyConditionExpression=condition, ExpressionAttributeValues=values
+        )
+        return [item for page in pages for item in page.get("Items", [])]
