@@ -92,6 +92,35 @@ class InquiryPage(BaseModel):
     links: ListLinks
 
 
+class UserRecord(_Record):
+    """A user leads are assigned to (they do not log in to this API: clients do); `open_lead_count` is exact."""
+
+    id: int
+    name: str
+    email: str
+    role: Literal["admin", "member", "viewer"]
+    active: bool
+    open_lead_count: int
+    created_at: str
+    updated_at: str
+
+
+class UserEnvelope(BaseModel):
+    data: UserRecord
+
+
+class UserPage(BaseModel):
+    data: list[UserRecord]
+    meta: ListMeta
+    links: ListLinks
+
+
+class ReassignedEnvelope(BaseModel):
+    """A user deleted after their leads moved to another (`reassigned`: how many)."""
+
+    data: dict[str, Any]
+
+
 class ConnectionRecord(_Record):
     """A connection as the API shows it: no secret, no secret ARN."""
 
@@ -177,7 +206,7 @@ ERROR_DESCRIPTIONS = {
     "not give (`INVALID_CURSOR`, `PAGE_OUT_OF_REACH`).",
     401: "Not authenticated (`UNAUTHORIZED`).",
     404: "Nothing there (`NOT_FOUND`).",
-    409: "The change conflicts with the stored data (`CONFLICT`, `DUPLICATE_LEAD`).",
+    409: "The change conflicts with the stored data (`CONFLICT`, `DUPLICATE_LEAD`, `RESOURCE_IN_USE`).",
     412: "If-Match does not hold (`PRECONDITION_FAILED`).",
     413: "The body is too large (`PAYLOAD_TOO_LARGE`).",
     415: "The body is not JSON (`UNSUPPORTED_MEDIA_TYPE`).",

@@ -24,6 +24,7 @@ from leadgate.leads import items as item_mapping
 from leadgate.leads.records import NewInquiry, StoredLead, iso
 from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
+from leadgate.workspace.users import assignments
 
 logger = Logger(child=True)
 
@@ -68,7 +69,8 @@ class _Write:
     """One TransactWriteItems entry and what its failure would mean."""
 
     operation: dict[str, Any]
-    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "item"
+    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "item",
+    # "assignee" (the newly assigned user is active)
 
 
 def _client() -> Any:
@@ -159,6 +161,12 @@ def _membership_writes(tenant_id: str, lead_id: str, old: StoredLead | None, new
     return writes
 
 
+def _assignment_writes(tenant_id: str, old: StoredLead | None, new: StoredLead | None) -> list[_Write]:
+    """The assigned user's check and count moves (leadgate.workspace.users.assignments)."""
+    entries = assignments.writes(tenant_id, old.data if old else None, new.data if new else None)
+    return [_Write(entry, "assignee" if "ConditionCheck" in entry else "item") for entry in entries]
+
+
 def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
     writes = []
     for inquiry in inquiries:
@@ -221,6 +229,7 @@ def create(
         external_updated_at=external_updated_at or {},
     )
     writes = _new_lead_writes(tenant_id, lead)
+    writes += _assignment_writes(tenant_id, None, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(None, data))
@@ -267,6 +276,7 @@ def update(
     writes = [_put_lead(tenant_id, lead, expected_version=current.version)]
     writes += _identity_writes(tenant_id, lead.id, current, lead)
     writes += _membership_writes(tenant_id, lead.id, current, lead)
+    writes += _assignment_writes(tenant_id, current, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, data))
@@ -287,6 +297,7 @@ def delete(tenant_id: str, current: StoredLead) -> None:
     writes = [_Write({"Delete": lead_delete}, "lead")]
     writes += _identity_writes(tenant_id, current.id, current, None)
     writes += _membership_writes(tenant_id, current.id, current, None)
+    writes += _assignment_writes(tenant_id, current, None)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, None))
     if current.inquiry_count:
@@ -313,6 +324,8 @@ def _raise_cancellation(tenant_id: str, writes: list[_Write], error: ClientError
     codes = {reason.get("Code") for _, reason in failed}
     if not failed or codes - {"ConditionalCheckFailed", "TransactionConflict"}:
         raise error
+    if any(write.role == "assignee" and reason.get("Code") == "ConditionalCheckFailed" for write, reason in failed):
+        raise assignments.refused() from error
     if "TransactionConflict" in codes or any(write.role not in IDENTITY_KINDS for write, _ in failed):
         raise ConcurrentModification() from error
     matches = {}
