@@ -17,6 +17,7 @@
     leadgate connections set-schedule CONNECTION_ID --every 15m|1h|1d | --off
     leadgate sync run CONNECTION_ID      (prints the run's record; exits 1 when the run failed)
     leadgate sync runs CONNECTION_ID
+    leadgate users list --tenant acme    (with each user's open_lead_count)
 
 Every command takes `--local-dir DIR` (default: $LEADGATE_LOCAL_DIR, else the nearest `.local/` holding a
 `stack.json` in the working directory or above it, as `make run` writes it in the checkout) or
@@ -49,6 +50,7 @@ from leadgate_admin.connections import SECRET_OPTIONS, SETTING_OPTIONS, Connecti
 from leadgate_admin.sync import SyncAdmin, lambda_invoker, refuse_schedule
 from leadgate_admin.usage_plans import ApiKeys, UnknownTier
 from leadgate_admin.webhooks import WebhookAdmin
+from leadgate_admin.workspace import WorkspaceAdmin
 
 LOCAL_DIR_ENV = "LEADGATE_LOCAL_DIR"
 STACK_FILE = "stack.json"
@@ -78,6 +80,7 @@ class Target:
     webhooks_resources: Mapping[str, str] = field(default_factory=dict)  # events table, queue and DLQ URLs
     sync: Mapping[str, str] = field(default_factory=dict)  # schedule_group, function_arn, role_arn, dead_letter_arn
     environment: Mapping[str, str] = field(default_factory=dict)  # leadgate's settings, for in-process sync runs
+    workspace_table: str = ""
 
     @cached_property
     def session(self) -> Any:
@@ -110,6 +113,11 @@ class Target:
             secrets=SecretStore(client=self.client("secretsmanager"), stage=self.stage),
             api_url=self.api_url,
         )
+
+    def workspace(self) -> WorkspaceAdmin:
+        if not self.workspace_table:
+            raise TargetError("This stack has no workspace table: restart the local stack, or deploy again.")
+        return WorkspaceAdmin(dynamodb=self.client("dynamodb"), table=self.workspace_table)
 
     def webhooks(self) -> WebhookAdmin:
         names = ("events_table", "queue_url", "dead_letter_queue_url")
@@ -170,6 +178,7 @@ def local_target(local_dir: Path) -> Target:
             },
             sync=stack.get("sync") or {},
             environment=stack.get("environment") or {},
+            workspace_table=stack["tables"].get("WORKSPACE_TABLE", ""),
         )
     except FileNotFoundError as exc:
         raise TargetError(f"No local stack at {path}: start it with `make run`, or pass --stack NAME.") from exc
@@ -218,6 +227,7 @@ def deployed_target(stack: str, region: str | None) -> Target:
             "CONNECTIONS_TABLE": outputs.get("ConnectionsTable", ""),
             "STAGE": parameters.get("Stage") or "dev",
         },
+        workspace_table=outputs.get("WorkspaceTable", ""),
     )
 
 
@@ -335,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--stack", metavar="NAME", help="a deployed CloudFormation stack")
     where.add_argument("--region", help="the deployed stack's region (default: your AWS configuration)")
 
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections,webhooks,sync}")
+    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections,webhooks,sync,users}")
     clients = groups.add_parser("clients", help="API clients (Cognito app clients and their registry entries)")
     commands = clients.add_subparsers(dest="command", required=True)
 
@@ -373,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
     _connection_commands(groups, target)
     _webhook_commands(groups, target)
     _sync_commands(groups, target)
+    _users_commands(groups, target)
     return parser
 
 
@@ -435,6 +446,18 @@ def _connection_commands(groups: Any, target: argparse.ArgumentParser) -> None:
     when.add_argument("--every", type=_interval, metavar="INTERVAL", help="15m, 1h, 1d, ...")
     when.add_argument("--off", action="store_true", help="delete the schedule")
     schedule.set_defaults(run=set_connection_schedule)
+
+
+def list_users(target: Target, args: argparse.Namespace) -> Any:
+    return target.workspace().users(args.tenant)
+
+
+def _users_commands(groups: Any, target: argparse.ArgumentParser) -> None:
+    users = groups.add_parser("users", help="the users leads are assigned to (docs/workspace.md)")
+    commands = users.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", parents=[target], help="a tenant's users, with their open_lead_count")
+    listing.add_argument("--tenant", required=True, help="the tenant")
+    listing.set_defaults(run=list_users)
 
 
 def _sync_commands(groups: Any, target: argparse.ArgumentParser) -> None:
