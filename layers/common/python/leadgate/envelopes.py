@@ -115,10 +115,14 @@ class UserPage(BaseModel):
     links: ListLinks
 
 
-class ReassignedEnvelope(BaseModel):
-    """A user deleted after their leads moved to another (`reassigned`: how many)."""
+class Reassigned(_Record):
+    """A user deleted after their leads moved to `reassign_to`: how many moved."""
 
-    data: dict[str, Any]
+    reassigned: int
+
+
+class ReassignedEnvelope(BaseModel):
+    data: Reassigned
 
 
 class ConnectionRecord(_Record):

@@ -214,8 +214,8 @@ def create(
     external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE TransactWriteItems: the lead, its identities (emails, phones and external ids, each claimed only
-    if free), tags, search tokens and inquiries. Then ONE UpdateItem on
-    the tenant's counters."""
+    if free), tags, search tokens, inquiries, and its assigned user's check and count (ValidationFailed when
+    that user is not active). Then ONE UpdateItem on the tenant's counters."""
     now = clock.now()
     stamp = iso(now)
     lead = _stored(
@@ -258,7 +258,8 @@ def update(
     external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE transaction, conditional on `current.version`: the lead, identity moves, tag and token changes,
-    inquiries. `external_ids` / `external_updated_at` replace the lead's (None keeps them).
+    inquiries, a new assigned user's check and the users' count moves. `external_ids` / `external_updated_at`
+    replace the lead's (None keeps them).
     Raises ConcurrentModification if the lead changed since `current` was read, IdentityTaken if a new
     email, phone or external id belongs to another lead. Then ONE UpdateItem on the counters (none when no
     counted value changed)."""

@@ -15,8 +15,23 @@ from leadgate.params import QueryModel
 from leadgate.workspace import keys
 from leadgate.workspace.users.records import Role
 
+READ_ONLY_FIELDS = frozenset({"id", "open_lead_count", "created_at", "updated_at"})
+
+
+class _EchoesReadOnlyFields(BaseModel):
+    """A GET record may be sent back: its read-only fields are accepted and ignored."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_read_only_fields(cls, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            return {name: value for name, value in raw.items() if name not in READ_ONLY_FIELDS}
+        return raw
+
 
 class UserCreate(BaseModel):
+    """POST /api/v1/users: `name` and `email` required; a member, active, unless told."""
+
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     name: Name
@@ -38,19 +53,12 @@ class UserCreate(BaseModel):
         return canonical
 
 
-class UserReplace(UserCreate):
+class UserReplace(UserCreate, _EchoesReadOnlyFields):
     """PUT /api/v1/users/{id}: read-only fields of a GET record (`id`, `open_lead_count`, the dates) may be sent
     back and are ignored."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _ignore_read_only_fields(cls, raw: Any) -> Any:
-        if isinstance(raw, dict):
-            return {name: value for name, value in raw.items() if name not in READ_ONLY_FIELDS}
-        return raw
 
-
-class UserPatch(BaseModel):
+class UserPatch(_EchoesReadOnlyFields):
     """PATCH /api/v1/users/{id}: each field optional; `null` is refused (a user always has each)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
@@ -59,13 +67,6 @@ class UserPatch(BaseModel):
     email: Email = None
     role: Role | None = None
     active: StrictBool | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _ignore_read_only_fields(cls, raw: Any) -> Any:
-        if isinstance(raw, dict):
-            return {name: value for name, value in raw.items() if name not in READ_ONLY_FIELDS}
-        return raw
 
     @field_validator("name", "email", "role", "active", mode="before")
     @classmethod
@@ -76,9 +77,6 @@ class UserPatch(BaseModel):
 
     def changes(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in self.model_fields_set}
-
-
-READ_ONLY_FIELDS = frozenset({"id", "open_lead_count", "created_at", "updated_at"})
 
 
 class UserDeleteParams(QueryModel):
