@@ -14,8 +14,11 @@ from leadgate.api import create_resolver, json_response, public_url, record_resp
 from leadgate.envelopes import (
     PipelineEnvelope,
     PipelinePage,
+    ReassignedEnvelope,
     StageEnvelope,
     StagePage,
+    UserEnvelope,
+    UserPage,
     answer,
     errors_of,
     list_envelope,
@@ -32,6 +35,8 @@ from leadgate.workspace.pipelines.requests import (
     StagePatch,
     StageReplace,
 )
+from leadgate.workspace.users import service as users
+from leadgate.workspace.users.requests import UserCreate, UserDeleteParams, UserPatch, UserReplace
 
 app = create_resolver()
 
@@ -183,6 +188,82 @@ def patch_stage(pipeline_id: str, stage_id: str, body: Annotated[StagePatch, Bod
 def delete_stage(pipeline_id: str, stage_id: str, if_match: IfMatch = None):
     pipelines.delete_stage(app.caller.tenant_id, _pipeline_id(pipeline_id), _stage_id(stage_id), if_match)
     return json_response(204, None)
+
+
+# ------------------------------------------------------------------ users
+
+USER = answer(UserEnvelope, "The user, with its exact `open_lead_count` and its `ETag`.")
+NO_USER = "No such user in the caller's tenant (`NOT_FOUND`)."
+USER_CHANGED = {200: USER, **errors_of(404, 409, 412, 422, _404=NO_USER)}
+
+
+def _user_id(text: str) -> int:
+    return from_path(text, "user")
+
+
+@app.get("/api/v1/users", responses={200: answer(UserPage, "A page of users, in id order."), **errors_of(400, 422)})
+def list_users(params: Annotated[WorkspacePageParams, Query()]):
+    app.refuse_undeclared_query(WorkspacePageParams)
+    return json_response(200, list_envelope(users.list_users(app.caller.tenant_id, params), app.link))
+
+
+@app.post(
+    "/api/v1/users",
+    responses={
+        201: answer(UserEnvelope, "Created, with `ETag` and `Location`."),
+        **errors_of(409, 422, _422="Invalid, or the email belongs to another user (`VALIDATION_FAILED`)."),
+    },
+)
+@app.idempotent
+def create_user(body: Annotated[UserCreate, Body()]):
+    created = users.create_user(app.caller.tenant_id, body)
+    return json_response(201, {"data": created.record(0)}, {"ETag": created.etag, "Location": _url(created.id)})
+
+
+@app.get("/api/v1/users/<user_id>", responses={200: USER, **errors_of(404, _404=NO_USER)})
+def get_user(user_id: str):
+    tenant_id = app.caller.tenant_id
+    found = users.user(tenant_id, _user_id(user_id))
+    return record_response(users.user_record(tenant_id, found), etag=found.etag)
+
+
+@app.put("/api/v1/users/<user_id>", responses=USER_CHANGED)
+def replace_user(user_id: str, body: Annotated[UserReplace, Body()], if_match: IfMatch = None):
+    tenant_id = app.caller.tenant_id
+    changed = users.replace_user(tenant_id, _user_id(user_id), body, if_match)
+    return record_response(users.user_record(tenant_id, changed), etag=changed.etag)
+
+
+@app.patch("/api/v1/users/<user_id>", responses=USER_CHANGED)
+def patch_user(user_id: str, body: Annotated[UserPatch, Body()], if_match: IfMatch = None):
+    tenant_id = app.caller.tenant_id
+    changed = users.patch_user(tenant_id, _user_id(user_id), body, if_match)
+    return record_response(users.user_record(tenant_id, changed), etag=changed.etag)
+
+
+@app.delete(
+    "/api/v1/users/<user_id>",
+    responses={
+        200: answer(ReassignedEnvelope, 'Deleted after `reassign_to` took its leads: `{"reassigned": n}`.'),
+        204: answer(None, "Deleted (no leads were assigned to the user)."),
+        **errors_of(
+            404,
+            409,
+            412,
+            422,
+            _404=NO_USER,
+            _409="Leads are assigned to the user (`RESOURCE_IN_USE`, with `lead_count`): pass `reassign_to` or "
+            "deactivate; more than 100 to reassign (`REASSIGNMENT_TOO_LARGE`); or `CONFLICT`.",
+            _422="`reassign_to` is not an active user (`VALIDATION_FAILED`).",
+        ),
+    },
+)
+def delete_user(user_id: str, params: Annotated[UserDeleteParams, Query()], if_match: IfMatch = None):
+    app.refuse_undeclared_query(UserDeleteParams)
+    moved = users.delete_user(app.caller.tenant_id, _user_id(user_id), if_match, params.reassign_to)
+    if params.reassign_to is None:
+        return json_response(204, None)
+    return json_response(200, {"data": {"reassigned": moved}})
 
 
 lambda_handler = observed(app)

@@ -7,6 +7,7 @@ import pytest
 
 from leadgate.leads import repository
 from tests.support.leads import LeadsApi, leads_event
+from tests.support.users import seed_users
 
 SARAH = {
     "first_name": "Sarah",
@@ -28,11 +29,13 @@ SARAH = {
 
 @pytest.fixture
 def api(aws, invoke):
+    seed_users("acme")  # LeadHub's example assigns user 5
     return LeadsApi()
 
 
 @pytest.fixture
 def beta(aws, invoke):
+    seed_users("beta")
     return LeadsApi(tenant="beta")
 
 

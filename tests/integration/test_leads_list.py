@@ -17,13 +17,14 @@ from leadgate.workspace.pipelines import service as pipelines
 from leadgate.workspace.pipelines.requests import PipelineCreate
 from tests.support.leads import START, LeadsApi
 from tests.support.samples import sample_event
+from tests.support.users import seed_users
 
 PEOPLE = [
     dict(first_name="Taro", last_name="Yamada", last_name_kana="やまだ", first_name_kana="たろう",
          email="taro@example.com", phone="090-1234-5678", source="web", status="new", pipeline_id=1,
          pipeline_stage_id=2, assigned_user_id=5, tags=["vip"], starred=True, lead_score=50),
     dict(first_name="Hanako", last_name="Sato", email="hanako@example.co.jp", phone="03-1234-5678", source="web",
-         status="contacted", pipeline_id="1", pipeline_stage_id=3, assigned_user_id="u7", tags=["vip", "hot"],
+         status="contacted", pipeline_id="1", pipeline_stage_id=3, assigned_user_id=7, tags=["vip", "hot"],
          lead_score=10),
     dict(first_name="Sarah", last_name="Johnson", email="sarah@example.com", phone="+14155551234",
          source="facebook", status="new", pipeline_stage_id=2, tags=["hot"], starred=True,
@@ -47,6 +48,7 @@ def ticking(clock):
 
 @pytest.fixture
 def api(aws, invoke, ticking):
+    seed_users("acme", 7)  # the users PEOPLE are assigned to
     return LeadsApi()
 
 
@@ -117,7 +119,7 @@ EQUALITY_FILTERS = [
     ("pipeline_id", "2", lambda p: p["pipeline_id"] == 2),
     ("stage_id", "2", lambda p: p["pipeline_stage_id"] == 2),
     ("assigned_user_id", "5", lambda p: p["assigned_user_id"] == 5),
-    ("assigned_user_id", "u7", lambda p: p["assigned_user_id"] == "u7"),
+    ("assigned_user_id", "7", lambda p: p["assigned_user_id"] == 7),
     ("tag", "vip", lambda p: "vip" in p["tags"]),
     ("tag", "HOT", lambda p: "hot" in p["tags"]),
     ("starred", "true", lambda p: p["starred"]),

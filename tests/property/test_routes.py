@@ -14,6 +14,7 @@ from leadgate_dev.harness import Reply
 from tests.support import strategies as s
 from tests.support.gateway import TENANT, json_text, leads, read_back, request, segment
 from tests.support.strategies import suite
+from tests.support.users import seed_users
 
 WRITES = [
     ("leads", "POST", "/api/v1/leads"),
@@ -30,7 +31,9 @@ WRITE_IDS = [f"{method} {path}" for _, method, path in WRITES]
 
 @pytest.fixture
 def lead_id(aws):
-    """A lead the routes with an {id} write to (one per test: examples share the test's moto state)."""
+    """A lead the routes with an {id} write to (one per test: examples share the test's moto state); and users
+    1-3, whom a lead may name."""
+    seed_users(TENANT, 3)
     created = leads("POST", "/api/v1/leads", body=json_text({"first_name": "Base", "email": "base@example.jp"}))
     assert created.status == 201, created.body
     return created.body["data"]["id"]

@@ -19,6 +19,7 @@
     leadgate connections set-schedule CONNECTION_ID --every 15m|1h|1d | --off
     leadgate sync run CONNECTION_ID      (prints the run's record; exits 1 when the run failed)
     leadgate sync runs CONNECTION_ID
+    leadgate users list --tenant acme    (with each user's open_lead_count)
 
 Every command takes `--local-dir DIR` (default: $LEADGATE_LOCAL_DIR, else the nearest `.local/` holding a
 `stack.json` in the working directory or above it, as `make run` writes it in the checkout) or
@@ -115,6 +116,11 @@ class Target:
             api_url=self.api_url,
         )
 
+    def workspace(self) -> WorkspaceAdmin:
+        if not self.workspace_table:
+            raise TargetError("This stack has no workspace table: restart the local stack, or deploy again.")
+        return WorkspaceAdmin(dynamodb=self.client("dynamodb"), table=self.workspace_table)
+
     def webhooks(self) -> WebhookAdmin:
         names = ("events_table", "queue_url", "dead_letter_queue_url")
         if any(not self.webhooks_resources.get(name) for name in names):
@@ -137,11 +143,6 @@ class Target:
             environment=self.environment,
             invoke=None if self.local else lambda_invoker(self.client("lambda"), self.sync["function_arn"]),
         )
-
-    def workspace(self) -> WorkspaceAdmin:
-        if not self.workspace_table:
-            raise TargetError("This stack has no workspace table: restart the local stack, or deploy again.")
-        return WorkspaceAdmin(dynamodb=self.client("dynamodb"), table=self.workspace_table)
 
     def save_local_state(self) -> None:
         """The local stack's moto-held state, so that a restart gives back the same credentials."""
@@ -354,7 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--stack", metavar="NAME", help="a deployed CloudFormation stack")
     where.add_argument("--region", help="the deployed stack's region (default: your AWS configuration)")
 
-    groups = parser.add_subparsers(dest="group", required=True, metavar="{clients,connections,webhooks,sync,pipelines}")
+    groups = parser.add_subparsers(
+        dest="group", required=True, metavar="{clients,connections,webhooks,sync,pipelines,users}"
+    )
     clients = groups.add_parser("clients", help="API clients (Cognito app clients and their registry entries)")
     commands = clients.add_subparsers(dest="command", required=True)
 
@@ -398,6 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     _workspace_commands(groups, target)
     _webhook_commands(groups, target)
     _sync_commands(groups, target)
+    _users_commands(groups, target)
     return parser
 
 
@@ -460,6 +464,18 @@ def _connection_commands(groups: Any, target: argparse.ArgumentParser) -> None:
     when.add_argument("--every", type=_interval, metavar="INTERVAL", help="15m, 1h, 1d, ...")
     when.add_argument("--off", action="store_true", help="delete the schedule")
     schedule.set_defaults(run=set_connection_schedule)
+
+
+def list_users(target: Target, args: argparse.Namespace) -> Any:
+    return target.workspace().users(args.tenant)
+
+
+def _users_commands(groups: Any, target: argparse.ArgumentParser) -> None:
+    users = groups.add_parser("users", help="the users leads are assigned to (docs/workspace.md)")
+    commands = users.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", parents=[target], help="a tenant's users, with their open_lead_count")
+    listing.add_argument("--tenant", required=True, help="the tenant")
+    listing.set_defaults(run=list_users)
 
 
 def _workspace_commands(groups: Any, target: argparse.ArgumentParser) -> None:

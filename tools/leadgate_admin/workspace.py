@@ -1,4 +1,5 @@
-"""The workspace for operators (docs/workspace.md): a tenant's pipelines with their stages and lead counts.
+"""The workspace for operators (docs/workspace.md): a tenant's pipelines with their stages and lead counts, and
+its users with their open leads (`leadgate pipelines list`, `leadgate users list`).
 
 Read-only and through the target's own DynamoDB client: a listing makes nothing (not even the default pipeline,
 which the API makes on first use). The keys and records are the layer's (`leadgate.workspace`).
@@ -28,6 +29,20 @@ class WorkspaceAdmin:
         stages = {stage.id: stage for stage in map(stage_from, self._objects(tenant, keys.STAGE))}
         lead_counts = self._counts(tenant, keys.STAGE)
         return [pipeline.record(stages, lead_counts) for pipeline in pipelines]
+
+    def users(self, tenant: str) -> list[dict[str, Any]]:
+        """The tenant's users in id order, as the API shows them (with `open_lead_count`)."""
+        open_leads = self._counts(tenant, keys.USER)
+        fields = ("id", "name", "email", "role", "active")
+        return [
+            {
+                **{name: user[name] for name in fields},
+                "open_lead_count": open_leads.get(user["id"], 0),
+                "created_at": user["created_at"],
+                "updated_at": user["updated_at"],
+            }
+            for user in sorted(self._objects(tenant, keys.USER), key=lambda user: user["id"])
+        ]
 
     def _objects(self, tenant: str, kind: str) -> list[dict[str, Any]]:
         return [items.plain(item) for item in self._query(keys.partition(tenant), keys.object_prefix(kind))]

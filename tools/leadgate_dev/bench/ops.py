@@ -188,7 +188,7 @@ def new_lead_body(serial: int) -> dict[str, Any]:
         "status": "new",
         "pipeline_id": 1,  # LeadHub's example: the default pipeline's second stage, made on first use
         "pipeline_stage_id": 2,
-        "assigned_user_id": 101,
+        "assigned_user_id": 1,
         "tags": ["vip", "web-form"],
         "custom_fields": {"budget": "3000万円", "area": "東京都"},
         "lead_score": 40,

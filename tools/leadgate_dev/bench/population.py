@@ -47,7 +47,7 @@ SOURCES = {"web": 40, "hotlead": 25, "referral": 15, "event": 10, "phone": 10}
 STATUSES = {"new": 35, "contacted": 25, "qualified": 15, "proposal": 10, "won": 8, "lost": 7}
 PIPELINES = (1, 2, 3)
 STAGES_PER_PIPELINE = 4
-ASSIGNEES = tuple(range(101, 126))
+ASSIGNEES = tuple(range(1, 26))  # users 1..25: the users benchmark creates them first (bench/users.py)
 TAGS = {"vip": 30, "hot": 20, "callback": 15, "newsletter": 10, "investor": 10, "partner": 10, "cold": 5}
 
 
@@ -70,7 +70,7 @@ FILTERS = {
     "status": "qualified",
     "pipeline_id": "2",
     "stage_id": "21",
-    "assigned_user_id": "107",
+    "assigned_user_id": "7",
     "tag": "vip",
     "search": "yu",  # Yui, Yuki, Yuna, Yuto: about 10% of the tenant
     "starred": "true",

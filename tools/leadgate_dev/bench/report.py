@@ -91,6 +91,7 @@ class Tier:
     leads: list[Measurement] = field(default_factory=list)
     intake: list[Measurement] = field(default_factory=list)
     rate_limit: list[Measurement] = field(default_factory=list)
+    users: list[Measurement] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -98,7 +99,7 @@ class Tier:
         return self.backend == "dynamodb-local"
 
     def all(self) -> list[Measurement]:
-        return [*self.leads, *self.intake, *self.rate_limit]
+        return [*self.leads, *self.intake, *self.rate_limit, *self.users]
 
 
 @dataclass
@@ -137,6 +138,7 @@ def render(report: Report, existing: Path | None = None) -> str:
         parts += _leads_section(report.tiers)
         parts += _intake_section(report.tiers)
         parts += _rate_limit_section(report.tiers)
+        parts += _users_section(report.tiers)
     parts += _imports_section(report.imports)
     parts += layers_section(report.layers)
     parts += _population_section(report)
@@ -223,6 +225,22 @@ def _intake_section(tiers: list[Tier]) -> list[str]:
     lines += _comparison(tiers, "intake", with_minimum=True)
     lines += ["", "Calls by kind (largest tier):", ""]
     lines += _kinds(tiers[-1], "intake")
+    return [*lines, ""]
+
+
+def _users_section(tiers: list[Tier]) -> list[str]:
+    lines = [
+        "## Users",
+        "",
+        "Per request (calls / read / written on the workspace, leads and idempotency tables). A lead write that "
+        "changes its `assigned_user_id` adds, in its own transaction, the new user's ConditionCheck (1 read) "
+        "and one count shard per user it leaves or joins; one that does not adds nothing. The population's "
+        "leads are bulk-loaded: their assignments are not in the users' counts.",
+        "",
+    ]
+    lines += _comparison(tiers, "users")
+    lines += ["", "Calls by kind (largest tier):", ""]
+    lines += _kinds(tiers[-1], "users")
     return [*lines, ""]
 
 

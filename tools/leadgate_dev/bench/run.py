@@ -33,6 +33,7 @@ from leadgate_dev.bench.ops import (
 )
 from leadgate_dev.bench.population import POPULATION, LoadedTenant, load_tenant
 from leadgate_dev.bench.report import Report, Tier, render
+from leadgate_dev.bench.users import user_operations
 from leadgate_dev.harness.functions import ROOT
 
 TENANT = "acme"
@@ -116,6 +117,7 @@ def run_tier(
     # moto sorts the whole table for every query (about a second per request at 10k): walking 50 pages
     # there would cost minutes and show nothing the DynamoDB Local tier does not.
     walk = backend != "moto" or tenant.size <= MOTO_WALK_LIMIT
+    tier.users = user_operations(tenant, repeats=repeats)  # first: it creates the users the leads name
     tier.leads = lead_operations(api, neighbour, repeats=repeats, walk=walk)
     log(f"{name}: leads operations done ({time.perf_counter() - started:.0f} s)")
     tier.intake = intake_operations(tenant, repeats=repeats)

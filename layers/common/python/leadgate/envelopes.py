@@ -92,6 +92,39 @@ class InquiryPage(BaseModel):
     links: ListLinks
 
 
+class UserRecord(_Record):
+    """A user leads are assigned to (they do not log in to this API: clients do); `open_lead_count` is exact."""
+
+    id: int
+    name: str
+    email: str
+    role: Literal["admin", "member", "viewer"]
+    active: bool
+    open_lead_count: int
+    created_at: str
+    updated_at: str
+
+
+class UserEnvelope(BaseModel):
+    data: UserRecord
+
+
+class UserPage(BaseModel):
+    data: list[UserRecord]
+    meta: ListMeta
+    links: ListLinks
+
+
+class Reassigned(_Record):
+    """A user deleted after their leads moved to `reassign_to`: how many moved."""
+
+    reassigned: int
+
+
+class ReassignedEnvelope(BaseModel):
+    data: Reassigned
+
+
 class ConnectionRecord(_Record):
     """A connection as the API shows it: no secret, no secret ARN."""
 

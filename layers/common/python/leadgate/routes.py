@@ -76,6 +76,13 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/usage", "usage", ALL_SCOPES),
     Route("GET", "/api/v1/connections", "connections", (READ_INTEGRATIONS,)),
     Route("GET", "/api/v1/connections/{id}", "connections", (READ_INTEGRATIONS,)),
+    # Users (issue 15 §2): the people leads are assigned to.
+    Route("GET", "/api/v1/users", "workspace", (READ_USERS,)),
+    Route("POST", "/api/v1/users", "workspace", (WRITE_USERS,), bodies.WORKSPACE),
+    Route("GET", "/api/v1/users/{id}", "workspace", (READ_USERS,)),
+    Route("PUT", "/api/v1/users/{id}", "workspace", (WRITE_USERS,), bodies.WORKSPACE),
+    Route("PATCH", "/api/v1/users/{id}", "workspace", (WRITE_USERS,), bodies.WORKSPACE_PATCH),
+    Route("DELETE", "/api/v1/users/{id}", "workspace", (DELETE_USERS,)),
     # The API description and its page (docs/openapi.json, Swagger UI): public.
     Route("GET", "/api/v1/openapi.json", "docs", None),
     Route("GET", "/api/v1/docs", "docs", None),

@@ -26,6 +26,7 @@ from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
 from leadgate.workspace import counts
 from leadgate.workspace import keys as workspace_keys
+from leadgate.workspace.users import assignments
 
 logger = Logger(child=True)
 
@@ -71,7 +72,8 @@ class _Write:
     """One TransactWriteItems entry and what its failure would mean."""
 
     operation: dict[str, Any]
-    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "count", "item"
+    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "count", "item",
+    # "assignee" (the newly assigned user is active)
 
 
 def _client() -> Any:
@@ -175,6 +177,12 @@ def _count_writes(tenant_id: str, old: LeadData | None, new: LeadData | None) ->
     return [_Write(entry, "count") for entry in moves]
 
 
+def _assignment_writes(tenant_id: str, old: StoredLead | None, new: StoredLead | None) -> list[_Write]:
+    """The assigned user's check and count moves (leadgate.workspace.users.assignments)."""
+    entries = assignments.writes(tenant_id, old.data if old else None, new.data if new else None)
+    return [_Write(entry, "assignee" if "ConditionCheck" in entry else "count") for entry in entries]
+
+
 def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
     writes = []
     for inquiry in inquiries:
@@ -222,8 +230,8 @@ def create(
     external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE TransactWriteItems: the lead, its identities (emails, phones and external ids, each claimed only
-    if free), tags, search tokens and inquiries. Then ONE UpdateItem on
-    the tenant's counters."""
+    if free), tags, search tokens, inquiries, and its assigned user's check and count (ValidationFailed when
+    that user is not active). Then ONE UpdateItem on the tenant's counters."""
     now = clock.now()
     stamp = iso(now)
     lead = _stored(
@@ -237,6 +245,7 @@ def create(
         external_updated_at=external_updated_at or {},
     )
     writes = _new_lead_writes(tenant_id, lead)
+    writes += _assignment_writes(tenant_id, None, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
     writes += _count_writes(tenant_id, None, data)
     _commit(tenant_id, writes)
@@ -266,7 +275,8 @@ def update(
     external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE transaction, conditional on `current.version`: the lead, identity moves, tag and token changes,
-    inquiries. `external_ids` / `external_updated_at` replace the lead's (None keeps them).
+    inquiries, a new assigned user's check and the users' count moves. `external_ids` / `external_updated_at`
+    replace the lead's (None keeps them).
     Raises ConcurrentModification if the lead changed since `current` was read, IdentityTaken if a new
     email, phone or external id belongs to another lead. Then ONE UpdateItem on the counters (none when no
     counted value changed)."""
@@ -284,6 +294,7 @@ def update(
     writes = [_put_lead(tenant_id, lead, expected_version=current.version)]
     writes += _identity_writes(tenant_id, lead.id, current, lead)
     writes += _membership_writes(tenant_id, lead.id, current, lead)
+    writes += _assignment_writes(tenant_id, current, lead)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
     writes += _count_writes(tenant_id, current.data, data)
     _commit(tenant_id, writes)
@@ -306,6 +317,7 @@ def delete(tenant_id: str, current: StoredLead) -> None:
     writes += _identity_writes(tenant_id, current.id, current, None)
     writes += _membership_writes(tenant_id, current.id, current, None)
     writes += _count_writes(tenant_id, current.data, None)
+    writes += _assignment_writes(tenant_id, current, None)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, None))
     if current.inquiry_count:
@@ -346,6 +358,8 @@ def _raise_cancellation(tenant_id: str, writes: list[_Write], error: ClientError
     codes = {reason.get("Code") for _, reason in failed}
     if not failed or codes - {"ConditionalCheckFailed", "TransactionConflict"}:
         raise error
+    if any(write.role == "assignee" and reason.get("Code") == "ConditionalCheckFailed" for write, reason in failed):
+        raise assignments.refused() from error
     if "TransactionConflict" in codes or any(write.role not in IDENTITY_KINDS for write, _ in failed):
         raise ConcurrentModification() from error
     matches = {}
