@@ -51,6 +51,7 @@ SINGLE_LEAD = BodyRule(frozenset({JSON}), MAX_LEAD_BYTES)
 LEAD_PATCH = BodyRule(frozenset({JSON, MERGE_PATCH_JSON}), MAX_LEAD_BYTES)
 BATCH = BodyRule(frozenset({JSON}), 1024 * KIB)
 TAG = BodyRule(frozenset({JSON}), 4 * KIB)
+TAG_PATCH = BodyRule(frozenset({JSON, MERGE_PATCH_JSON}), 4 * KIB)  # a catalog tag: PATCH /api/v1/tags/{id}
 # A provider's delivery: an object (Intercom, Standard Webhooks) or an array of up to 100 events (HubSpot).
 WEBHOOK = BodyRule(frozenset({JSON}), 1024 * KIB, top_level=(dict, list))
 TOKEN_FORM_MAX_BYTES = 8 * KIB

@@ -9,7 +9,10 @@ tenant's partition. docs/access-patterns.md lists the calls each operation makes
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,6 +27,7 @@ from leadgate.leads import items as item_mapping
 from leadgate.leads.records import NewInquiry, StoredLead, iso
 from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
+from leadgate.workspace import tags as tag_catalog
 
 logger = Logger(child=True)
 
@@ -47,6 +51,14 @@ class ConcurrentModification(Exception):
     """The lead changed (or an identity moved) between our read and our write."""
 
 
+class CatalogChanged(ConcurrentModification):
+    """A tag name this write creates in the catalog was created by another write meanwhile: resolve again."""
+
+
+# A write retries this often when a new tag name it carries was claimed concurrently (then it exists).
+CATALOG_ATTEMPTS = 3
+
+
 class TooManyChanges(Exception):
     """The write would need more than one transaction's worth of items."""
 
@@ -68,7 +80,7 @@ class _Write:
     """One TransactWriteItems entry and what its failure would mean."""
 
     operation: dict[str, Any]
-    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "item"
+    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "item", "catalog"
 
 
 def _client() -> Any:
@@ -178,6 +190,7 @@ def _stored(
     inquiries: int,
     external_ids: Mapping[str, str],
     external_updated_at: Mapping[str, str],
+    tag_ids: Mapping[str, int],
 ) -> StoredLead:
     return StoredLead(
         id=lead_id,
@@ -191,7 +204,27 @@ def _stored(
         search_tokens=data.search_tokens(),
         external_ids=dict(external_ids),
         external_updated_at=dict(external_updated_at),
+        tag_ids=dict(tag_ids),
     )
+
+
+def _tag_writes(changes: tag_catalog.LeadTagChanges) -> list[_Write]:
+    """The tags catalog's entries of a lead write: its new names' catalog items, its tag count moves."""
+    return [
+        _Write(entry, "catalog" if position < changes.creations else "item")
+        for position, entry in enumerate(changes.entries)
+    ]
+
+
+def _retrying_catalog(write: Any) -> Any:
+    """`write()`, again when a tag name it creates was created concurrently (it then resolves to that tag)."""
+    for attempt in range(CATALOG_ATTEMPTS):
+        try:
+            return write()
+        except CatalogChanged:
+            if attempt == CATALOG_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 # ------------------------------------------------------------------ writes
@@ -206,10 +239,30 @@ def create(
     external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE TransactWriteItems: the lead, its identities (emails, phones and external ids, each claimed only
-    if free), tags, search tokens and inquiries. Then ONE UpdateItem on
-    the tenant's counters."""
+    if free), tags (with their catalog entries and counts: leadgate.workspace.tags), search tokens and
+    inquiries. Then ONE UpdateItem on the tenant's counters."""
+    return _retrying_catalog(
+        lambda: _create(
+            tenant_id,
+            data,
+            inquiries=inquiries,
+            external_ids=external_ids,
+            external_updated_at=external_updated_at,
+        )
+    )
+
+
+def _create(
+    tenant_id: str,
+    data: LeadData,
+    *,
+    inquiries: Sequence[NewInquiry],
+    external_ids: Mapping[str, str] | None,
+    external_updated_at: Mapping[str, str] | None,
+) -> StoredLead:
     now = clock.now()
     stamp = iso(now)
+    changes = tag_catalog.lead_tag_changes(tenant_id, {}, data.tags)
     lead = _stored(
         ids.new_ulid(now),
         data,
@@ -219,8 +272,10 @@ def create(
         inquiries=len(inquiries),
         external_ids=external_ids or {},
         external_updated_at=external_updated_at or {},
+        tag_ids=changes.tag_ids,
     )
     writes = _new_lead_writes(tenant_id, lead)
+    writes += _tag_writes(changes)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(None, data))
@@ -251,9 +306,31 @@ def update(
     """ONE transaction, conditional on `current.version`: the lead, identity moves, tag and token changes,
     inquiries. `external_ids` / `external_updated_at` replace the lead's (None keeps them).
     Raises ConcurrentModification if the lead changed since `current` was read, IdentityTaken if a new
-    email, phone or external id belongs to another lead. Then ONE UpdateItem on the counters (none when no
-    counted value changed)."""
+    email, phone or external id belongs to another lead. Tags move their catalog counts in the transaction
+    (leadgate.workspace.tags). Then ONE UpdateItem on the counters (none when no counted value changed)."""
+    return _retrying_catalog(
+        lambda: _update(
+            tenant_id,
+            current,
+            data,
+            inquiries=inquiries,
+            external_ids=external_ids,
+            external_updated_at=external_updated_at,
+        )
+    )
+
+
+def _update(
+    tenant_id: str,
+    current: StoredLead,
+    data: LeadData,
+    *,
+    inquiries: Sequence[NewInquiry],
+    external_ids: Mapping[str, str] | None,
+    external_updated_at: Mapping[str, str] | None,
+) -> StoredLead:
     now = clock.now()
+    changes = tag_catalog.lead_tag_changes(tenant_id, current.tag_ids, data.tags)
     lead = _stored(
         current.id,
         data,
@@ -263,10 +340,12 @@ def update(
         inquiries=current.inquiry_count + len(inquiries),
         external_ids=current.external_ids if external_ids is None else external_ids,
         external_updated_at=current.external_updated_at if external_updated_at is None else external_updated_at,
+        tag_ids=changes.tag_ids,
     )
     writes = [_put_lead(tenant_id, lead, expected_version=current.version)]
     writes += _identity_writes(tenant_id, lead.id, current, lead)
     writes += _membership_writes(tenant_id, lead.id, current, lead)
+    writes += _tag_writes(changes)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, data))
@@ -287,6 +366,7 @@ def delete(tenant_id: str, current: StoredLead) -> None:
     writes = [_Write({"Delete": lead_delete}, "lead")]
     writes += _identity_writes(tenant_id, current.id, current, None)
     writes += _membership_writes(tenant_id, current.id, current, None)
+    writes += _tag_writes(tag_catalog.lead_tag_changes(tenant_id, current.tag_ids, []))
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, None))
     if current.inquiry_count:
@@ -313,6 +393,8 @@ def _raise_cancellation(tenant_id: str, writes: list[_Write], error: ClientError
     codes = {reason.get("Code") for _, reason in failed}
     if not failed or codes - {"ConditionalCheckFailed", "TransactionConflict"}:
         raise error
+    if codes == {"ConditionalCheckFailed"} and all(write.role == "catalog" for write, _ in failed):
+        raise CatalogChanged() from error
     if "TransactionConflict" in codes or any(write.role not in IDENTITY_KINDS for write, _ in failed):
         raise ConcurrentModification() from error
     matches = {}
@@ -473,3 +555,94 @@ def counters(item: Mapping[str, Any] | None) -> dict[str, int]:
     if not item:
         return {}
     return {name: int(value["N"]) for name, value in item.items() if "N" in value}
+
+
+# ------------------------------------------------------------------ tag changes of many leads (jobs)
+
+# One TransactWriteItems carries at most this many bytes of lead items (DynamoDB's limit is 4 MB).
+RETAG_TRANSACTION_BYTES = 3 * 1024 * 1024
+
+
+def tagged(tenant_id: str, tag: str, *, after: str | None, limit: int) -> tuple[list[str], str | None]:
+    """ONE Query of the tag's TAG# items (keys only): up to `limit` lead ids after the sort key `after`, and the
+    last sort key read when there may be more (the position to go on from)."""
+    query: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": keys.partition(tenant_id)},
+            ":prefix": {"S": keys.tag_sk(tag, "")},
+        },
+        "ProjectionExpression": "SK",
+        "ConsistentRead": True,
+        "Limit": limit,
+    }
+    if after:
+        query["ExclusiveStartKey"] = keys.key(tenant_id, after)
+    page = _client().query(**query)
+    found = [keys.lead_id_of(item["SK"]["S"]) for item in page.get("Items", [])]
+    last = page.get("LastEvaluatedKey")
+    return found, last["SK"]["S"] if last else None
+
+
+def retag(
+    tenant_id: str, changes: Sequence[tuple[StoredLead, LeadData, Mapping[str, int]]], entries: list[Any]
+) -> list[StoredLead]:
+    """Leads whose tags alone change (a tag renamed, merged or deleted by a job): each lead's new item,
+    conditional on the version it was read at, and `entries` (count moves) in ONE TransactWriteItems (raises
+    ConcurrentModification if any lead changed meanwhile: read them again); then their TAG# items in
+    BatchWriteItem calls and ONE UpdateItem on the counters. The caller keeps a transaction within
+    `MAX_TRANSACTION_ITEMS` and `RETAG_TRANSACTION_BYTES` (`retag_size`)."""
+    stamp = iso(clock.now())
+    written = []
+    for current, data, tag_ids in changes:
+        written.append(
+            dataclasses.replace(
+                current,
+                data=data,
+                version=current.version + 1,
+                updated_at=max(stamp, current.updated_at),
+                tag_ids=dict(tag_ids),
+            )
+        )
+    writes = [
+        _put_lead(tenant_id, lead, expected_version=current.version)
+        for lead, (current, _, _) in zip(written, changes, strict=True)
+    ]
+    writes += [_Write(entry, "item") for entry in entries]
+    _commit(tenant_id, writes)
+    memberships = [
+        write.operation
+        for lead, (current, _, _) in zip(written, changes, strict=True)
+        for write in _membership_writes(tenant_id, lead.id, current, lead)
+    ]
+    requests = [
+        {"PutRequest": {"Item": entry["Put"]["Item"]}}
+        if "Put" in entry
+        else {"DeleteRequest": {"Key": entry["Delete"]["Key"]}}
+        for entry in memberships
+    ]
+    for first in range(0, len(requests), BATCH_WRITE_LIMIT):
+        dependencies.batch_write(_client(), {_table(): requests[first : first + BATCH_WRITE_LIMIT]})
+    totals: Counter[str] = Counter()
+    for current, data, _ in changes:
+        totals.update(keys.counter_changes(current.data, data))
+    _count(tenant_id, {name: delta for name, delta in totals.items() if delta})
+    return written
+
+
+def retag_size(lead: StoredLead) -> int:
+    """About the bytes a lead's item takes in a transaction (its attributes' JSON)."""
+    return len(json.dumps(lead.record(), ensure_ascii=False, default=str).encode())
+
+
+def repair_tag_items(tenant_id: str, lead: StoredLead, stale_tags: Iterable[str]) -> None:
+    """The TAG# items of `stale_tags` the lead no longer holds are deleted, and the lead's own are put
+    (BatchWriteItem): what a job interrupted between a lead's write and its TAG# items left behind."""
+    requests = [{"DeleteRequest": {"Key": keys.key(tenant_id, keys.tag_sk(tag, lead.id))}} for tag in stale_tags]
+    requests += [
+        {"PutRequest": {"Item": _put(tenant_id, keys.tag_sk(tag, lead.id), lead_id=lead.id).operation["Put"]["Item"]}}
+        for tag in lead.data.tags
+    ]
+    for first in range(0, len(requests), BATCH_WRITE_LIMIT):
+        dependencies.batch_write(_client(), {_table(): requests[first : first + BATCH_WRITE_LIMIT]})
