@@ -10,8 +10,8 @@ import pytest
 
 from leadgate.workspace import tag_changes
 from leadgate_dev.harness import call
-from leadgate_dev.local.instances import load_instance
 from leadgate_dev.harness.events import rest_event
+from leadgate_dev.local.instances import load_instance
 from tests.support.gateway import AUTHORIZER as CALLER
 from tests.support.leads import LeadsApi
 from tests.support.workspace import WorkspaceApi, run_jobs_queue

@@ -585,35 +585,62 @@ def tagged(tenant_id: str, tag: str, *, after: str | None, limit: int) -> tuple[
     return found, last["SK"]["S"] if last else None
 
 
-def retag(
-    tenant_id: str, changes: Sequence[tuple[StoredLead, LeadData, Mapping[str, int]]], entries: list[Any]
-) -> list[StoredLead]:
-    """Leads whose tags alone change (a tag renamed, merged or deleted by a job): each lead's new item,
-    conditional on the version it was read at, and `entries` (count moves) in ONE TransactWriteItems (raises
-    ConcurrentModification if any lead changed meanwhile: read them again); then their TAG# items in
-    BatchWriteItem calls and ONE UpdateItem on the counters. The caller keeps a transaction within
-    `MAX_TRANSACTION_ITEMS` and `RETAG_TRANSACTION_BYTES` (`retag_size`)."""
+Retag = tuple[StoredLead, LeadData, Mapping[str, int]]  # a lead as read, its new data, its new tag ids
+
+
+def retag(tenant_id: str, changes: Sequence[Retag], entries: list[Any]) -> None:
+    """Leads whose tags alone change (a tag merged into another by a job): each lead's new item, conditional
+    on the version it was read at, and `entries` (count moves) in ONE TransactWriteItems (raises
+    ConcurrentModification if any lead changed meanwhile: read them again); then `_after_retag`. The caller
+    keeps a transaction within `MAX_TRANSACTION_ITEMS` and `RETAG_TRANSACTION_BYTES` (`retag_size`)."""
+    written = _retagged(changes)
+    writes = [_put_lead(tenant_id, lead, expected_version=current.version) for lead, (current, _, _) in written]
+    writes += [_Write(entry, "item") for entry in entries]
+    _commit(tenant_id, writes)
+    _after_retag(tenant_id, written)
+
+
+def retag_each(tenant_id: str, changes: Sequence[Retag]) -> list[str]:
+    """As `retag` with no count to move (a tag renamed, or deleted): ONE conditional PutItem per lead, no
+    transaction; returns the ids of the leads that changed meanwhile (read them again)."""
+    written, conflicted = [], []
+    for lead, change in _retagged(changes):
+        put = _put_lead(tenant_id, lead, expected_version=change[0].version).operation["Put"]
+        try:
+            _client().put_item(**put)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            conflicted.append(lead.id)
+            continue
+        written.append((lead, change))
+    _after_retag(tenant_id, written)
+    return conflicted
+
+
+def _retagged(changes: Sequence[Retag]) -> list[tuple[StoredLead, Retag]]:
     stamp = iso(clock.now())
-    written = []
-    for current, data, tag_ids in changes:
-        written.append(
+    return [
+        (
             dataclasses.replace(
                 current,
                 data=data,
                 version=current.version + 1,
                 updated_at=max(stamp, current.updated_at),
                 tag_ids=dict(tag_ids),
-            )
+            ),
+            (current, data, tag_ids),
         )
-    writes = [
-        _put_lead(tenant_id, lead, expected_version=current.version)
-        for lead, (current, _, _) in zip(written, changes, strict=True)
+        for current, data, tag_ids in changes
     ]
-    writes += [_Write(entry, "item") for entry in entries]
-    _commit(tenant_id, writes)
+
+
+def _after_retag(tenant_id: str, written: Sequence[tuple[StoredLead, Retag]]) -> None:
+    """The written leads' TAG# items (BatchWriteItem calls) and ONE UpdateItem on the counters. A crash before
+    leaves TAG# items that `repair_tag_items` puts right when the job's page runs again."""
     memberships = [
         write.operation
-        for lead, (current, _, _) in zip(written, changes, strict=True)
+        for lead, (current, _, _) in written
         for write in _membership_writes(tenant_id, lead.id, current, lead)
     ]
     requests = [
@@ -625,10 +652,9 @@ def retag(
     for first in range(0, len(requests), BATCH_WRITE_LIMIT):
         dependencies.batch_write(_client(), {_table(): requests[first : first + BATCH_WRITE_LIMIT]})
     totals: Counter[str] = Counter()
-    for current, data, _ in changes:
+    for _, (current, data, _) in written:
         totals.update(keys.counter_changes(current.data, data))
     _count(tenant_id, {name: delta for name, delta in totals.items() if delta})
-    return written
 
 
 def retag_size(lead: StoredLead) -> int:

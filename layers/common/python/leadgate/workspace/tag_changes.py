@@ -4,8 +4,9 @@ The catalog changes first, in ONE transaction: the old name's claim is released 
 this tag), the new name claimed (a rename) and the tag marked `renaming` / `deleting` / merged. From then on a
 lead write that adds the old name gets a NEW tag, and a lead's own `tag_ids` tell whose tag it holds. The
 leads change in pages of `PAGE` from the old name's TAG# items (leads/keys.py, no Scan), each page ONE
-TransactWriteItems per chunk of leads, conditional on their versions, with the count moves of a merge; a
-rename keeps the id, so its count does not move, and a deleted tag's count is forgotten at the end.
+conditional PutItem per lead (its version): a rename keeps the id, so no count moves, and a deleted tag's count is
+forgotten at the end. A merge moves leads to another id: ONE TransactWriteItems per chunk of leads with the
+target's count, so that count stays exact.
 
 Two passes: the first from the start of the TAG# items; the second (the sweep) again from the start, once
 `GRACE_SECONDS` have passed since the catalog changed: a lead write that resolved the old name just before the
@@ -166,41 +167,32 @@ def process(tenant_id: str, job: jobs.Job) -> jobs.Job | None:
 
 def _change_leads(tenant_id: str, kind: str, params: dict[str, Any], lead_ids: list[str]) -> int:
     """The page's leads that hold this tag (by id, or by name alone from before the catalog) changed; returns
-    how many. Chunks of leads are written in ONE transaction each, read again when one changed meanwhile."""
-    pending = lead_ids
-    changed = 0
-    for attempt in range(WRITE_ATTEMPTS):
-        try:
-            changed += _write(tenant_id, kind, params, repository.get_many(tenant_id, pending))
+    how many. Leads that changed meanwhile are read and written again."""
+    pending, changed = lead_ids, 0
+    for _ in range(WRITE_ATTEMPTS):
+        written, pending = _write(tenant_id, kind, params, repository.get_many(tenant_id, pending))
+        changed += written
+        if not pending:
             return changed
-        except repository.ConcurrentModification:
-            if attempt == WRITE_ATTEMPTS - 1:
-                raise
-    return changed
+    raise repository.ConcurrentModification()  # the message is retried: the page goes on from its position
 
 
-def _write(tenant_id: str, kind: str, params: dict[str, Any], leads: list[StoredLead]) -> int:
+def _write(tenant_id: str, kind: str, params: dict[str, Any], leads: list[StoredLead]) -> tuple[int, list[str]]:
+    """(leads written, ids of those that changed meanwhile)."""
     old, tag_id = params["from"], params["tag_id"]
-    chunk: list[tuple[StoredLead, Any, dict[str, int]]] = []
-    size = 0
-    written = 0
+    changes = []
     for lead in leads:
         if old not in lead.data.tags:
             repository.repair_tag_items(tenant_id, lead, [old])  # a TAG# item an interrupted page left behind
-            continue
-        if lead.tag_ids.get(old, tag_id) != tag_id:
-            continue  # the name was added again after the change: another tag's
-        chunk.append(_changed(lead, kind, params))
-        size += repository.retag_size(lead)
-        if len(chunk) >= repository.MAX_TRANSACTION_ITEMS - 1 or size >= repository.RETAG_TRANSACTION_BYTES:
-            written += _commit(tenant_id, kind, params, chunk)
-            chunk, size = [], 0
-    if chunk:
-        written += _commit(tenant_id, kind, params, chunk)
-    return written
+        elif lead.tag_ids.get(old, tag_id) == tag_id:  # else the name was added again after the change
+            changes.append(_changed(lead, kind, params))
+    if kind != MERGE:
+        conflicted = repository.retag_each(tenant_id, changes)
+        return len(changes) - len(conflicted), conflicted
+    return _merge(tenant_id, params, changes)
 
 
-def _changed(lead: StoredLead, kind: str, params: dict[str, Any]) -> tuple[StoredLead, Any, dict[str, int]]:
+def _changed(lead: StoredLead, kind: str, params: dict[str, Any]) -> repository.Retag:
     old = params["from"]
     tag_ids = {name: tag_id for name, tag_id in lead.tag_ids.items() if name != old}
     if kind == DELETE:
@@ -212,16 +204,27 @@ def _changed(lead: StoredLead, kind: str, params: dict[str, Any]) -> tuple[Store
     return lead, lead.data.model_copy(update={"tags": tags}), tag_ids
 
 
-def _commit(
-    tenant_id: str, kind: str, params: dict[str, Any], chunk: list[tuple[StoredLead, Any, dict[str, int]]]
-) -> int:
-    """ONE transaction: a merge adds the leads that did not hold the target already to its count."""
-    entries = []
-    if kind == MERGE:
+def _merge(tenant_id: str, params: dict[str, Any], changes: list[repository.Retag]) -> tuple[int, list[str]]:
+    """Chunks of leads in ONE transaction each, with the target's count: +1 for each lead that did not hold
+    the target already (the merged tag's count is forgotten at the end)."""
+    written, conflicted = 0, []
+    chunk: list[repository.Retag] = []
+    size = 0
+    for position, change in enumerate(changes):
+        chunk.append(change)
+        size += repository.retag_size(change[0])
+        full = len(chunk) >= repository.MAX_TRANSACTION_ITEMS - 1 or size >= repository.RETAG_TRANSACTION_BYTES
+        if not (full or position == len(changes) - 1):
+            continue
         joined = sum(1 for lead, _, _ in chunk if params["to"] not in lead.data.tags)
         entries = [counts.change(tenant_id, keys.TAG, params["to_id"], joined)] if joined else []
-    repository.retag(tenant_id, chunk, entries)
-    return len(chunk)
+        try:
+            repository.retag(tenant_id, chunk, entries)
+            written += len(chunk)
+        except repository.ConcurrentModification:
+            conflicted += [lead.id for lead, _, _ in chunk]
+        chunk, size = [], 0
+    return written, conflicted
 
 
 def _finish(tenant_id: str, kind: str, params: dict[str, Any]) -> None:
