@@ -51,14 +51,6 @@ class ConcurrentModification(Exception):
     """The lead changed (or an identity moved) between our read and our write."""
 
 
-class CatalogChanged(ConcurrentModification):
-    """A tag name this write creates in the catalog was created by another write meanwhile: resolve again."""
-
-
-# A write retries this often when a new tag name it carries was claimed concurrently (then it exists).
-CATALOG_ATTEMPTS = 3
-
-
 class TooManyChanges(Exception):
     """The write would need more than one transaction's worth of items."""
 
@@ -80,7 +72,7 @@ class _Write:
     """One TransactWriteItems entry and what its failure would mean."""
 
     operation: dict[str, Any]
-    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "item", "catalog"
+    role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "item"
 
 
 def _client() -> Any:
@@ -209,22 +201,8 @@ def _stored(
 
 
 def _tag_writes(changes: tag_catalog.LeadTagChanges) -> list[_Write]:
-    """The tags catalog's entries of a lead write: its new names' catalog items, its tag count moves."""
-    return [
-        _Write(entry, "catalog" if position < changes.creations else "item")
-        for position, entry in enumerate(changes.entries)
-    ]
-
-
-def _retrying_catalog(write: Any) -> Any:
-    """`write()`, again when a tag name it creates was created concurrently (it then resolves to that tag)."""
-    for attempt in range(CATALOG_ATTEMPTS):
-        try:
-            return write()
-        except CatalogChanged:
-            if attempt == CATALOG_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    """The tags catalog's entry of a lead write: its tag count moves (leadgate.workspace.tag_counts)."""
+    return [_Write(entry, "item") for entry in changes.entries]
 
 
 # ------------------------------------------------------------------ writes
@@ -239,27 +217,8 @@ def create(
     external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE TransactWriteItems: the lead, its identities (emails, phones and external ids, each claimed only
-    if free), tags (with their catalog entries and counts: leadgate.workspace.tags), search tokens and
-    inquiries. Then ONE UpdateItem on the tenant's counters."""
-    return _retrying_catalog(
-        lambda: _create(
-            tenant_id,
-            data,
-            inquiries=inquiries,
-            external_ids=external_ids,
-            external_updated_at=external_updated_at,
-        )
-    )
-
-
-def _create(
-    tenant_id: str,
-    data: LeadData,
-    *,
-    inquiries: Sequence[NewInquiry],
-    external_ids: Mapping[str, str] | None,
-    external_updated_at: Mapping[str, str] | None,
-) -> StoredLead:
+    if free), tags (with ONE item for their counts; names new to the catalog are put there first:
+    leadgate.workspace.tags), search tokens and inquiries. Then ONE UpdateItem on the tenant's counters."""
     now = clock.now()
     stamp = iso(now)
     changes = tag_catalog.lead_tag_changes(tenant_id, {}, data.tags)
@@ -307,28 +266,7 @@ def update(
     inquiries. `external_ids` / `external_updated_at` replace the lead's (None keeps them).
     Raises ConcurrentModification if the lead changed since `current` was read, IdentityTaken if a new
     email, phone or external id belongs to another lead. Tags move their catalog counts in the transaction
-    (leadgate.workspace.tags). Then ONE UpdateItem on the counters (none when no counted value changed)."""
-    return _retrying_catalog(
-        lambda: _update(
-            tenant_id,
-            current,
-            data,
-            inquiries=inquiries,
-            external_ids=external_ids,
-            external_updated_at=external_updated_at,
-        )
-    )
-
-
-def _update(
-    tenant_id: str,
-    current: StoredLead,
-    data: LeadData,
-    *,
-    inquiries: Sequence[NewInquiry],
-    external_ids: Mapping[str, str] | None,
-    external_updated_at: Mapping[str, str] | None,
-) -> StoredLead:
+    (ONE item, leadgate.workspace.tags). Then ONE UpdateItem on the counters (none when no counted value changed)."""
     now = clock.now()
     changes = tag_catalog.lead_tag_changes(tenant_id, current.tag_ids, data.tags)
     lead = _stored(
@@ -393,8 +331,6 @@ def _raise_cancellation(tenant_id: str, writes: list[_Write], error: ClientError
     codes = {reason.get("Code") for _, reason in failed}
     if not failed or codes - {"ConditionalCheckFailed", "TransactionConflict"}:
         raise error
-    if codes == {"ConditionalCheckFailed"} and all(write.role == "catalog" for write, _ in failed):
-        raise CatalogChanged() from error
     if "TransactionConflict" in codes or any(write.role not in IDENTITY_KINDS for write, _ in failed):
         raise ConcurrentModification() from error
     matches = {}

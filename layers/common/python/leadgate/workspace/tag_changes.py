@@ -25,7 +25,7 @@ from leadgate import aws, clock, errors
 from leadgate.leads import repository
 from leadgate.leads.records import StoredLead
 from leadgate.settings import get_settings
-from leadgate.workspace import counts, jobs, keys
+from leadgate.workspace import jobs, keys, tag_counts
 from leadgate.workspace import tags as catalog
 
 PAGE = 100  # leads per page (one queue message)
@@ -135,7 +135,7 @@ def _change_catalog(entries: list[dict[str, Any]], name: str) -> None:
 def _run(tenant_id: str, kind: str, tag_id: int, params: dict[str, Any]) -> jobs.Job | None:
     """The job of a change: its first page here; the rest, and the sweep, from the queue. None when the first
     pass ended here (the sweep still runs in the background)."""
-    total = counts.count(tenant_id, keys.TAG, tag_id)
+    total = tag_counts.count(tenant_id, tag_id)
     params = {**params, "pass": 1, "cursor": None, "changed_at": clock.timestamp()}
     job = jobs.create(tenant_id, kind, total, params)
     if total > INLINE_LIMIT:
@@ -217,7 +217,7 @@ def _merge(tenant_id: str, params: dict[str, Any], changes: list[repository.Reta
         if not (full or position == len(changes) - 1):
             continue
         joined = sum(1 for lead, _, _ in chunk if params["to"] not in lead.data.tags)
-        entries = [counts.change(tenant_id, keys.TAG, params["to_id"], joined)] if joined else []
+        entries = [tag_counts.change(tenant_id, {params["to_id"]: joined})] if joined else []
         try:
             repository.retag(tenant_id, chunk, entries)
             written += len(chunk)
@@ -228,8 +228,8 @@ def _merge(tenant_id: str, params: dict[str, Any], changes: list[repository.Reta
 
 
 def _finish(tenant_id: str, kind: str, params: dict[str, Any]) -> None:
-    """The tag's record after the sweep: a renamed tag is plain again; a deleted or merged one goes, with its
-    count (ONE UpdateItem or DeleteItem, ONE BatchWriteItem)."""
+    """The tag's record after the sweep: a renamed tag is plain again (ONE UpdateItem); a deleted or merged one
+    goes, with its count (ONE DeleteItem, an UpdateItem per count shard)."""
     key = keys.object_key(tenant_id, keys.TAG, params["tag_id"])
     if kind == RENAME:
         aws.dynamodb().update_item(
@@ -237,4 +237,4 @@ def _finish(tenant_id: str, kind: str, params: dict[str, Any]) -> None:
         )
         return
     aws.dynamodb().delete_item(TableName=_table(), Key=key)
-    counts.forget(tenant_id, keys.TAG, params["tag_id"])
+    tag_counts.forget(tenant_id, params["tag_id"])

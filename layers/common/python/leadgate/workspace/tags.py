@@ -3,9 +3,9 @@
 A tag is two items in the tenant's workspace partition: its record (`TAG#{id}`: name, color, description,
 times) and the claim of its name (`UNIQUE#tag#{name}` holding the id). Leads keep tags as names, and each
 lead keeps the id of each of its tags (`StoredLead.tag_ids`): a lead write resolves the names it adds here
-and carries, in its own transaction, the catalog entries of names never seen (conditional, so a concurrent
-creation of the same name cancels one of them, which then resolves again) and its moves of the sharded
-counts (`leadgate.workspace.counts`, kind `tag`). The lead API never needs a tag to exist first.
+puts names never seen in the catalog first (conditional, so a concurrent creation of the same name cancels
+one of them, which then resolves again), and carries its count moves in its own transaction
+(`leadgate.workspace.tag_counts`). The lead API never needs a tag to exist first.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 
 from leadgate import aws, clock, dependencies, errors
 from leadgate.settings import get_settings
-from leadgate.workspace import counts, ids, keys
+from leadgate.workspace import ids, keys, tag_counts
 
 # A tag being renamed or deleted by a job is hidden from the catalog until the job ends (its name is free).
 RENAMING, DELETING = "renaming", "deleting"
@@ -52,10 +52,9 @@ class Tag:
 
 @dataclass(frozen=True)
 class LeadTagChanges:
-    """What a lead write adds to its transaction for its tags, and the lead's tag ids after it."""
+    """What a lead write adds to its transaction for its tags (at most ONE count entry), and its tag ids."""
 
-    entries: list[dict[str, Any]]  # catalog entries of new names (conditional: "catalog" writes) and count moves
-    creations: int  # how many of `entries` create a catalog entry (their failure means: resolve again)
+    entries: list[dict[str, Any]]
     tag_ids: dict[str, int]
 
 
@@ -63,24 +62,46 @@ def _table() -> str:
     return get_settings().workspace_table
 
 
+# A write's new names are claimed again this often when another write claims one of them meanwhile.
+CLAIM_ATTEMPTS = 3
+
+
 def lead_tag_changes(tenant_id: str, old_ids: Mapping[str, int], new_tags: Sequence[str]) -> LeadTagChanges:
     """The catalog side of a lead whose tags become `new_tags`: kept names keep their id; added names (and
-    names held before the catalog existed) are resolved in ONE BatchGetItem, and names never seen get ids
-    (ONE UpdateItem) and their two catalog items. No call at all when the tags are unchanged."""
+    names held from before the catalog) are resolved in ONE BatchGetItem, and names never seen are put in the
+    catalog first (`_claim`). The count entry moves every tag the lead adds or removes (`tag_counts`). No call
+    at all when the tags are unchanged."""
     tag_ids = {name: old_ids[name] for name in new_tags if name in old_ids}
     wanted = [name for name in new_tags if name not in tag_ids]
-    entries: list[dict[str, Any]] = []
     if wanted:
-        resolved = resolve(tenant_id, wanted)
-        unseen = [name for name in wanted if name not in resolved]
+        tag_ids |= _claim(tenant_id, wanted)
+    entries = tag_counts.moves(tenant_id, old_ids.values(), tag_ids.values())
+    return LeadTagChanges(entries, {name: tag_ids[name] for name in new_tags})
+
+
+def _claim(tenant_id: str, names: Sequence[str]) -> dict[str, int]:
+    """The ids of `names`, creating those not in the catalog: their ids (ONE UpdateItem) and their claims and
+    records in ONE TransactWriteItems, conditional on each name being free. Before the lead's own write, not
+    in it: a lead's transaction has no room for two more items per new tag (tag_counts says why); a lead write
+    that then fails leaves a tag with no leads, as if it had been created ahead of use."""
+    for _ in range(CLAIM_ATTEMPTS):
+        resolved = resolve(tenant_id, names)
+        unseen = [name for name in names if name not in resolved]
+        if not unseen:
+            return resolved
         stamp = clock.iso(clock.now())
-        for name, tag_id in zip(unseen, ids.allocate(tenant_id, keys.TAG, len(unseen)) if unseen else (), strict=True):
-            entries += _creation(tenant_id, tag_id, name, color=None, description=None, stamp=stamp)
-            resolved[name] = tag_id
-        tag_ids |= {name: resolved[name] for name in wanted}
-    creations = len(entries)
-    entries += counts.moves(tenant_id, keys.TAG, old_ids.values(), tag_ids.values())
-    return LeadTagChanges(entries, creations, {name: tag_ids[name] for name in new_tags})
+        allocated = dict(zip(unseen, ids.allocate(tenant_id, keys.TAG, len(unseen)), strict=True))
+        entries = [
+            entry
+            for name, tag_id in allocated.items()
+            for entry in _creation(tenant_id, tag_id, name, color=None, description=None, stamp=stamp)
+        ]
+        try:
+            aws.dynamodb().transact_write_items(TransactItems=entries)
+        except aws.dynamodb().exceptions.TransactionCanceledException:
+            continue  # a name was claimed meanwhile: it resolves now
+        return resolved | allocated
+    raise errors.Conflict("Tags were created concurrently; retry.")
 
 
 def resolve(tenant_id: str, names: Iterable[str]) -> dict[str, int]:
@@ -153,7 +174,7 @@ def get(tenant_id: str, tag_id: int) -> Tag:
     tag = _tag(item) if item else None
     if tag is None or tag.state == DELETING or tag.merged_into:
         raise errors.NotFound("No such tag.")
-    return _with_count(tag, counts.count(tenant_id, keys.TAG, tag_id))
+    return _with_count(tag, tag_counts.count(tenant_id, tag_id))
 
 
 def list_all(tenant_id: str) -> list[Tag]:
@@ -174,7 +195,7 @@ def list_all(tenant_id: str) -> list[Tag]:
         if "LastEvaluatedKey" not in page:
             break
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    tallies = counts.counts(tenant_id, keys.TAG, [tag.id for tag in found]) if found else {}
+    tallies = tag_counts.counts(tenant_id) if found else {}
     return [_with_count(tag, tallies.get(tag.id, 0)) for tag in found]
 
 
