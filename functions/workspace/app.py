@@ -24,6 +24,8 @@ from leadgate.envelopes import (
     list_envelope,
 )
 from leadgate.observability import observed
+from leadgate.workspace import catalog_service, jobs
+from leadgate.workspace.envelopes import JobEnvelope, TagEnvelope, TagPage
 from leadgate.workspace.ids import from_path
 from leadgate.workspace.pages import WorkspacePageParams
 from leadgate.workspace.pipelines import service as pipelines
@@ -35,6 +37,7 @@ from leadgate.workspace.pipelines.requests import (
     StagePatch,
     StageReplace,
 )
+from leadgate.workspace.tag_requests import TagCreate, TagListParams, TagPatch, TagReplace
 from leadgate.workspace.users import service as users
 from leadgate.workspace.users.requests import UserCreate, UserDeleteParams, UserPatch, UserReplace
 
@@ -264,6 +267,86 @@ def delete_user(user_id: str, params: Annotated[UserDeleteParams, Query()], if_m
     if params.reassign_to is None:
         return json_response(204, None)
     return json_response(200, {"data": {"reassigned": moved}})
+
+
+def _api_url(path: str) -> str:
+    """`path` on the API as clients reach it (links and `Location`)."""
+    event = app.current_event.raw_event
+    requested = public_url(event)
+    return requested[: len(requested) - len(event.get("path") or "/")] + path
+
+
+# ------------------------------------------------------------------ tags catalog and jobs (issue 15 §3, §4)
+
+UNKNOWN_TAG = "No such tag in the caller's tenant (`NOT_FOUND`)."
+TAG = answer(TagEnvelope, "The tag, with its `ETag`.")
+STARTED = answer(JobEnvelope, "More leads hold the tag than one request changes: a job does it (`Location`).")
+TAG_CHANGED = {200: TAG, 202: STARTED, **errors_of(404, 409, 412, 422, _404=UNKNOWN_TAG)}
+
+
+@app.get("/api/v1/tags", responses={200: answer(TagPage, "A page of the tags catalog."), **errors_of(400, 422)})
+def list_tags(params: Annotated[TagListParams, Query()]):
+    app.refuse_undeclared_query(TagListParams)
+    return json_response(200, list_envelope(catalog_service.list_tags(app.caller.tenant_id, params), app.link))
+
+
+@app.post(
+    "/api/v1/tags",
+    responses={201: answer(TagEnvelope, "Created, with `ETag` and `Location`."), **errors_of(409, 422)},
+)
+@app.idempotent
+def create_tag(body: Annotated[TagCreate, Body()]):
+    tag = catalog_service.create_tag(app.caller.tenant_id, body)
+    return json_response(201, {"data": tag.record()}, {"ETag": tag.etag, "Location": _url(tag.id)})
+
+
+@app.get("/api/v1/tags/<tag_id>", responses={200: TAG, **errors_of(404, _404=UNKNOWN_TAG)})
+def get_tag(tag_id: str):
+    tag = catalog_service.get_tag(app.caller.tenant_id, from_path(tag_id, "tag"))
+    return record_response(tag.record(), etag=tag.etag)
+
+
+@app.put("/api/v1/tags/<tag_id>", responses=TAG_CHANGED)
+def replace_tag(tag_id: str, body: Annotated[TagReplace, Body()], if_match: IfMatch = None):
+    changed = catalog_service.change_tag(app.caller.tenant_id, from_path(tag_id, "tag"), body, if_match)
+    return _tag_changed(changed)
+
+
+@app.patch("/api/v1/tags/<tag_id>", responses=TAG_CHANGED)
+def patch_tag(tag_id: str, body: Annotated[TagPatch, Body()], if_match: IfMatch = None):
+    changed = catalog_service.change_tag(app.caller.tenant_id, from_path(tag_id, "tag"), body, if_match)
+    return _tag_changed(changed)
+
+
+@app.delete(
+    "/api/v1/tags/<tag_id>",
+    responses={204: answer(None, "Deleted, and removed from every lead."), 202: STARTED, **errors_of(404, 409, 412)},
+)
+def delete_tag(tag_id: str, if_match: IfMatch = None):
+    changed = catalog_service.delete_tag(app.caller.tenant_id, from_path(tag_id, "tag"), if_match)
+    return _tag_changed(changed)
+
+
+def _tag_changed(changed: catalog_service.Changed):
+    if changed.job is not None:
+        return _job_started(changed.job)
+    if changed.tag is None:
+        return json_response(204, None)
+    return record_response(changed.tag.record(), etag=changed.tag.etag)
+
+
+def _job_started(job: jobs.Job):
+    location = _api_url(f"/api/v1/jobs/{job.id}")
+    return json_response(202, {"data": {**job.record(), "url": location}}, {"Location": location})
+
+
+@app.get(
+    "/api/v1/jobs/<job_id>",
+    responses={200: answer(JobEnvelope, "The job: status and counts."), **errors_of(404)},
+)
+def get_job(job_id: str):
+    job = jobs.get(app.caller.tenant_id, from_path(job_id, "job"))
+    return record_response({**job.record(), "url": _api_url(f"/api/v1/jobs/{job.id}")})
 
 
 lambda_handler = observed(app)

@@ -108,7 +108,14 @@ def test_files_describe_the_running_stack(local_stack):
         "CONNECTIONS_TABLE",
         "WORKSPACE_TABLE",
     }
-    assert set(description["queues"]) == {"WebhookQueue", "WebhookDeadLetterQueue", "SyncSchedulesDeadLetterQueue"}
+    assert set(description["queues"]) == {
+        "WebhookQueue",
+        "WebhookDeadLetterQueue",
+        "SyncSchedulesDeadLetterQueue",
+        "JobsQueue",
+        "JobsDeadLetterQueue",
+    }
+    assert description["queues"]["JobsQueue"].endswith(".fifo")
     assert description["sync"]["schedule_group"] == description["environment"]["SYNC_SCHEDULE_GROUP"]
     assert description["environment"]["WEBHOOK_QUEUE_URL"] == description["queues"]["WebhookQueue"]
     assert description["dynamodb_backend"] in ("dynamodb-local", "moto")

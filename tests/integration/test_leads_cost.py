@@ -50,9 +50,10 @@ def test_single_lead_operations(tenant):
     meter, _ = metered(
         lambda: service.create_lead(tenant, LeadCreate(first_name="X", email="x@example.com", tags=["a"]))
     )
-    # The default pipeline's marker (where a lead naming no stage lands), then the transaction with one more
-    # item: the stage's count shard (docs/workspace.md, "Counts").
-    assert meter.calls == {"GetItem": 1, "TransactWriteItems": 1, "UpdateItem": 1}
+    # A tag new to the catalog: resolved (BatchGetItem), given an id (UpdateItem) and put in the catalog (its own
+    # transaction) before the lead's transaction; the default pipeline's marker (where a lead naming no stage
+    # lands); the lead's transaction carries ONE tag count item and the stage's count shard; then the counters.
+    assert meter.calls == {"BatchGetItem": 1, "GetItem": 1, "UpdateItem": 2, "TransactWriteItems": 2}
 
     meter, _ = metered(lambda: service.get_lead(tenant, lead.id))
     assert meter.calls == {"GetItem": 1}
@@ -72,9 +73,9 @@ def test_single_lead_operations(tenant):
     assert meter.calls == {"GetItem": 1, "TransactWriteItems": 1}
     assert meter.items_written == 1 + 2 + 2  # lead, old email freed + new claimed, one search token out + in
 
-    meter, _ = metered(lambda: service.add_tag(tenant, lead.id, "vip", None))
-    assert meter.calls == {"GetItem": 1, "TransactWriteItems": 1, "UpdateItem": 1}
-    assert meter.items_written == 2 + 1
+    meter, _ = metered(lambda: service.add_tag(tenant, lead.id, "a", None))  # in the catalog: resolved only
+    assert meter.calls == {"GetItem": 1, "BatchGetItem": 1, "TransactWriteItems": 1, "UpdateItem": 1}
+    assert meter.items_written == 2 + 1 + 1  # lead and TAG# item, the tag count item; the counters
 
     meter, _ = metered(lambda: service.lookup(tenant, LookupParams(email="MOVED@example.com")))
     assert meter.calls == {"GetItem": 2}  # the identity item, then the lead (both strongly consistent)

@@ -80,7 +80,13 @@ def test_dead_letter_alarm_fires_on_any_message(source):
 def test_queues_parse_for_the_local_stack_dead_letter_queue_first():
     specs = template.queues()
     order = [spec.logical_id for spec in specs]
-    assert set(order) == {"WebhookDeadLetterQueue", "WebhookQueue", "SyncSchedulesDeadLetterQueue"}
+    assert set(order) == {
+        "WebhookDeadLetterQueue",
+        "WebhookQueue",
+        "SyncSchedulesDeadLetterQueue",
+        "JobsQueue",
+        "JobsDeadLetterQueue",
+    }
     assert order.index("WebhookDeadLetterQueue") < order.index("WebhookQueue")
     queue = specs[order.index("WebhookQueue")]
     assert (queue.env_var, queue.dead_letter_queue, queue.max_receive_count) == (
@@ -141,5 +147,19 @@ def test_the_worker_reads_and_rotates_connection_secrets_and_consumes_the_queue(
     assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["WebhookQueue", "Arn"]}
     assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert event["Properties"]["ScalingConfig"]["MaximumConcurrency"] >= 2
-    spec = template.sqs_event_sources()[0]
+    spec = next(spec for spec in template.sqs_event_sources() if spec.function == "webhook_worker")
     assert (spec.function, spec.queue, spec.batch_size) == ("webhook_worker", "WebhookQueue", 10)
+
+
+def test_the_jobs_queue_is_fifo_with_its_worker_as_event_source():
+    specs = {spec.logical_id: spec for spec in template.queues()}
+    jobs = specs["JobsQueue"]
+    assert (jobs.env_var, jobs.dead_letter_queue, jobs.attributes["FifoQueue"]) == (
+        "JOBS_QUEUE_URL",
+        "JobsDeadLetterQueue",
+        "true",
+    )
+    assert specs["JobsDeadLetterQueue"].attributes["FifoQueue"] == "true"
+    sources = {source.function: source for source in template.sqs_event_sources()}
+    assert sources["jobs_worker"].queue == "JobsQueue"
+    assert sources["jobs_worker"].report_batch_item_failures

@@ -24,6 +24,7 @@ FUNCTION_FOLDERS = {
     "docs",
     "sync",
     "workspace",
+    "jobs_worker",
 }
 
 

@@ -30,7 +30,7 @@ class Worker:
 
 
 def poller(worker):
-    (spec,) = template.sqs_event_sources()
+    spec = next(spec for spec in template.sqs_event_sources() if spec.function == "webhook_worker")
     return QueuePoller(
         spec,
         sqs=boto3.client("sqs"),
@@ -81,3 +81,9 @@ def test_a_crashed_invocation_deletes_nothing(aws):
     received = poller(Worker(crash=True)).poll_once()
 
     assert received == 2 and visible(url) == 2
+
+
+def test_the_jobs_worker_is_an_event_source_of_the_jobs_queue():
+    """Picked up from the template's event source mappings with nothing else to wire."""
+    sources = {spec.function: spec for spec in template.sqs_event_sources()}
+    assert (sources["jobs_worker"].queue, sources["jobs_worker"].report_batch_item_failures) == ("JobsQueue", True)

@@ -90,3 +90,16 @@ def test_provisioning_twice_keeps_the_queues(aws):
     again = provision(dynamodb=boto3.client("dynamodb"), cognito=boto3.client("cognito-idp"))
 
     assert again.queues == aws.queues
+
+
+def test_the_jobs_queue_is_fifo_and_redrives_to_a_fifo_dead_letter_queue(aws):
+    sqs = boto3.client("sqs")
+    queue = sqs.get_queue_attributes(QueueUrl=aws.queues["JobsQueue"], AttributeNames=["All"])["Attributes"]
+    dead_letters = sqs.get_queue_attributes(QueueUrl=aws.queues["JobsDeadLetterQueue"], AttributeNames=["All"])[
+        "Attributes"
+    ]
+
+    assert aws.queues["JobsQueue"].endswith(".fifo") and aws.queues["JobsDeadLetterQueue"].endswith(".fifo")
+    assert (queue["FifoQueue"], dead_letters["FifoQueue"]) == ("true", "true")
+    assert json.loads(queue["RedrivePolicy"])["deadLetterTargetArn"] == dead_letters["QueueArn"]
+    assert aws.environment()["JOBS_QUEUE_URL"] == aws.queues["JobsQueue"]

@@ -20,6 +20,7 @@
     leadgate sync run CONNECTION_ID      (prints the run's record; exits 1 when the run failed)
     leadgate sync runs CONNECTION_ID
     leadgate users list --tenant acme    (with each user's open_lead_count)
+    leadgate tags list --tenant acme     (the tags catalog, with exact lead counts)
 
 Every command takes `--local-dir DIR` (default: $LEADGATE_LOCAL_DIR, else the nearest `.local/` holding a
 `stack.json` in the working directory or above it, as `make run` writes it in the checkout) or
@@ -50,6 +51,7 @@ from leadgate_admin import local_state
 from leadgate_admin.clients import ClientRegistry, ClientSpecError, UnknownClient, client_view
 from leadgate_admin.connections import SECRET_OPTIONS, SETTING_OPTIONS, ConnectionAdmin, ConnectionSpecError
 from leadgate_admin.sync import SyncAdmin, lambda_invoker, refuse_schedule
+from leadgate_admin.tags import list_tags
 from leadgate_admin.usage_plans import ApiKeys, UnknownTier
 from leadgate_admin.webhooks import WebhookAdmin
 from leadgate_admin.workspace import WorkspaceAdmin
@@ -228,6 +230,7 @@ def deployed_target(stack: str, region: str | None) -> Target:
             "AWS_REGION": cloudformation.meta.region_name,
             "SYNC_TABLE": outputs.get("SyncTable", ""),
             "CONNECTIONS_TABLE": outputs.get("ConnectionsTable", ""),
+            "WORKSPACE_TABLE": outputs.get("WorkspaceTable", ""),
             "STAGE": parameters.get("Stage") or "dev",
         },
     )
@@ -343,6 +346,12 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def list_tenant_tags(target: Target, args: argparse.Namespace) -> Any:
+    if not target.environment.get("WORKSPACE_TABLE"):
+        raise TargetError("This stack has no workspace table: restart the local stack, or deploy again.")
+    return list_tags(target.environment, args.tenant)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="leadgate", description="leadgate administration.")
     target = argparse.ArgumentParser(add_help=False)
@@ -356,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--region", help="the deployed stack's region (default: your AWS configuration)")
 
     groups = parser.add_subparsers(
-        dest="group", required=True, metavar="{clients,connections,webhooks,sync,pipelines,users}"
+        dest="group", required=True, metavar="{clients,connections,webhooks,sync,pipelines,users,tags}"
     )
     clients = groups.add_parser("clients", help="API clients (Cognito app clients and their registry entries)")
     commands = clients.add_subparsers(dest="command", required=True)
@@ -496,6 +505,12 @@ def _sync_commands(groups: Any, target: argparse.ArgumentParser) -> None:
     runs.add_argument("connection_id", metavar="CONNECTION_ID")
     runs.add_argument("--limit", type=_count, default=20, metavar="N", help="at most N runs (default 20)")
     runs.set_defaults(run=list_sync_runs)
+
+    tags = groups.add_parser("tags", help="a tenant's tags catalog (docs/workspace.md)")
+    commands = tags.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", parents=[target], help="the tenant's tags with their lead counts")
+    listing.add_argument("--tenant", required=True)
+    listing.set_defaults(run=list_tenant_tags)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -213,7 +213,18 @@ def tables(template: dict[str, Any] | None = None) -> list[TableSpec]:
 # ------------------------------------------------------------------ queues
 
 # CloudFormation's AWS::SQS::Queue properties that are SQS attributes of the same name.
-_QUEUE_ATTRIBUTES = ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "ReceiveMessageWaitTimeSeconds")
+_QUEUE_ATTRIBUTES = (
+    "VisibilityTimeout",
+    "MessageRetentionPeriod",
+    "DelaySeconds",
+    "ReceiveMessageWaitTimeSeconds",
+    "FifoQueue",
+)
+
+
+def _queue_attribute(value: Any) -> str:
+    """A queue property as SQS takes it: booleans are `true` / `false`."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def queues(template: dict[str, Any] | None = None) -> list[QueueSpec]:
@@ -235,7 +246,9 @@ def queues(template: dict[str, Any] | None = None) -> list[QueueSpec]:
             QueueSpec(
                 logical_id=logical_id,
                 env_var=env_by_queue.get(logical_id),
-                attributes={name: str(properties[name]) for name in _QUEUE_ATTRIBUTES if name in properties},
+                attributes={
+                    name: _queue_attribute(properties[name]) for name in _QUEUE_ATTRIBUTES if name in properties
+                },
                 dead_letter_queue=target["Fn::GetAtt"][0] if redrive else None,
                 max_receive_count=int(redrive["maxReceiveCount"]) if redrive else None,
             )

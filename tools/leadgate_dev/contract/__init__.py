@@ -42,6 +42,7 @@ CURSOR_LISTS = (
     "GET /api/v1/connections/{id}/runs",
     "GET /api/v1/pipelines",
     "GET /api/v1/pipelines/{id}/stages",
+    "GET /api/v1/tags",
 )
 # A valid body may name state that does not hold: a lead's `assigned_user_id` must be an active user of the
 # tenant, a user's email must be free in the tenant, `reassign_to` an active user (422 naming the field, as

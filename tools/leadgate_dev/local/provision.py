@@ -100,6 +100,8 @@ def _ensure_queues(sqs: Any, stack: str) -> dict[str, str]:
                 }
             )
         name = f"{stack}-{spec.logical_id}"
+        if attributes.get("FifoQueue") == "true":
+            name += ".fifo"  # SQS requires it of a FIFO queue's name, as CloudFormation's generated names have
         try:
             url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         except sqs.exceptions.QueueNameExists:

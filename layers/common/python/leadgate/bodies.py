@@ -54,6 +54,7 @@ TAG = BodyRule(frozenset({JSON}), 4 * KIB)
 # The workspace's records (pipelines with up to 50 stages, users, tags): small, 64 KiB is ample.
 WORKSPACE = BodyRule(frozenset({JSON}), 64 * KIB)
 WORKSPACE_PATCH = BodyRule(frozenset({JSON, MERGE_PATCH_JSON}), 64 * KIB)
+TAG_PATCH = BodyRule(frozenset({JSON, MERGE_PATCH_JSON}), 4 * KIB)  # a catalog tag: PATCH /api/v1/tags/{id}
 # A provider's delivery: an object (Intercom, Standard Webhooks) or an array of up to 100 events (HubSpot).
 WEBHOOK = BodyRule(frozenset({JSON}), 1024 * KIB, top_level=(dict, list))
 TOKEN_FORM_MAX_BYTES = 8 * KIB

@@ -42,6 +42,9 @@ ALL_SCOPES = (
     WRITE_TAGS,
 )
 
+# A job is watched with any workspace scope: the ones that read what it changes, and the ones that start it.
+JOB_SCOPES = (READ_PIPELINES, READ_USERS, READ_TAGS, WRITE_TAGS, WRITE_USERS, DELETE_USERS)
+
 
 @dataclass(frozen=True)
 class Route:
@@ -105,6 +108,14 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE),
     Route("PATCH", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE_PATCH),
     Route("DELETE", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (WRITE_PIPELINES,)),
+    # The tags catalog and background jobs (issue 15, docs/workspace.md).
+    Route("GET", "/api/v1/tags", "workspace", (READ_TAGS, WRITE_TAGS)),
+    Route("POST", "/api/v1/tags", "workspace", (WRITE_TAGS,), bodies.TAG),
+    Route("GET", "/api/v1/tags/{id}", "workspace", (READ_TAGS, WRITE_TAGS)),
+    Route("PUT", "/api/v1/tags/{id}", "workspace", (WRITE_TAGS,), bodies.TAG),
+    Route("PATCH", "/api/v1/tags/{id}", "workspace", (WRITE_TAGS,), bodies.TAG_PATCH),
+    Route("DELETE", "/api/v1/tags/{id}", "workspace", (WRITE_TAGS,)),
+    Route("GET", "/api/v1/jobs/{id}", "workspace", JOB_SCOPES),
 )
 
 

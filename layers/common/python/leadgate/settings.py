@@ -22,6 +22,7 @@ class Settings:
     workspace_table: str  # pipelines, stages, users, tags, jobs, id sequences, lead counts (leadgate.workspace)
     sync_schedule_group: str  # the EventBridge Scheduler group of the sync schedules
     webhook_queue_url: str
+    jobs_queue_url: str  # the FIFO queue of background jobs' pages (leadgate.workspace.jobs)
     user_pool_id: str
     cognito_token_url: str
     cognito_issuer: str
@@ -64,6 +65,7 @@ class Settings:
             workspace_table=env.get("WORKSPACE_TABLE", ""),
             sync_schedule_group=env.get("SYNC_SCHEDULE_GROUP", ""),
             webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
+            jobs_queue_url=env.get("JOBS_QUEUE_URL", ""),
             user_pool_id=user_pool_id,
             cognito_token_url=env.get("COGNITO_TOKEN_URL", ""),
             cognito_issuer=issuer,

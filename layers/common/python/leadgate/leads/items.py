@@ -52,7 +52,7 @@ def lead_item(tenant_id: str, lead: StoredLead) -> dict[str, Any]:
             attributes[name] = getattr(lead, name)
     if lead.search_tokens:
         attributes["search_tokens"] = sorted(lead.search_tokens)
-    for name in ("external_ids", "external_updated_at"):
+    for name in ("external_ids", "external_updated_at", "tag_ids"):
         if getattr(lead, name):
             attributes[name] = dict(getattr(lead, name))
     return attribute_values(attributes)
@@ -129,6 +129,7 @@ def _lead_from_item(item: Mapping[str, Any], lead_id: str) -> StoredLead:
         search_tokens=frozenset(attributes.get("search_tokens", ())),
         external_ids=attributes.get("external_ids", {}),
         external_updated_at=attributes.get("external_updated_at", {}),
+        tag_ids={name: int(tag_id) for name, tag_id in attributes.get("tag_ids", {}).items()},
     )
 
 

@@ -32,6 +32,9 @@ class StoredLead:
     # when the lead last took a change from each (ISO 8601 UTC): older changes are stale (docs/intake.md).
     external_ids: Mapping[str, str] = field(default_factory=dict)
     external_updated_at: Mapping[str, str] = field(default_factory=dict)
+    # The tags catalog's id of each tag the lead holds ({"vip": 5}), kept with the lead so that a write knows
+    # which counts it moves and a rename or delete job knows which leads hold ITS tag (docs/workspace.md).
+    tag_ids: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def etag(self) -> str:

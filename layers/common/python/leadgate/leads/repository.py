@@ -9,7 +9,10 @@ tenant's partition. docs/access-patterns.md lists the calls each operation makes
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +29,7 @@ from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
 from leadgate.workspace import counts
 from leadgate.workspace import keys as workspace_keys
+from leadgate.workspace import tags as tag_catalog
 from leadgate.workspace.users import assignments
 
 logger = Logger(child=True)
@@ -202,6 +206,7 @@ def _stored(
     inquiries: int,
     external_ids: Mapping[str, str],
     external_updated_at: Mapping[str, str],
+    tag_ids: Mapping[str, int],
 ) -> StoredLead:
     return StoredLead(
         id=lead_id,
@@ -215,7 +220,13 @@ def _stored(
         search_tokens=data.search_tokens(),
         external_ids=dict(external_ids),
         external_updated_at=dict(external_updated_at),
+        tag_ids=dict(tag_ids),
     )
+
+
+def _tag_writes(changes: tag_catalog.LeadTagChanges) -> list[_Write]:
+    """The tags catalog's entry of a lead write: its tag count moves (leadgate.workspace.tag_counts)."""
+    return [_Write(entry, "item") for entry in changes.entries]
 
 
 # ------------------------------------------------------------------ writes
@@ -230,10 +241,12 @@ def create(
     external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE TransactWriteItems: the lead, its identities (emails, phones and external ids, each claimed only
-    if free), tags, search tokens, inquiries, and its assigned user's check and count (ValidationFailed when
-    that user is not active). Then ONE UpdateItem on the tenant's counters."""
+    if free), tags (with ONE item for their counts; names new to the catalog are put there first:
+    leadgate.workspace.tags), search tokens, inquiries, its stage's count, and its assigned user's check and count
+    (ValidationFailed when that user is not active). Then ONE UpdateItem on the tenant's counters."""
     now = clock.now()
     stamp = iso(now)
+    changes = tag_catalog.lead_tag_changes(tenant_id, {}, data.tags)
     lead = _stored(
         ids.new_ulid(now),
         data,
@@ -243,9 +256,11 @@ def create(
         inquiries=len(inquiries),
         external_ids=external_ids or {},
         external_updated_at=external_updated_at or {},
+        tag_ids=changes.tag_ids,
     )
     writes = _new_lead_writes(tenant_id, lead)
     writes += _assignment_writes(tenant_id, None, lead)
+    writes += _tag_writes(changes)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
     writes += _count_writes(tenant_id, None, data)
     _commit(tenant_id, writes)
@@ -278,9 +293,10 @@ def update(
     inquiries, a new assigned user's check and the users' count moves. `external_ids` / `external_updated_at`
     replace the lead's (None keeps them).
     Raises ConcurrentModification if the lead changed since `current` was read, IdentityTaken if a new
-    email, phone or external id belongs to another lead. Then ONE UpdateItem on the counters (none when no
-    counted value changed)."""
+    email, phone or external id belongs to another lead. Tags move their catalog counts in the transaction
+    (ONE item, leadgate.workspace.tags). Then ONE UpdateItem on the counters (none when no counted value changed)."""
     now = clock.now()
+    changes = tag_catalog.lead_tag_changes(tenant_id, current.tag_ids, data.tags)
     lead = _stored(
         current.id,
         data,
@@ -290,11 +306,13 @@ def update(
         inquiries=current.inquiry_count + len(inquiries),
         external_ids=current.external_ids if external_ids is None else external_ids,
         external_updated_at=current.external_updated_at if external_updated_at is None else external_updated_at,
+        tag_ids=changes.tag_ids,
     )
     writes = [_put_lead(tenant_id, lead, expected_version=current.version)]
     writes += _identity_writes(tenant_id, lead.id, current, lead)
     writes += _membership_writes(tenant_id, lead.id, current, lead)
     writes += _assignment_writes(tenant_id, current, lead)
+    writes += _tag_writes(changes)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
     writes += _count_writes(tenant_id, current.data, data)
     _commit(tenant_id, writes)
@@ -318,6 +336,7 @@ def delete(tenant_id: str, current: StoredLead) -> None:
     writes += _membership_writes(tenant_id, current.id, current, None)
     writes += _count_writes(tenant_id, current.data, None)
     writes += _assignment_writes(tenant_id, current, None)
+    writes += _tag_writes(tag_catalog.lead_tag_changes(tenant_id, current.tag_ids, []))
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, None))
     if current.inquiry_count:
@@ -520,3 +539,120 @@ def counters(item: Mapping[str, Any] | None) -> dict[str, int]:
     if not item:
         return {}
     return {name: int(value["N"]) for name, value in item.items() if "N" in value}
+
+
+# ------------------------------------------------------------------ tag changes of many leads (jobs)
+
+# One TransactWriteItems carries at most this many bytes of lead items (DynamoDB's limit is 4 MB).
+RETAG_TRANSACTION_BYTES = 3 * 1024 * 1024
+
+
+def tagged(tenant_id: str, tag: str, *, after: str | None, limit: int) -> tuple[list[str], str | None]:
+    """ONE Query of the tag's TAG# items (keys only): up to `limit` lead ids after the sort key `after`, and the
+    last sort key read when there may be more (the position to go on from)."""
+    query: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": keys.partition(tenant_id)},
+            ":prefix": {"S": keys.tag_sk(tag, "")},
+        },
+        "ProjectionExpression": "SK",
+        "ConsistentRead": True,
+        "Limit": limit,
+    }
+    if after:
+        query["ExclusiveStartKey"] = keys.key(tenant_id, after)
+    page = _client().query(**query)
+    found = [keys.lead_id_of(item["SK"]["S"]) for item in page.get("Items", [])]
+    last = page.get("LastEvaluatedKey")
+    return found, last["SK"]["S"] if last else None
+
+
+Retag = tuple[StoredLead, LeadData, Mapping[str, int]]  # a lead as read, its new data, its new tag ids
+
+
+def retag(tenant_id: str, changes: Sequence[Retag], entries: list[Any]) -> None:
+    """Leads whose tags alone change (a tag merged into another by a job): each lead's new item, conditional
+    on the version it was read at, and `entries` (count moves) in ONE TransactWriteItems (raises
+    ConcurrentModification if any lead changed meanwhile: read them again); then `_after_retag`. The caller
+    keeps a transaction within `MAX_TRANSACTION_ITEMS` and `RETAG_TRANSACTION_BYTES` (`retag_size`)."""
+    written = _retagged(changes)
+    writes = [_put_lead(tenant_id, lead, expected_version=current.version) for lead, (current, _, _) in written]
+    writes += [_Write(entry, "item") for entry in entries]
+    _commit(tenant_id, writes)
+    _after_retag(tenant_id, written)
+
+
+def retag_each(tenant_id: str, changes: Sequence[Retag]) -> list[str]:
+    """As `retag` with no count to move (a tag renamed, or deleted): ONE conditional PutItem per lead, no
+    transaction; returns the ids of the leads that changed meanwhile (read them again)."""
+    written, conflicted = [], []
+    for lead, change in _retagged(changes):
+        put = _put_lead(tenant_id, lead, expected_version=change[0].version).operation["Put"]
+        try:
+            _client().put_item(**put)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            conflicted.append(lead.id)
+            continue
+        written.append((lead, change))
+    _after_retag(tenant_id, written)
+    return conflicted
+
+
+def _retagged(changes: Sequence[Retag]) -> list[tuple[StoredLead, Retag]]:
+    stamp = iso(clock.now())
+    return [
+        (
+            dataclasses.replace(
+                current,
+                data=data,
+                version=current.version + 1,
+                updated_at=max(stamp, current.updated_at),
+                tag_ids=dict(tag_ids),
+            ),
+            (current, data, tag_ids),
+        )
+        for current, data, tag_ids in changes
+    ]
+
+
+def _after_retag(tenant_id: str, written: Sequence[tuple[StoredLead, Retag]]) -> None:
+    """The written leads' TAG# items (BatchWriteItem calls) and ONE UpdateItem on the counters. A crash before
+    leaves TAG# items that `repair_tag_items` puts right when the job's page runs again."""
+    memberships = [
+        write.operation
+        for lead, (current, _, _) in written
+        for write in _membership_writes(tenant_id, lead.id, current, lead)
+    ]
+    requests = [
+        {"PutRequest": {"Item": entry["Put"]["Item"]}}
+        if "Put" in entry
+        else {"DeleteRequest": {"Key": entry["Delete"]["Key"]}}
+        for entry in memberships
+    ]
+    for first in range(0, len(requests), BATCH_WRITE_LIMIT):
+        dependencies.batch_write(_client(), {_table(): requests[first : first + BATCH_WRITE_LIMIT]})
+    totals: Counter[str] = Counter()
+    for _, (current, data, _) in written:
+        totals.update(keys.counter_changes(current.data, data))
+    _count(tenant_id, {name: delta for name, delta in totals.items() if delta})
+
+
+def retag_size(lead: StoredLead) -> int:
+    """About the bytes a lead's item takes in a transaction (its attributes' JSON)."""
+    return len(json.dumps(lead.record(), ensure_ascii=False, default=str).encode())
+
+
+def repair_tag_items(tenant_id: str, lead: StoredLead, stale_tags: Iterable[str]) -> None:
+    """The TAG# items of `stale_tags` the lead no longer holds are deleted, and the lead's own are put
+    (BatchWriteItem): what a job interrupted between a lead's write and its TAG# items left behind."""
+    requests = [{"DeleteRequest": {"Key": keys.key(tenant_id, keys.tag_sk(tag, lead.id))}} for tag in stale_tags]
+    requests += [
+        {"PutRequest": {"Item": _put(tenant_id, keys.tag_sk(tag, lead.id), lead_id=lead.id).operation["Put"]["Item"]}}
+        for tag in lead.data.tags
+    ]
+    for first in range(0, len(requests), BATCH_WRITE_LIMIT):
+        dependencies.batch_write(_client(), {_table(): requests[first : first + BATCH_WRITE_LIMIT]})
