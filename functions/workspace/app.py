@@ -1,4 +1,4 @@
-"""The workspace REST API (issue 15, docs/workspace.md): pipelines and stages, users, the tags catalog, jobs.
+"""The workspace REST API (docs/workspace.md): pipelines and stages, users, the tags catalog, jobs.
 
 The HTTP edge, one function for every workspace resource (they share models and one cold start): parameters,
 status codes, headers, URLs and envelopes are here; the services of `leadgate.workspace` take validated models
@@ -276,7 +276,7 @@ def _api_url(path: str) -> str:
     return requested[: len(requested) - len(event.get("path") or "/")] + path
 
 
-# ------------------------------------------------------------------ tags catalog and jobs (issue 15 §3, §4)
+# ------------------------------------------------------------------ tags catalog and jobs
 
 UNKNOWN_TAG = "No such tag in the caller's tenant (`NOT_FOUND`)."
 TAG = answer(TagEnvelope, "The tag, with its `ETag`.")

@@ -1,4 +1,4 @@
-"""Benchmark of the users (issue 15 §2): each users operation through the workspace function, and what an
+"""Benchmark of the users: each users operation through the workspace function, and what an
 assignment adds to a lead write (the user's ConditionCheck and one count shard per user moved, in the lead's own
 transaction). Runs first in a tier: it creates the tenant's users 1..25, whom the population's leads name."""
 

@@ -79,7 +79,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/v1/usage", "usage", ALL_SCOPES),
     Route("GET", "/api/v1/connections", "connections", (READ_INTEGRATIONS,)),
     Route("GET", "/api/v1/connections/{id}", "connections", (READ_INTEGRATIONS,)),
-    # Users (issue 15 §2): the people leads are assigned to.
+    # Users: the people leads are assigned to.
     Route("GET", "/api/v1/users", "workspace", (READ_USERS,)),
     Route("POST", "/api/v1/users", "workspace", (WRITE_USERS,), bodies.WORKSPACE),
     Route("GET", "/api/v1/users/{id}", "workspace", (READ_USERS,)),
@@ -95,7 +95,7 @@ ROUTES: tuple[Route, ...] = (
     # Authenticated by the provider's signature (checked on the raw bytes after the body rule).
     Route("POST", "/webhooks/{connection_id}", "webhooks", None, bodies.WEBHOOK),
     Route("GET", "/api/v1/connections/{id}/runs", "connections", (READ_INTEGRATIONS,)),
-    # The workspace (issue 15). API Gateway names a path level's parameter once: LeadHub's {pipeline_id} is {id}.
+    # The workspace. API Gateway names a path level's parameter once: LeadHub's {pipeline_id} is {id}.
     Route("GET", "/api/v1/pipelines", "workspace", (READ_PIPELINES,)),
     Route("POST", "/api/v1/pipelines", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE),
     Route("GET", "/api/v1/pipelines/{id}", "workspace", (READ_PIPELINES,)),
@@ -108,7 +108,7 @@ ROUTES: tuple[Route, ...] = (
     Route("PUT", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE),
     Route("PATCH", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (WRITE_PIPELINES,), bodies.WORKSPACE_PATCH),
     Route("DELETE", "/api/v1/pipelines/{id}/stages/{stage_id}", "workspace", (WRITE_PIPELINES,)),
-    # The tags catalog and background jobs (issue 15, docs/workspace.md).
+    # The tags catalog and background jobs (docs/workspace.md).
     Route("GET", "/api/v1/tags", "workspace", (READ_TAGS, WRITE_TAGS)),
     Route("POST", "/api/v1/tags", "workspace", (WRITE_TAGS,), bodies.TAG),
     Route("GET", "/api/v1/tags/{id}", "workspace", (READ_TAGS, WRITE_TAGS)),

@@ -1,4 +1,5 @@
-"""Where a lead sits: the pipeline and stage a lead write names must be real (issue 15, "A lead's stage is real").
+"""Where a lead sits: the pipeline and stage a lead write names must be real (docs/workspace.md, "A lead's
+stage is real").
 
 Every lead write (the leads API, intake: upsert, batch, inbound, webhooks, sync) passes its new values through
 `place` before the repository writes them. A stage named (changed, or on a new lead) must be an existing,

@@ -23,7 +23,7 @@ from leadgate.workspace.users import store
 from leadgate.workspace.users.records import User
 from leadgate.workspace.users.requests import UserCreate, UserPatch, UserReplace
 
-INLINE_REASSIGNMENT = 100  # leads moved inside the DELETE request; more is a background job (issue 15 §4)
+INLINE_REASSIGNMENT = 100  # leads moved inside the DELETE request; more is a background job
 LIST_NAME = "users"
 EMAIL_TAKEN = "Another user of the tenant has this email."
 
