@@ -42,11 +42,13 @@ CURSOR_LISTS = (
     "GET /api/v1/connections/{id}/runs",
     "GET /api/v1/pipelines",
     "GET /api/v1/pipelines/{id}/stages",
+    "GET /api/v1/users",
     "GET /api/v1/tags",
 )
 # A valid body may name state that does not hold: a lead's `assigned_user_id` must be an active user of the
-# tenant, a user's email must be free in the tenant, `reassign_to` an active user (422 naming the field, as
-# LeadHub's validation answers them).
+# tenant, a user's email must be free in the tenant, `reassign_to` an active user, a pipeline's `stage_ids` every
+# stage it has (each once), a new stage a pipeline with fewer than 50 (422 naming the field, as LeadHub's
+# validation answers them).
 STATE_422 = (
     "POST /api/v1/leads",
     "PUT /api/v1/leads/{id}",
@@ -58,6 +60,9 @@ STATE_422 = (
     "PUT /api/v1/users/{id}",
     "PATCH /api/v1/users/{id}",
     "DELETE /api/v1/users/{id}",
+    "PUT /api/v1/pipelines/{id}",
+    "PATCH /api/v1/pipelines/{id}",
+    "POST /api/v1/pipelines/{id}/stages",
 )
 # Invalid data may also be too large: 413 refuses it as surely as 422 does (schemathesis' default list lacks it).
 _REFUSED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
+from leadgate.leads.fields import integral
 from leadgate.text import Text
 from leadgate.workspace.ids import WorkspaceId
 
 MAX_STAGES = 50  # per pipeline: a board, not a taxonomy; keeps a pipeline's stage list one small item
 
 Name = Text(100)
-Position = Annotated[int, Field(strict=True, ge=1, le=10_000)]
-Probability = Annotated[int, Field(strict=True, ge=0, le=100)]
+# JSON does not tell `5.0` from `5` (nor does the description's `integer`): a number with no fraction is that integer.
+Position = Annotated[int, Field(strict=True, ge=1, le=10_000), BeforeValidator(integral)]
+Probability = Annotated[int, Field(strict=True, ge=0, le=100), BeforeValidator(integral)]
 StageType = Literal["open", "won", "lost"]
 
 
@@ -25,7 +28,13 @@ def _each_once(stage_ids: list[int]) -> list[int]:
 
 
 # Every stage of a pipeline in its new order (Close's way of reordering).
-StageIds = Annotated[list[WorkspaceId], Field(max_length=MAX_STAGES), AfterValidator(_each_once)]
+StageIds = Annotated[
+    list[Annotated[WorkspaceId, BeforeValidator(integral)]],
+    Field(max_length=MAX_STAGES, json_schema_extra={"uniqueItems": True}),
+    AfterValidator(_each_once),
+]
+# A PATCH field may be left out but not sent as null: the description offers no null for it.
+Absent = SkipJsonSchema[None]
 
 
 class _Body(BaseModel):
@@ -47,7 +56,8 @@ class StageReplace(StageCreate):
 
 
 class _Patch(_Body):
-    """Only the fields sent change; none of them can be cleared (null)."""
+    """Only the fields sent change; none of them can be cleared (null): `Absent` keeps null out of the
+    description."""
 
     @field_validator("*", mode="before")
     @classmethod
@@ -58,11 +68,11 @@ class _Patch(_Body):
 
 
 class StagePatch(_Patch):
-    name: Name | None = None
-    probability: Probability | None = None
-    type: StageType | None = None
-    position: Position | None = None
-    archived: StrictBool | None = None
+    name: Name | Absent = None
+    probability: Probability | Absent = None
+    type: StageType | Absent = None
+    position: Position | Absent = None
+    archived: StrictBool | Absent = None
 
 
 class PipelineCreate(_Body):
@@ -84,7 +94,7 @@ class PipelineReplace(_Body):
 
 
 class PipelinePatch(_Patch):
-    name: Name | None = None
-    position: Position | None = None
-    archived: StrictBool | None = None
-    stage_ids: StageIds | None = None
+    name: Name | Absent = None
+    position: Position | Absent = None
+    archived: StrictBool | Absent = None
+    stage_ids: StageIds | Absent = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from leadgate import normalize
@@ -65,8 +66,8 @@ class UserPatch(_EchoesReadOnlyFields):
 
     name: Name = None
     email: Email = None
-    role: Role | None = None
-    active: StrictBool | None = None
+    role: Role | SkipJsonSchema[None] = None  # left out, not null: the description offers no null
+    active: StrictBool | SkipJsonSchema[None] = None
 
     @field_validator("name", "email", "role", "active", mode="before")
     @classmethod
