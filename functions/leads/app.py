@@ -7,10 +7,10 @@ takes validated models and returns leads and pages.
 from typing import Annotated
 from urllib.parse import unquote
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BeforeValidator
 
-from leadgate.api import create_resolver, json_response, public_url, record_response
+from leadgate.api import IfMatch, create_resolver, json_response, public_url, record_response
 from leadgate.envelopes import InquiryPage, LeadEnvelope, LeadPage, answer, errors_of, list_envelope
 from leadgate.leads import service
 from leadgate.leads.fields import Tag
@@ -20,14 +20,6 @@ from leadgate.observability import observed
 
 app = create_resolver()
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        max_length=1024,
-        description="The lead's ETag (or `*`): the change happens only if it still holds, else 412.",
-    ),
-]
 # REST API events keep the path percent-encoded; the tag is then read as in a body (matched in its stored form).
 TagSegment = Annotated[Tag, BeforeValidator(unquote), Path(description="The tag, in any spelling of it (`VIP`).")]
 LEAD = answer(LeadEnvelope, "The lead, with its `ETag`.")

@@ -8,9 +8,9 @@ nothing: 404.
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from leadgate.api import create_resolver, json_response, public_url, record_response
+from leadgate.api import IfMatch, create_resolver, json_response, public_url, record_response
 from leadgate.envelopes import (
     PipelineEnvelope,
     PipelinePage,
@@ -42,15 +42,6 @@ from leadgate.workspace.users import service as users
 from leadgate.workspace.users.requests import UserCreate, UserDeleteParams, UserPatch, UserReplace
 
 app = create_resolver()
-
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        max_length=1024,
-        description="The record's ETag (or `*`): the change happens only if it still holds, else 412.",
-    ),
-]
 
 
 def _url(created_id: int) -> str:

@@ -76,6 +76,15 @@ IdempotencyKey = Annotated[
         description="Makes the request safe to retry: the same key and request replay the first answer.",
     ),
 ]
+# Optimistic locking on every single record that has an ETag (leads, pipelines, stages, users, tags).
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=1024,
+        description="The record's ETag (or `*`): the change happens only if it still holds, else 412.",
+    ),
+]
 
 
 def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> Response:

@@ -31,3 +31,14 @@ def _number(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _number(entry) for key, entry in value.items()}
     return value
+
+
+def versioned(entry: dict[str, Any], expected_version: int | None) -> dict[str, Any]:
+    """A transaction entry guarded by the record's version: absent when None (a creation), else unchanged since
+    read (optimistic locking, the records' ETag)."""
+    if expected_version is None:
+        entry["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        entry["ConditionExpression"] = "version = :version"
+        entry["ExpressionAttributeValues"] = {":version": {"N": str(expected_version)}}
+    return entry

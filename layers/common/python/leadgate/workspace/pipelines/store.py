@@ -95,33 +95,24 @@ def stages(tenant_id: str, stage_ids: Iterable[int]) -> dict[int, Stage]:
 # ------------------------------------------------------------------ transaction entries
 
 
-def _version_condition(entry: dict[str, Any], expected_version: int | None) -> dict[str, Any]:
-    if expected_version is None:
-        entry["ConditionExpression"] = "attribute_not_exists(pk)"
-    else:
-        entry["ConditionExpression"] = "version = :version"
-        entry["ExpressionAttributeValues"] = {":version": {"N": str(expected_version)}}
-    return entry
-
-
 def put_pipeline(tenant_id: str, pipeline: Pipeline, *, expected_version: int | None) -> dict[str, Any]:
     item = {"pk": keys.partition(tenant_id), "sk": keys.object_sk(keys.PIPELINE, pipeline.id), **pipeline.attributes()}
-    return {"Put": _version_condition({"TableName": _table(), "Item": items.to_item(item)}, expected_version)}
+    return {"Put": items.versioned({"TableName": _table(), "Item": items.to_item(item)}, expected_version)}
 
 
 def put_stage(tenant_id: str, stage: Stage, *, expected_version: int | None) -> dict[str, Any]:
     item = {"pk": keys.partition(tenant_id), "sk": keys.object_sk(keys.STAGE, stage.id), **stage.attributes()}
-    return {"Put": _version_condition({"TableName": _table(), "Item": items.to_item(item)}, expected_version)}
+    return {"Put": items.versioned({"TableName": _table(), "Item": items.to_item(item)}, expected_version)}
 
 
 def delete_pipeline(tenant_id: str, pipeline: Pipeline) -> dict[str, Any]:
     entry = {"TableName": _table(), "Key": keys.object_key(tenant_id, keys.PIPELINE, pipeline.id)}
-    return {"Delete": _version_condition(entry, pipeline.version)}
+    return {"Delete": items.versioned(entry, pipeline.version)}
 
 
 def delete_stage(tenant_id: str, stage: Stage) -> dict[str, Any]:
     entry = {"TableName": _table(), "Key": keys.object_key(tenant_id, keys.STAGE, stage.id)}
-    return {"Delete": _version_condition(entry, stage.version)}
+    return {"Delete": items.versioned(entry, stage.version)}
 
 
 def put_default_marker(

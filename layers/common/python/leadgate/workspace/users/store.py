@@ -71,12 +71,12 @@ def active_check(tenant_id: str, user_id: int) -> dict[str, Any]:
 def put(tenant_id: str, user: User, *, expected_version: int | None) -> dict[str, Any]:
     item = {"pk": keys.partition(tenant_id), "sk": keys.object_sk(keys.USER, user.id), **user.attributes()}
     put_entry: dict[str, Any] = {"TableName": _table(), "Item": items.to_item(item)}
-    return {"Put": _versioned(put_entry, expected_version)}
+    return {"Put": items.versioned(put_entry, expected_version)}
 
 
 def delete(tenant_id: str, user: User) -> dict[str, Any]:
     entry = {"TableName": _table(), "Key": keys.object_key(tenant_id, keys.USER, user.id)}
-    return {"Delete": _versioned(entry, user.version)}
+    return {"Delete": items.versioned(entry, user.version)}
 
 
 def claim_email(tenant_id: str, user_id: int, email_normalized: str) -> dict[str, Any]:
@@ -97,15 +97,6 @@ def release_email(tenant_id: str, user_id: int, email_normalized: str) -> dict[s
             "ExpressionAttributeValues": {":id": {"N": str(user_id)}},
         }
     }
-
-
-def _versioned(entry: dict[str, Any], expected_version: int | None) -> dict[str, Any]:
-    if expected_version is None:
-        entry["ConditionExpression"] = "attribute_not_exists(pk)"
-    else:
-        entry["ConditionExpression"] = "version = :version"
-        entry["ExpressionAttributeValues"] = {":version": {"N": str(expected_version)}}
-    return entry
 
 
 def commit(entries: Sequence[dict[str, Any]]) -> None:
