@@ -209,6 +209,7 @@ class LocalStack:
             **self._aws_environment(),
             **self.resources.environment(),
             "STAGE": STAGE,
+            "ALLOW_LOOPBACK_URLS": "true",  # the fakes and test receivers listen on 127.0.0.1 (leadgate.ssrf)
             "SYNC_SCHEDULE_GROUP": f"{STACK_NAME}-sync",
             "AUTH_CACHE_TTL": str(self.auth_cache_ttl),
             "COGNITO_TOKEN_URL": f"{self.url}{COGNITO_TOKEN_PATH}",

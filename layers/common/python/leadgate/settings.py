@@ -44,6 +44,8 @@ class Settings:
     dependency_connect_timeout: float
     dependency_read_timeout: float
     dependency_max_attempts: int
+    # URLs users give us may be http:// and loopback (the local stack's fakes only; leadgate.ssrf).
+    allow_loopback_urls: bool
 
     @classmethod
     def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
@@ -81,6 +83,7 @@ class Settings:
             dependency_connect_timeout=float(env.get("DEPENDENCY_CONNECT_TIMEOUT", "1")),
             dependency_read_timeout=float(env.get("DEPENDENCY_READ_TIMEOUT", "3")),
             dependency_max_attempts=int(env.get("DEPENDENCY_MAX_ATTEMPTS", "3")),
+            allow_loopback_urls=env.get("ALLOW_LOOPBACK_URLS", "").lower() in ("1", "true"),
             tracing_enabled=bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
             and env.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"),
         )
