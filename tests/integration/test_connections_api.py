@@ -49,6 +49,7 @@ def test_get_answers_the_public_view(connections, call):
 
     assert status == 200
     assert body["data"] == {
+        "id": stored.connection_id,
         "connection_id": stored.connection_id,
         "tenant_id": "acme",
         "provider": "intercom",
@@ -59,8 +60,11 @@ def test_get_answers_the_public_view(connections, call):
         "disabled_at": None,
         "sync_every": None,
         "sync_disabled_reason": None,
+        "has_client_secret": False,
+        "has_access_token": False,
     }
-    assert "secret" not in json.dumps(body).replace("sync_disabled_reason", "")
+    assert headers["ETag"] == '"1"'
+    assert "secret" not in json.dumps(body).replace("sync_disabled_reason", "").replace("has_client_secret", "")
     assert headers["X-Request-Id"]
 
 

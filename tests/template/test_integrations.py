@@ -32,25 +32,43 @@ def test_only_the_connections_api_and_the_webhook_functions_read_the_connections
         "WebhookWorkerFunctionRole",
     }
     role = json.dumps(transformed["Resources"]["ConnectionsFunctionRole"])
-    assert "secretsmanager:" not in role  # it answers without secrets, so it may not read them
     assert "sqs:" not in role
 
 
-def test_connections_function_writes_only_its_rate_counters(transformed):
-    statements = [
+def _statements(transformed: dict, role: str) -> list[dict]:
+    return [
         statement
-        for policy in transformed["Resources"]["ConnectionsFunctionRole"]["Properties"]["Policies"]
+        for policy in transformed["Resources"][role]["Properties"]["Policies"]
         for statement in policy["PolicyDocument"]["Statement"]
     ]
+
+
+def test_connections_function_writes_integrations_their_runs_and_its_rate_counters_only(transformed):
+    statements = _statements(transformed, "ConnectionsFunctionRole")
     for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if not any(action.startswith("dynamodb:") for action in actions):
+            continue
         tables = {resource["Fn::Sub"][1]["tableName"]["Ref"] for resource in statement["Resource"]}
-        writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & set(statement["Action"])
-        assert not writes or tables == {"RateLimitTable"}, statement
+        writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & set(actions)
+        assert not writes or tables <= {"ConnectionsTable", "SyncTable", "RateLimitTable"}, statement
     assert any(
         {resource["Fn::Sub"][1]["tableName"]["Ref"] for resource in statement["Resource"]} == {"ConnectionsTable"}
         and "dynamodb:Query" in statement["Action"]
         for statement in statements
+        if isinstance(statement["Action"], list) and statement["Action"][0].startswith("dynamodb:")
     )
+
+
+def test_connections_function_touches_only_the_connections_secrets(transformed):
+    secret_statements = [
+        statement
+        for statement in _statements(transformed, "ConnectionsFunctionRole")
+        if any(str(action).startswith("secretsmanager:") for action in statement["Action"])
+    ]
+    assert secret_statements
+    for statement in secret_statements:
+        assert "secret:leadgate/${Stage}/connections/*" in json.dumps(statement["Resource"])
 
 
 def test_webhook_queue_has_a_dead_letter_queue_and_a_long_enough_visibility_timeout(source):

@@ -200,7 +200,11 @@ def test_each_function_may_touch_only_the_tables_it_needs(transformed):
             "ConnectionsTable": "read",
             "WorkspaceTable": "crud",
         },
-        "ConnectionsFunction": {"ConnectionsTable": "read", "SyncTable": "read", "RateLimitTable": "crud"},  # runs
+        "ConnectionsFunction": {
+            "ConnectionsTable": "crud",
+            "SyncTable": "crud",
+            "RateLimitTable": "crud",
+        },  # integrations, runs
         "WorkspaceFunction": {**lead_writer, "WorkspaceTable": "crud"},
     }
     for function, access in expected.items():

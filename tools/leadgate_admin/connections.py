@@ -1,16 +1,14 @@
 """`leadgate connections ...`: create, list, show, disable connections and rotate their signing secret.
 
 A connection is a registry item (`leadgate.connections.registry`) plus one Secrets Manager secret
-(`leadgate.connections.secrets`). Creation writes the secret first and the item second, and deletes the secret
-again if the item cannot be written, so a failed create leaves nothing behind. Secrets are printed at most
+(`leadgate.connections.secrets`). Creation is the API's (`leadgate.connections.manage.ConnectionManager`, the one
+implementation): the options become the API's body, checked by the same models. Secrets are printed at most
 once (the generated Standard Webhooks signing secret) and never listed or shown.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import secrets as random
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,11 +17,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from leadgate import errors
+from leadgate.connections.manage import ConnectionManager, new_signing_secret
 from leadgate.connections.models import Connection, Provider
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection
-from leadgate.connections.secrets import ConnectionSecrets, SecretStore
+from leadgate.connections.requests import IntegrationWrite
+from leadgate.connections.secrets import SecretStore
 
-SIGNING_SECRET_PREFIX = "whsec_"
 # provider -> (settings options, secret options required, alternatives of which exactly one is required)
 PROVIDER_OPTIONS: dict[Provider, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     Provider.HUBSPOT: (("portal_id", "app_id"), ("client_id", "client_secret"), ("refresh_token", "access_token")),
@@ -37,11 +37,6 @@ SECRET_OPTIONS = ("client_id", "client_secret", "refresh_token", "access_token",
 
 class ConnectionSpecError(ValueError):
     """A connection cannot be created or changed as asked."""
-
-
-def new_signing_secret() -> str:
-    """`whsec_` + base64 of 32 random bytes, as Standard Webhooks specifies."""
-    return SIGNING_SECRET_PREFIX + base64.b64encode(random.token_bytes(32)).decode()
 
 
 def read_secret_option(value: str, *, stdin: Callable[[], str] | None = None) -> str:
@@ -132,29 +127,25 @@ class ConnectionAdmin:
         settings = {name: options[name] for name in SETTING_OPTIONS if options.get(name) is not None}
         if isinstance(settings.get("field_map"), str):
             settings["field_map"] = _json_option("field_map", settings["field_map"])
-        try:
-            connection = Connection(tenant_id=tenant, provider=kind, settings=settings, base_url=base_url)
-        except ValidationError as exc:
-            raise ConnectionSpecError(f"Invalid connection: {_readable(exc)}.") from exc
         values = {
             name: read_secret_option(options[name], stdin=stdin)
             for name in SECRET_OPTIONS
             if options.get(name) is not None
         }
-        signing_secret = new_signing_secret() if kind is Provider.STANDARD else None
-        if signing_secret:
-            values["signing_secret"] = signing_secret
+        spec = {"provider": kind.value, "settings": settings, "base_url": base_url, "secrets": values or None}
         try:
-            secrets = ConnectionSecrets.model_validate(values)
+            body = IntegrationWrite.model_validate(spec)
         except ValidationError as exc:
-            raise ConnectionSpecError(f"Invalid secret: {_readable(exc)}.") from exc
-        arn = self.secrets.create(connection.connection_id, secrets, tenant_id=tenant)
+            raise ConnectionSpecError(f"Invalid connection: {_readable(exc)}.") from exc
+        manager = ConnectionManager(
+            registry=self.registry, secrets=self.secrets, schedules=None, target=None, check_urls=False
+        )
         try:
-            stored = self.registry.put(connection.model_copy(update={"secret_arn": arn}))
-        except Exception:
-            self.secrets.delete(arn)  # no registry item, no connection: leave no orphaned secret
-            raise
-        return {**self.view(stored), **({"signing_secret": signing_secret} if signing_secret else {})}
+            created = manager.create(tenant, body)
+        except errors.DomainError as exc:
+            raise ConnectionSpecError(f"Invalid connection: {exc.message} {exc.errors}".strip()) from exc
+        signing_secret = created.signing_secret
+        return {**self.view(created.connection), **({"signing_secret": signing_secret} if signing_secret else {})}
 
     def list(self, tenant: str | None = None) -> list[dict[str, Any]]:
         return [self.view(connection) for connection in self.registry.list_all(tenant)]

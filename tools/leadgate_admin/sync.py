@@ -18,12 +18,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from leadgate.connections.manage import apply_schedule
+from leadgate.connections.models import Provider
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection
+from leadgate.connections.types import syncs
 from leadgate.sync.engine import RunProgress
 from leadgate.sync.schedules import Schedules, ScheduleTarget
 from leadgate_admin.connections import ConnectionSpecError
 
-SYNCING_PROVIDERS = ("hubspot", "intercom", "chatdealer")
 LOCAL_BUDGET_SECONDS = 270.0  # as the sync function's: its Timeout (300 s) less its margin
 
 
@@ -41,12 +43,7 @@ class SyncAdmin:
             raise UnknownConnection(connection_id)
         if every is not None:
             refuse_schedule(connection.provider.value)
-        if every is None:
-            self.schedules.delete(connection_id)
-            changed = self.registry.set_fields(connection_id, sync_every=None, sync_disabled_reason=None)
-        else:
-            changed = self.registry.set_fields(connection_id, sync_every=every, sync_disabled_reason=None)
-            self.schedules.put(connection_id, every, self.target)
+        changed = apply_schedule(self.registry, self.schedules, self.target, connection, every)
         return {**changed.public(), "schedule": self.schedule(connection_id)}
 
     def schedule(self, connection_id: str) -> dict[str, Any] | None:
@@ -98,7 +95,7 @@ class SyncAdmin:
 
 def refuse_schedule(provider: str) -> None:
     """A provider without a sync connector (Standard Webhooks senders) has nothing to schedule."""
-    if provider not in SYNCING_PROVIDERS:
+    if not syncs(Provider(provider)):
         raise ConnectionSpecError(f"A {provider} connection only receives webhooks: it has nothing to sync.")
 
 

@@ -56,6 +56,8 @@ WORKSPACE = BodyRule(frozenset({JSON}), 64 * KIB)
 WORKSPACE_PATCH = BodyRule(frozenset({JSON, MERGE_PATCH_JSON}), 64 * KIB)
 TAG_PATCH = BodyRule(frozenset({JSON, MERGE_PATCH_JSON}), 4 * KIB)  # a catalog tag: PATCH /api/v1/tags/{id}
 # A provider's delivery: an object (Intercom, Standard Webhooks) or an array of up to 100 events (HubSpot).
+INTEGRATION = BodyRule(frozenset({JSON}), 16 * KIB)  # an integration: settings and secrets (POST, PUT)
+INTEGRATION_PATCH = BodyRule(frozenset({JSON, MERGE_PATCH_JSON}), 16 * KIB)
 WEBHOOK = BodyRule(frozenset({JSON}), 1024 * KIB, top_level=(dict, list))
 TOKEN_FORM_MAX_BYTES = 8 * KIB
 

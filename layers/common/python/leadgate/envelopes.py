@@ -126,8 +126,10 @@ class ReassignedEnvelope(BaseModel):
 
 
 class ConnectionRecord(_Record):
-    """A connection as the API shows it: no secret, no secret ARN."""
+    """An integration (a connection) as the API shows it: no secret, no secret ARN; `has_<field>` (true or false)
+    for each secret field its provider takes, as the types catalog's `secrets_schema` names them."""
 
+    id: str
     connection_id: str
     tenant_id: str
     provider: Literal["hubspot", "intercom", "chatdealer", "standard"]
@@ -146,7 +148,7 @@ class SyncRunRecord(_Record):
     run_id: str
     connection_id: str
     provider: str
-    status: Literal["running", "succeeded", "partial", "failed", "skipped"]
+    status: Literal["queued", "running", "succeeded", "partial", "failed", "skipped"]
     started_at: str
     finished_at: str | None
     counts: dict[str, int]
@@ -157,6 +159,42 @@ class SyncRunRecord(_Record):
 
 class ConnectionEnvelope(BaseModel):
     data: ConnectionRecord
+
+
+class CreatedConnectionRecord(ConnectionRecord):
+    signing_secret: str | None = Field(
+        None, description="A Standard Webhooks integration's signing secret: answered this once, never again."
+    )
+
+
+class CreatedConnectionEnvelope(BaseModel):
+    data: CreatedConnectionRecord
+
+
+class IntegrationType(BaseModel):
+    type: Literal["hubspot", "intercom", "chatdealer", "standard"]
+    name: str
+    capabilities: dict[str, bool]
+    settings_schema: dict[str, Any]
+    secrets_schema: dict[str, Any]
+
+
+class IntegrationTypesEnvelope(BaseModel):
+    data: list[IntegrationType]
+
+
+class ProbeRecord(BaseModel):
+    ok: bool
+    message: str
+    provider_status: int | None
+
+
+class ProbeEnvelope(BaseModel):
+    data: ProbeRecord
+
+
+class SyncRunEnvelope(BaseModel):
+    data: SyncRunRecord
 
 
 class ConnectionPage(BaseModel):

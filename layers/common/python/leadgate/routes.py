@@ -21,6 +21,7 @@ READ_LEADS = "read:leads"
 WRITE_LEADS = "write:leads"
 DELETE_LEADS = "delete:leads"
 READ_INTEGRATIONS = "read:integrations"
+WRITE_INTEGRATIONS = "write:integrations"
 READ_PIPELINES = "read:pipelines"  # pipelines and their stages
 WRITE_PIPELINES = "write:pipelines"
 READ_USERS = "read:users"
@@ -33,6 +34,7 @@ ALL_SCOPES = (
     WRITE_LEADS,
     DELETE_LEADS,
     READ_INTEGRATIONS,
+    WRITE_INTEGRATIONS,
     READ_PIPELINES,
     WRITE_PIPELINES,
     READ_USERS,
@@ -42,6 +44,8 @@ ALL_SCOPES = (
     WRITE_TAGS,
 )
 
+# Integrations are read with either of their scopes: a client that writes them reads what it wrote.
+INTEGRATION_READERS = (READ_INTEGRATIONS, WRITE_INTEGRATIONS)
 # A job is watched with any workspace scope: the ones that read what it changes, and the ones that start it.
 JOB_SCOPES = (READ_PIPELINES, READ_USERS, READ_TAGS, WRITE_TAGS, WRITE_USERS, DELETE_USERS)
 
@@ -116,6 +120,17 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/api/v1/tags/{id}", "workspace", (WRITE_TAGS,), bodies.TAG_PATCH),
     Route("DELETE", "/api/v1/tags/{id}", "workspace", (WRITE_TAGS,)),
     Route("GET", "/api/v1/jobs/{id}", "workspace", JOB_SCOPES),
+    # Integrations (LeadHub's name for connections; /api/v1/connections is their older, read-only alias).
+    Route("GET", "/api/v1/integrations/types", "connections", INTEGRATION_READERS),
+    Route("GET", "/api/v1/integrations", "connections", INTEGRATION_READERS),
+    Route("POST", "/api/v1/integrations", "connections", (WRITE_INTEGRATIONS,), bodies.INTEGRATION),
+    Route("GET", "/api/v1/integrations/{id}", "connections", INTEGRATION_READERS),
+    Route("PUT", "/api/v1/integrations/{id}", "connections", (WRITE_INTEGRATIONS,), bodies.INTEGRATION),
+    Route("PATCH", "/api/v1/integrations/{id}", "connections", (WRITE_INTEGRATIONS,), bodies.INTEGRATION_PATCH),
+    Route("DELETE", "/api/v1/integrations/{id}", "connections", (WRITE_INTEGRATIONS,)),
+    Route("POST", "/api/v1/integrations/{id}/test", "connections", (WRITE_INTEGRATIONS,)),
+    Route("POST", "/api/v1/integrations/{id}/sync", "connections", (WRITE_INTEGRATIONS,)),
+    Route("GET", "/api/v1/integrations/{id}/runs", "connections", INTEGRATION_READERS),
 )
 
 

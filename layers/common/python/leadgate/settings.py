@@ -21,6 +21,11 @@ class Settings:
     connections_table: str
     workspace_table: str  # pipelines, stages, users, tags, jobs, id sequences, lead counts (leadgate.workspace)
     sync_schedule_group: str  # the EventBridge Scheduler group of the sync schedules
+    # What a schedule the API creates targets (leadgate.sync.schedules.ScheduleTarget): the sync function, the
+    # role the Scheduler assumes, the schedules' dead-letter queue. Empty: the function schedules nothing.
+    sync_function_arn: str
+    sync_scheduler_role_arn: str
+    sync_dead_letter_arn: str
     webhook_queue_url: str
     jobs_queue_url: str  # the FIFO queue of background jobs' pages (leadgate.workspace.jobs)
     user_pool_id: str
@@ -66,6 +71,9 @@ class Settings:
             connections_table=env.get("CONNECTIONS_TABLE", ""),
             workspace_table=env.get("WORKSPACE_TABLE", ""),
             sync_schedule_group=env.get("SYNC_SCHEDULE_GROUP", ""),
+            sync_function_arn=env.get("SYNC_FUNCTION_ARN", ""),
+            sync_scheduler_role_arn=env.get("SYNC_SCHEDULER_ROLE_ARN", ""),
+            sync_dead_letter_arn=env.get("SYNC_DEAD_LETTER_ARN", ""),
             webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
             jobs_queue_url=env.get("JOBS_QUEUE_URL", ""),
             user_pool_id=user_pool_id,

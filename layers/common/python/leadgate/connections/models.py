@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from leadgate import clock
+from leadgate.connections.credentials import secret_field_names
 from leadgate.leads.ids import is_ulid, new_ulid
 
 CONNECTION_ID_PREFIX = "con_"
@@ -199,6 +200,10 @@ class Connection(BaseModel):
     # The scheduled sync: how often it runs, and why it stopped if it did.
     sync_every: Annotated[str, StringConstraints(pattern=SYNC_EVERY_PATTERN)] | None = None
     sync_disabled_reason: Annotated[str, StringConstraints(max_length=500)] | None = None
+    # Which secret fields the connection's secret holds (never their values): the answers' `has_<field>`.
+    secret_fields: tuple[str, ...] = ()
+    # Bumped by every change: the ETag (`"<version>"`) that PUT, PATCH and DELETE's If-Match compare.
+    version: int = Field(default=1, ge=1)
 
     @field_validator("settings", mode="before")
     @classmethod
@@ -216,6 +221,14 @@ class Connection(BaseModel):
         object.__setattr__(self, "base_url", base_url.rstrip("/") if base_url else None)
         return self
 
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
     def public(self) -> dict[str, Any]:
-        """The view for API answers and CLI output: no secret, no secret ARN."""
-        return self.model_dump(mode="json", exclude={"secret_arn"}, exclude_none=False)
+        """The view for API answers and CLI output: no secret, no secret ARN; `has_<field>` for each secret field
+        the provider takes (write-only: whether it is set, never its value)."""
+        view = {"id": self.connection_id, **self.model_dump(mode="json", exclude={"secret_arn", "secret_fields"})}
+        view = {**view, **{f"has_{name}": name in self.secret_fields for name in secret_field_names(self.provider)}}
+        del view["version"]
+        return view

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from leadgate import aws, clock
+from leadgate import aws, clock, errors
 from leadgate.connections.models import Connection
 from leadgate.settings import get_settings
 from leadgate.ttlcache import TTLCache
@@ -21,11 +21,24 @@ TENANT_INDEX = "by_tenant"
 CACHE_SECONDS = 60.0
 MAX_PAGE_SIZE = 100
 # Fields an admin or a sync run may change after creation (`set_fields`).
-SETTABLE_FIELDS = frozenset({"settings", "base_url", "secret_arn", "sync_every", "sync_disabled_reason"})
+SETTABLE_FIELDS = frozenset(
+    {"settings", "base_url", "secret_arn", "secret_fields", "sync_every", "sync_disabled_reason"}
+)
+
+
+def _at_version(version: int) -> str:
+    """The item is still at `version` (`:version`); items written before versions existed are at version 1."""
+    if version == 1:
+        return "attribute_exists(connection_id) AND (attribute_not_exists(#version) OR #version = :version)"
+    return "attribute_exists(connection_id) AND #version = :version"
 
 
 class UnknownConnection(LookupError):
     """No connection has this id (or it belongs to another tenant)."""
+
+
+def stale(current: Connection) -> errors.PreconditionFailed:
+    return errors.PreconditionFailed(f"The connection's ETag is {current.etag}.", etag=current.etag)
 
 
 @dataclass(frozen=True)
@@ -132,34 +145,61 @@ class ConnectionRegistry:
         """Disables a connection: the receiver refuses it within the cache time, sync runs stop."""
         return self._update(
             connection_id,
-            "SET enabled = :false, disabled_at = if_not_exists(disabled_at, :now)",
-            {":false": {"BOOL": False}, ":now": {"S": clock.iso(clock.now())}},
+            "SET enabled = :false, disabled_at = if_not_exists(disabled_at, :now), "
+            "#version = if_not_exists(#version, :one) + :one",
+            {":false": {"BOOL": False}, ":now": {"S": clock.iso(clock.now())}, ":one": {"N": "1"}},
+            {"#version": "version"},
         )
 
-    def set_fields(self, connection_id: str, **fields: Any) -> Connection:
-        """Changes settable fields (None removes one), validated as a whole before the write."""
+    def set_fields(self, connection_id: str, *, expected_version: int | None = None, **fields: Any) -> Connection:
+        """Changes settable fields (None removes one), validated as a whole before the write, and bumps the
+        version; with `expected_version`, only if the connection is still at it (else `PreconditionFailed`)."""
         unknown = set(fields) - SETTABLE_FIELDS
         if unknown:
             raise ValueError(f"not settable: {', '.join(sorted(unknown))}")
         current = self.get(connection_id, fresh=True)
         if current is None:
             raise UnknownConnection(connection_id)
+        version = current.version if expected_version is None else expected_version
+        if version != current.version:
+            raise stale(current)
         changed = Connection.model_validate({**current.model_dump(), **fields})  # validation errors raise here
         serializer, _ = _serializer()
         plain = changed.model_dump(mode="json", include=set(fields))
         to_set = {name: value for name, value in plain.items() if value is not None}
         to_remove = [name for name, value in plain.items() if value is None]
-        names = {f"#{name}": name for name in fields}
+        names = {f"#{name}": name for name in fields} | {"#version": "version"}
         values = {f":{name}": serializer.serialize(value) for name, value in to_set.items()}
-        expression = " ".join(
-            part
-            for part in (
-                "SET " + ", ".join(f"#{name} = :{name}" for name in to_set) if to_set else "",
-                "REMOVE " + ", ".join(f"#{name}" for name in to_remove) if to_remove else "",
+        values |= {":version": {"N": str(version)}, ":next": {"N": str(version + 1)}}
+        assignments = [f"#{name} = :{name}" for name in to_set] + ["#version = :next"]
+        expression = "SET " + ", ".join(assignments)
+        if to_remove:
+            expression += " REMOVE " + ", ".join(f"#{name}" for name in to_remove)
+        try:
+            return self._update(connection_id, expression, values, names, condition=_at_version(version))
+        except UnknownConnection:
+            latest = self.get(connection_id, fresh=True)
+            if latest is None:
+                raise
+            raise stale(latest) from None
+
+    def delete(self, connection_id: str, *, expected_version: int) -> None:
+        """Deletes the connection's item if it is still at `expected_version` (else `PreconditionFailed`)."""
+        try:
+            self.dynamodb.delete_item(
+                TableName=self.table,
+                Key={"connection_id": {"S": connection_id}},
+                ConditionExpression=_at_version(expected_version),
+                ExpressionAttributeNames={"#version": "version"},
+                ExpressionAttributeValues={":version": {"N": str(expected_version)}},
             )
-            if part
-        )
-        return self._update(connection_id, expression, values, names)
+        except self.dynamodb.exceptions.ConditionalCheckFailedException:
+            latest = self.get(connection_id, fresh=True)
+            if latest is None:
+                raise UnknownConnection(connection_id) from None
+            raise stale(latest) from None
+        finally:
+            self.cache.forget(connection_id)
 
     def _update(
         self,
@@ -167,13 +207,15 @@ class ConnectionRegistry:
         expression: str,
         values: dict[str, Any],
         names: dict[str, str] | None = None,
+        *,
+        condition: str = "attribute_exists(connection_id)",
     ) -> Connection:
         try:
             item = self.dynamodb.update_item(
                 TableName=self.table,
                 Key={"connection_id": {"S": connection_id}},
                 UpdateExpression=expression,
-                ConditionExpression="attribute_exists(connection_id)",
+                ConditionExpression=condition,
                 **({"ExpressionAttributeValues": values} if values else {}),
                 **({"ExpressionAttributeNames": names} if names else {}),
                 ReturnValues="ALL_NEW",

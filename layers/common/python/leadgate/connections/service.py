@@ -1,5 +1,5 @@
-"""The API's reads of connections: `GET /api/v1/connections`, `GET /api/v1/connections/{id}` and its sync runs
-(`GET /api/v1/connections/{id}/runs`, newest first, one Query of the sync table per page).
+"""The API's reads of integrations (connections): a page of them, one of them, and its sync runs (newest first,
+one Query of the sync table per page); `/api/v1/integrations` and its alias `/api/v1/connections`.
 
 Scoped to the caller's tenant (another tenant's connection is a 404, as a missing one), answered in the public
 view (no secret, no ARN), listed in creation order, a page at a time with an opaque cursor bound to the tenant.
@@ -8,28 +8,29 @@ view (no secret, no ARN), listed in creation order, a page at a time with an opa
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 from leadgate import cursors, errors
-from leadgate.connections.models import is_connection_id
+from leadgate.connections.models import Connection, is_connection_id
 from leadgate.connections.params import ConnectionListParams
 from leadgate.connections.registry import ConnectionRegistry, UnknownConnection
 from leadgate.lists import Page
 from leadgate.sync import runs as sync_runs
 
+NO_SUCH_CONNECTION = "No such integration."
 
-def public_connection(tenant_id: str, connection_id: str) -> dict[str, Any]:
-    """The tenant's connection in its public view, read through (not the receiver's cached read)."""
+
+def tenant_connection(tenant_id: str, connection_id: str, registry: ConnectionRegistry | None = None) -> Connection:
+    """The tenant's connection, read through (not the receiver's cached read); another tenant's is a 404."""
     if not is_connection_id(connection_id):
-        raise errors.NotFound("No such connection.")
+        raise errors.NotFound(NO_SUCH_CONNECTION)
     try:
-        return ConnectionRegistry.from_settings().get_for_tenant(tenant_id, connection_id).public()
+        return (registry or ConnectionRegistry.from_settings()).get_for_tenant(tenant_id, connection_id)
     except UnknownConnection as exc:
-        raise errors.NotFound("No such connection.") from exc
+        raise errors.NotFound(NO_SUCH_CONNECTION) from exc
 
 
 def list_runs(tenant_id: str, connection_id: str, params: ConnectionListParams) -> Page:
-    public_connection(tenant_id, connection_id)  # another tenant's connection is a 404, as a missing one
+    tenant_connection(tenant_id, connection_id)  # another tenant's connection is a 404, as a missing one
     runs, next_cursor = sync_runs.list_runs(tenant_id, connection_id, limit=params.per_page, cursor=params.cursor)
     return Page([run.to_json() for run in runs], params.per_page, next_cursor)
 

@@ -65,10 +65,11 @@ def run_sync(
     budget_seconds: float,
     lease_seconds: float | None = None,
     progress: Progress | None = None,
+    run_id: str | None = None,
 ) -> RunRecord:
     started = clock()
     record = RunRecord(
-        run_id=new_ulid(datetime.fromtimestamp(started, UTC)),
+        run_id=run_id or new_ulid(datetime.fromtimestamp(started, UTC)),  # given: a run the API queued
         tenant_id=config.tenant_id,
         connection_id=config.connection_id,
         provider=config.provider,

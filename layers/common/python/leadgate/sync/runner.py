@@ -41,6 +41,7 @@ def run_connection(
     schedules: Schedules | None = None,
     progress: Progress | None = None,
     lease_seconds: float | None = None,
+    run_id: str | None = None,
 ) -> RunRecord:
     registry = registry or ConnectionRegistry.from_settings()
     connection = registry.get(connection_id, fresh=True)
@@ -55,16 +56,18 @@ def run_connection(
         return _failed(connection, "The connection has no secret.")
     config = connector_config(connection, versioned.secrets)
     try:
-        connector = _connector(connection, versioned, config)
+        connector = connector_of(connection, versioned, config)
     except PermanentError as exc:
         return _failed(connection, str(exc))
-    record = run_sync(config, connector, budget_seconds=budget_seconds, progress=progress, lease_seconds=lease_seconds)
+    record = run_sync(
+        config, connector, budget_seconds=budget_seconds, progress=progress, lease_seconds=lease_seconds, run_id=run_id
+    )
     if record.status == "failed" and (record.error or "").startswith(UNAUTHORIZED):
         disable_sync(connection, record.error or UNAUTHORIZED, registry=registry, schedules=schedules)
     return record
 
 
-def _connector(
+def connector_of(
     connection: Connection, versioned: connection_secrets.VersionedSecrets, config: ConnectorConfig
 ) -> Connector:
     if connection.provider.value != "hubspot":

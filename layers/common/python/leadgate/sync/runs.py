@@ -1,5 +1,7 @@
 """Run records and checkpoints, beside the lease in the connection's item collection of the sync table.
 
+- A run the API starts is recorded `queued` first (`POST /api/v1/integrations/{id}/sync`), under the id the run
+  then takes.
 - A run record is written when the run starts (`running`) and replaced when it ends with its status:
   `succeeded` (every change available was applied), `partial` (the budget ran out with more to fetch, or
   some records failed), `failed` (the provider or the run failed; `error` says why) or `skipped` (another
@@ -33,7 +35,7 @@ MAX_LIST_LIMIT = 100
 
 UNAUTHORIZED = "Unauthorized"  # how a failed run's error starts when the provider refused the credentials
 
-Status = Literal["running", "succeeded", "partial", "failed", "skipped"]
+Status = Literal["queued", "running", "succeeded", "partial", "failed", "skipped"]
 
 
 @dataclass

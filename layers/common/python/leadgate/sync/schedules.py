@@ -5,6 +5,8 @@
   a retry policy and the schedules' dead-letter queue. The CLI creates, changes and deletes it
   (`put`, `delete`); the template only declares the group, the target's role and the queue.
 - `disable` switches a schedule off (a provider refused the connection's credentials after a refresh).
+- `run_now` is a run the API started (`POST /api/v1/integrations/{id}/sync`): the same one-time schedule, with
+  the run id the API answered in its `Input`.
 - `continue_now` is the continuation of a run that stopped at its budget with more pending: a one-time
   `at(...)` schedule with the same target, deleted by the Scheduler once it has fired. It reuses the
   connection's schedule's target, so the sync function needs no other ARN than its group's.
@@ -34,11 +36,13 @@ class ScheduleTarget:
     role_arn: str
     dead_letter_arn: str
 
-    def for_connection(self, connection_id: str) -> dict[str, Any]:
+    def for_connection(self, connection_id: str, run_id: str | None = None) -> dict[str, Any]:
+        """The target of the connection's schedule; with `run_id`, of one run the API queued under that id."""
+        event = {"connection_id": connection_id} | ({"run_id": run_id} if run_id else {})
         return {
             "Arn": self.function_arn,
             "RoleArn": self.role_arn,
-            "Input": json.dumps({"connection_id": connection_id}),
+            "Input": json.dumps(event),
             "RetryPolicy": RETRY_POLICY,
             "DeadLetterConfig": {"Arn": self.dead_letter_arn},
         }
@@ -112,6 +116,14 @@ class Schedules:
         definition = self._definition(f"{connection_id}-{run_id}"[:64], f"at({moment})", current["Target"])
         self.client.create_schedule(**definition, ActionAfterCompletion="DELETE")
         return True
+
+    def run_now(self, connection_id: str, run_id: str, target: ScheduleTarget, now: float) -> None:
+        """A one-time schedule firing at once: the run `run_id` the API queued (`POST .../sync`)."""
+        moment = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        definition = self._definition(
+            f"{connection_id}-{run_id}"[:64], f"at({moment})", target.for_connection(connection_id, run_id)
+        )
+        self.client.create_schedule(**definition, ActionAfterCompletion="DELETE")
 
     def _definition(self, name: str, expression: str, target: dict[str, Any]) -> dict[str, Any]:
         return {
