@@ -71,3 +71,78 @@ def test_the_description_and_its_page_answer_any_query(aws, query):
     for path in ("/api/v1/openapi.json", "/api/v1/docs"):
         answer = request("docs", "GET", path, query=query, authorizer=None)
         assert answer.status == 200, (path, answer.status)
+
+
+# ------------------------------------------------------------------ /api/v1/integrations
+
+PROVIDERS = st.sampled_from(["hubspot", "intercom", "chatdealer", "standard"])
+INTEGRATION_BODIES = st.fixed_dictionaries(
+    {"provider": st.one_of(PROVIDERS, s.plain)},
+    optional={
+        "settings": s.json_objects,
+        "secrets": st.one_of(s.json_objects, st.none()),
+        "base_url": st.sampled_from(["https://10.0.0.1", "http://169.254.169.254/x", "ftp://x", "https://[::1]"]),
+        "sync_every": st.one_of(st.sampled_from(["15m", "1h", "0m", "15s"]), s.plain),
+    },
+)
+WRITTEN = (400, 404, 409, 412, 413, 415, 422)
+
+
+@pytest.fixture
+def integrations(aws, monkeypatch):
+    """The suite's tenant with a Standard Webhooks integration, on a stack with a sync group and target."""
+    import boto3
+
+    from leadgate import aws as leadgate_aws
+
+    monkeypatch.setenv("SYNC_SCHEDULE_GROUP", "property-sync")
+    monkeypatch.setenv("SYNC_FUNCTION_ARN", "arn:aws:lambda:us-east-1:123456789012:function:property-sync")
+    monkeypatch.setenv("SYNC_SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/property-sync")
+    monkeypatch.setenv("SYNC_DEAD_LETTER_ARN", "arn:aws:sqs:us-east-1:123456789012:property-dlq")
+    leadgate_aws.reset_clients()
+    boto3.client("scheduler").create_schedule_group(Name="property-sync")
+    return create("standard")
+
+
+def integration(method: str, path: str, **kwargs):
+    return request("connections", method, path, **kwargs)
+
+
+@suite
+@given(document=st.one_of(INTEGRATION_BODIES, s.json_objects))
+def test_any_integration_body_is_created_or_refused_in_the_envelope(integrations, document):
+    answer = integration("POST", "/api/v1/integrations", body=json.dumps(document))
+    assert answer.status in (201, *WRITTEN), answer.body
+    if answer.status == 201:
+        assert "secrets" not in answer.body["data"]
+
+
+@suite
+@given(body=s.raw_bodies, media_type=s.media_types)
+def test_any_raw_integration_body_is_refused_in_the_envelope(integrations, body, media_type):
+    headers = {"Content-Type": media_type} if media_type else {}
+    path = f"/api/v1/integrations/{integrations['connection_id']}"
+    for method, target in (("POST", "/api/v1/integrations"), ("PUT", path), ("PATCH", path)):
+        answer = integration(method, target, body=body, headers=headers)
+        assert answer.status in (200, 201, *WRITTEN), (method, answer.body)
+
+
+@suite
+@given(document=st.one_of(INTEGRATION_BODIES, s.json_objects), if_match=st.one_of(st.none(), s.plain))
+def test_any_change_to_an_integration_is_answered_in_the_envelope(integrations, document, if_match):
+    path = f"/api/v1/integrations/{integrations['connection_id']}"
+    headers = {"Content-Type": "application/json", **({"If-Match": if_match} if if_match else {})}
+    for method in ("PUT", "PATCH"):
+        answer = integration(method, path, body=json.dumps(document), headers=headers)
+        assert answer.status in (200, *WRITTEN), (method, answer.body)
+
+
+@suite
+@given(text=st.one_of(s.texts, s.plain).filter(bool), query=s.queries)
+def test_any_integration_id_is_a_404_on_every_route(integrations, text, query):
+    path = f"/api/v1/integrations/{segment(text)}"
+    for method, suffix in (("GET", ""), ("DELETE", ""), ("POST", "/test"), ("POST", "/sync")):
+        assert integration(method, path + suffix).status == 404, (method, suffix)
+    assert integration("GET", path + "/runs", query=query).status in (400, 404, 422)
+    assert integration("GET", "/api/v1/integrations", query=query).status in (200, 400, 422)
+    assert integration("GET", "/api/v1/integrations/types", query=query).status == 200

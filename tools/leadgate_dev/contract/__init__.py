@@ -40,6 +40,8 @@ CURSOR_LISTS = (
     "GET /api/v1/leads/{id}/inquiries",
     "GET /api/v1/connections",
     "GET /api/v1/connections/{id}/runs",
+    "GET /api/v1/integrations",
+    "GET /api/v1/integrations/{id}/runs",
     "GET /api/v1/pipelines",
     "GET /api/v1/pipelines/{id}/stages",
     "GET /api/v1/users",
@@ -47,8 +49,9 @@ CURSOR_LISTS = (
 )
 # A valid body may name state that does not hold: a lead's `assigned_user_id` must be an active user of the
 # tenant, a user's email must be free in the tenant, `reassign_to` an active user, a pipeline's `stage_ids` every
-# stage it has (each once), a new stage a pipeline with fewer than 50 (422 naming the field, as LeadHub's
-# validation answers them).
+# stage it has (each once), a new stage a pipeline with fewer than 50; an integration's `settings` and `secrets`
+# are its provider's (the types catalog's schemas), its `base_url` must resolve to a public address (422 naming
+# the field, as LeadHub's validation answers them).
 STATE_422 = (
     "POST /api/v1/leads",
     "PUT /api/v1/leads/{id}",
@@ -63,6 +66,9 @@ STATE_422 = (
     "PUT /api/v1/pipelines/{id}",
     "PATCH /api/v1/pipelines/{id}",
     "POST /api/v1/pipelines/{id}/stages",
+    "POST /api/v1/integrations",
+    "PUT /api/v1/integrations/{id}",
+    "PATCH /api/v1/integrations/{id}",
 )
 # Invalid data may also be too large: 413 refuses it as surely as 422 does (schemathesis' default list lacks it).
 _REFUSED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]

@@ -42,6 +42,15 @@ SYNC_FUNCTION = "sync"
 ACCOUNT = "123456789012"
 
 
+def stack_target(*, stack: str, region: str, dead_letter_arn: str) -> ScheduleTarget:
+    """The local stack's sync function, the role the Scheduler would assume, and the schedules' DLQ."""
+    return ScheduleTarget(
+        function_arn=f"arn:aws:lambda:{region}:{ACCOUNT}:function:{stack}-sync",
+        role_arn=f"arn:aws:iam::{ACCOUNT}:role/{stack}-sync-scheduler",
+        dead_letter_arn=dead_letter_arn,
+    )
+
+
 class LocalScheduler:
     def __init__(
         self,
@@ -73,11 +82,7 @@ class LocalScheduler:
         group = f"{stack}-sync"
         with contextlib.suppress(client.exceptions.ConflictException):
             client.create_schedule_group(Name=group)
-        target = ScheduleTarget(
-            function_arn=f"arn:aws:lambda:{region}:{ACCOUNT}:function:{stack}-sync",
-            role_arn=f"arn:aws:iam::{ACCOUNT}:role/{stack}-sync-scheduler",
-            dead_letter_arn=dead_letter_arn,
-        )
+        target = stack_target(stack=stack, region=region, dead_letter_arn=dead_letter_arn)
         return cls(client=client, functions=functions, group=group, target=target)
 
     def restore(self, connections: Iterable[Connection]) -> None:

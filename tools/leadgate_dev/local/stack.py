@@ -26,7 +26,7 @@ from leadgate_dev.local.event_sources import QueuePoller, start_pollers
 from leadgate_dev.local.gateway import AUTHORIZER_FUNCTION, Gateway, HttpRequest, HttpResponse
 from leadgate_dev.local.instances import DEFAULT_POOL_SIZE, FunctionPool
 from leadgate_dev.local.provision import USER_POOL_NAME, StackResources, provision
-from leadgate_dev.local.scheduler import LocalScheduler
+from leadgate_dev.local.scheduler import LocalScheduler, stack_target
 from leadgate_dev.local.server import LocalHttpServer
 from leadgate_dev.local.state import restore, restore_user_pool
 from leadgate_dev.local.usage_plans import create_usage_plans
@@ -164,13 +164,8 @@ class LocalStack:
     def _start_scheduler(self) -> LocalScheduler:
         """Fires the sync schedules (leadgate_dev.local.scheduler); its DLQ is the template's, on moto."""
         assert self.functions is not None and self.resources is not None
-        dead_letter_url = self.resources.queues["SyncSchedulesDeadLetterQueue"]
-        attributes = boto3.client("sqs").get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])
         scheduler = LocalScheduler.for_stack(
-            stack=STACK_NAME,
-            region=REGION,
-            functions=self.functions,
-            dead_letter_arn=attributes["Attributes"]["QueueArn"],
+            stack=STACK_NAME, region=REGION, functions=self.functions, dead_letter_arn=self._sync_dead_letter_arn()
         )
         connections = ConnectionRegistry(dynamodb=aws.dynamodb(), table=self.resources.tables["CONNECTIONS_TABLE"])
         scheduler.restore(connections.list_all())
@@ -211,11 +206,28 @@ class LocalStack:
             "STAGE": STAGE,
             "ALLOW_LOOPBACK_URLS": "true",  # the fakes and test receivers listen on 127.0.0.1 (leadgate.ssrf)
             "SYNC_SCHEDULE_GROUP": f"{STACK_NAME}-sync",
+            **self._sync_target(),
             "AUTH_CACHE_TTL": str(self.auth_cache_ttl),
             "COGNITO_TOKEN_URL": f"{self.url}{COGNITO_TOKEN_PATH}",
             "PUBLIC_BASE_URL": self.url,
             "COGNITO_ISSUER": self.cognito_issuer,
             "COGNITO_JWKS_URL": f"{self.emulation.moto.endpoint}/{pool_id}/.well-known/jwks.json",
+        }
+
+    def _sync_dead_letter_arn(self) -> str:
+        assert self.resources is not None
+        dead_letter_url = self.resources.queues["SyncSchedulesDeadLetterQueue"]
+        attributes = boto3.client("sqs").get_queue_attributes(QueueUrl=dead_letter_url, AttributeNames=["QueueArn"])
+        return attributes["Attributes"]["QueueArn"]
+
+    def _sync_target(self) -> dict[str, str]:
+        """What the API's schedules target (`POST /api/v1/integrations/{id}/sync`, `sync_every`): the local
+        scheduler's own target."""
+        target = stack_target(stack=STACK_NAME, region=REGION, dead_letter_arn=self._sync_dead_letter_arn())
+        return {
+            "SYNC_FUNCTION_ARN": target.function_arn,
+            "SYNC_SCHEDULER_ROLE_ARN": target.role_arn,
+            "SYNC_DEAD_LETTER_ARN": target.dead_letter_arn,
         }
 
     def _save_state(self) -> None:
