@@ -340,3 +340,15 @@ def test_sync_starts_a_run_under_the_id_it_answers(api):
     _, standard = create(api, {"provider": "standard"})
     status, _, answer = api("POST", f"/api/v1/integrations/{standard['id']}/sync")
     assert status == 409 and answer["code"] == "CONFLICT"
+
+
+def test_a_sync_the_provider_switched_off_resumes_with_new_credentials_only(api):
+    _, created = create(api, {**HUBSPOT, "sync_every": "15m"})
+    path = f"/api/v1/integrations/{created['id']}"
+    ConnectionRegistry.from_settings().set_fields(created["id"], sync_disabled_reason="Unauthorized: 401")
+
+    _, _, patched = api("PATCH", path, {"settings": {"portal_id": "1"}}, headers={"If-Match": "*"})
+    assert patched["data"]["sync_disabled_reason"] == "Unauthorized: 401"
+    _, _, patched = api("PATCH", path, {"secrets": {"refresh_token": "refresh-token-value"}})
+    assert patched["data"]["sync_disabled_reason"] is None and patched["data"]["sync_every"] == "15m"
+    assert boto3.client("scheduler").get_schedule(Name=created["id"], GroupName=GROUP)["State"] == "ENABLED"

@@ -166,6 +166,7 @@ class ConnectionManager:
             base_url=body.base_url,
             credentials=credentials,
             sync_every=body.sync_every,
+            given_schedule=True,
         )
 
     def patch(self, tenant_id: str, connection_id: str, body: IntegrationPatch, if_match: str | None) -> Connection:
@@ -190,6 +191,7 @@ class ConnectionManager:
             base_url=base_url,
             credentials=credentials,
             sync_every=sync_every,
+            given_schedule="sync_every" in given,
         )
 
     def delete(self, tenant_id: str, connection_id: str, if_match: str | None) -> None:
@@ -239,6 +241,7 @@ class ConnectionManager:
         base_url: str | None,
         credentials: dict[str, str] | None,
         sync_every: str | None,
+        given_schedule: bool,
     ) -> Connection:
         fields: dict[str, Any] = {"settings": settings, "base_url": base_url}
         if credentials is not None:
@@ -247,7 +250,10 @@ class ConnectionManager:
             changed = self.registry.set_fields(current.connection_id, expected_version=version, **fields)
         except ValidationError as exc:
             raise errors.ValidationFailed(errors=field_errors(list(exc.errors()))) from exc
-        if sync_every != current.sync_every or (sync_every and current.sync_disabled_reason):
+        # A sync switched off by the provider's refusal starts again when the client sets a schedule or new
+        # credentials (as `set-schedule` does), not on any other change.
+        resumed = current.sync_disabled_reason is not None and (given_schedule or credentials is not None)
+        if sync_every != current.sync_every or (sync_every and resumed):
             changed = apply_schedule(
                 self.registry, self.schedules, self.target, changed, sync_every, expected_version=changed.version
             )
