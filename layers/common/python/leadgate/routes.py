@@ -28,6 +28,9 @@ WRITE_USERS = "write:users"
 DELETE_USERS = "delete:users"
 READ_TAGS = "read:tags"
 WRITE_TAGS = "write:tags"
+READ_FORMS = "read:forms"
+WRITE_FORMS = "write:forms"  # forms, and their submissions from servers
+DELETE_FORMS = "delete:forms"
 ALL_SCOPES = (
     READ_LEADS,
     WRITE_LEADS,
@@ -40,6 +43,9 @@ ALL_SCOPES = (
     DELETE_USERS,
     READ_TAGS,
     WRITE_TAGS,
+    READ_FORMS,
+    WRITE_FORMS,
+    DELETE_FORMS,
 )
 
 # A job is watched with any workspace scope: the ones that read what it changes, and the ones that start it.
@@ -116,6 +122,19 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/api/v1/tags/{id}", "workspace", (WRITE_TAGS,), bodies.TAG_PATCH),
     Route("DELETE", "/api/v1/tags/{id}", "workspace", (WRITE_TAGS,)),
     Route("GET", "/api/v1/jobs/{id}", "workspace", JOB_SCOPES),
+    # Forms (docs/forms.md); browsers post to the public route (its own function), which reads its body itself:
+    # a plain <form> or JSON (bodies.FORM_SUBMISSION), and answers its CORS preflight.
+    Route("GET", "/api/v1/forms", "forms", (READ_FORMS,)),
+    Route("POST", "/api/v1/forms", "forms", (WRITE_FORMS,), bodies.WORKSPACE),
+    Route("GET", "/api/v1/forms/{id}", "forms", (READ_FORMS,)),
+    Route("PUT", "/api/v1/forms/{id}", "forms", (WRITE_FORMS,), bodies.WORKSPACE),
+    Route("PATCH", "/api/v1/forms/{id}", "forms", (WRITE_FORMS,), bodies.WORKSPACE_PATCH),
+    Route("DELETE", "/api/v1/forms/{id}", "forms", (DELETE_FORMS,)),
+    Route("POST", "/api/v1/forms/{id}/rotate-public-id", "forms", (WRITE_FORMS,)),
+    Route("GET", "/api/v1/forms/{id}/submissions", "forms", (READ_FORMS,)),
+    Route("POST", "/api/v1/forms/{id}/submissions", "forms", (WRITE_FORMS,), bodies.WORKSPACE),
+    Route("POST", "/public/forms/{public_id}/submissions", "form_submissions", None),
+    Route("OPTIONS", "/public/forms/{public_id}/submissions", "form_submissions", None),
 )
 
 
