@@ -33,6 +33,7 @@ from leadgate_dev.bench.ops import (
 )
 from leadgate_dev.bench.population import POPULATION, LoadedTenant, load_tenant
 from leadgate_dev.bench.report import Report, Tier, render
+from leadgate_dev.bench.forms import form_operations
 from leadgate_dev.bench.users import user_operations
 from leadgate_dev.harness.functions import ROOT
 
@@ -123,6 +124,7 @@ def run_tier(
     tier.intake = intake_operations(tenant, repeats=repeats)
     if batch:
         tier.intake.append(batch_intake(tenant, items=BATCH_ITEMS))
+    tier.forms = form_operations(tenant, repeats=repeats)
     tier.rate_limit = rate_limit_operations(tenant.tenant_id, repeats=max(repeats, 1) * (4 if batch else 1))
     tier.seconds = time.perf_counter() - started
     log(f"{name}: done in {tier.seconds:.0f} s")
