@@ -23,6 +23,7 @@ from pathlib import Path
 from leadgate.workspace.pipelines import service as pipelines
 from leadgate_dev.bench import backends
 from leadgate_dev.bench import layer as bench_layer
+from leadgate_dev.bench.forms import form_operations
 from leadgate_dev.bench.imports import measure_imports
 from leadgate_dev.bench.ops import (
     LeadsApi,
@@ -33,7 +34,6 @@ from leadgate_dev.bench.ops import (
 )
 from leadgate_dev.bench.population import POPULATION, LoadedTenant, load_tenant
 from leadgate_dev.bench.report import Report, Tier, render
-from leadgate_dev.bench.forms import form_operations
 from leadgate_dev.bench.users import user_operations
 from leadgate_dev.harness.functions import ROOT
 
