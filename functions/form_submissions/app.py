@@ -29,6 +29,37 @@ TOO_MANY = "Too many submissions from this address or to this form (`RATE_LIMITE
 NO_FORM = "No such form, or it takes no submissions (`NOT_FOUND`)."
 SUCCESS_HTML = '<!doctype html><meta charset="utf-8"><title>Thank you</title><p>{message}</p>'
 DEFAULT_MESSAGE = "Thank you: your submission was received."
+# The docs page shows this on the route (Swagger UI renders the description's Markdown): a working embed, once
+# `{public_id}` is the form's and the origin is the API's. Field names are the form's own.
+EMBED = """A website's form posts here, with no token: address it by the form's `public_id`
+(`GET /api/v1/forms/{id}`). The page's origin must be one of the form's `allowed_origins`.
+
+A plain HTML form (answered 303 to the form's `redirect_url`):
+
+```html
+<form method="post" action="https://api.example.com/public/forms/{public_id}/submissions">
+  <input name="your_name" required>
+  <input name="email" type="email" required>
+  <label><input type="checkbox" name="consent_marketing"> News by email</label>
+  <!-- the honeypot: hidden from people, left empty by them -->
+  <input name="website" tabindex="-1" autocomplete="off" style="position:absolute;left:-9999px">
+  <button>Send</button>
+</form>
+```
+
+JavaScript (answered 201 with the form's `success_message`; a 422 names the field):
+
+```js
+const answer = await fetch("https://api.example.com/public/forms/{public_id}/submissions", {
+  method: "POST",
+  headers: {"Content-Type": "application/json"},
+  body: JSON.stringify({your_name: "山田 太郎", email: "taro@example.jp", page_url: location.href}),
+});
+const result = await answer.json();  // {"status": "success", "message": "..."}
+```
+
+HubSpot's submission shape (`fields: [{name, value}]`, `context.pageUri`, `legalConsentOptions`) is taken as
+HubSpot takes it, and answered `{"inlineMessage": ...}` or `{"redirectUri": ...}`."""
 
 
 def _form(public_id: str) -> Form | None:
@@ -47,6 +78,8 @@ def preflight(public_id: str):
 
 @app.post(
     "/public/forms/<public_id>/submissions",
+    summary="Submit a form from a browser (no token)",
+    description=EMBED,
     responses={
         201: answer(PublicSubmissionResult, "Received (JSON): the form's success message."),
         200: answer(HubspotSubmissionResult, "Received (HubSpot's shape): `inlineMessage` or `redirectUri`."),
