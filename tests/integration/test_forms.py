@@ -136,6 +136,15 @@ def test_bad_forms_are_422_naming_the_field(api):
     _form(api)
     reply = api("PATCH", "/api/v1/forms/1", {"fields": []})
     assert reply.status == 422 and "fields" in reply.body["errors"]
+    for body, field in (
+        ({"name": None}, "name"),
+        ({"bogus": 1}, "bogus"),
+        ({"honeypot_field": "email"}, "honeypot_field"),
+    ):
+        reply = api("PATCH", "/api/v1/forms/1", body)
+        assert reply.status == 422 and list(reply.body["errors"]) == [field], reply.body
+    cleared = api("PATCH", "/api/v1/forms/1", {"redirect_url": None})
+    assert cleared.status == 200 and cleared.body["data"]["redirect_url"] is None
     assert api("GET", "/api/v1/forms/01").status == 404
     assert api("GET", "/api/v1/forms", query={"bogus": "1"}).status == 422
 

@@ -54,6 +54,8 @@ Origin = Annotated[
     StringConstraints(max_length=253, pattern=_ORIGIN.pattern),
     Field(description="An origin as browsers send it: `https://www.example.jp` (scheme, host, port; no path)."),
 ]
+RedirectUrl = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://[^\s]+$")]
+SuccessMessage = Text(1000, multiline=True)
 ReadOnly = frozenset({"id", "public_id", "created_at", "updated_at"})
 
 
@@ -128,8 +130,8 @@ class FormCreate(BaseModel):
     fields: Annotated[list[FormField], Field(min_length=1, max_length=MAX_FIELDS)]
     target: FormTarget = Field(default_factory=FormTarget)
     allowed_origins: Annotated[list[Origin], Field(max_length=MAX_ORIGINS)] = Field(default_factory=list)
-    redirect_url: Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://[^\s]+$")] | None = None
-    success_message: Text(1000, multiline=True) | None = None
+    redirect_url: RedirectUrl | None = None
+    success_message: SuccessMessage | None = None
     consents: Annotated[list[ConsentDeclaration], Field(max_length=MAX_CONSENTS)] = Field(default_factory=list)
     honeypot_field: FieldName | None = None
     turnstile: StrictBool = Field(
@@ -168,9 +170,23 @@ class FormReplace(FormCreate, _EchoesReadOnly):
 
 
 class FormPatch(_EchoesReadOnly):
-    """PATCH /api/v1/forms/{id}: only the fields sent change; the result is checked as a whole form."""
+    """PATCH /api/v1/forms/{id}: only the fields sent change (`null` clears `redirect_url`, `success_message` and
+    `honeypot_field`); the form they make is then checked whole, as a PUT's."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # A field left out stays as it is; `null` is refused where the form always has a value (its type is not
+    # optional: the default is never validated, a sent null is).
+    name: Text(200) = None
+    fields: Annotated[list[FormField], Field(min_length=1, max_length=MAX_FIELDS)] = None
+    target: FormTarget = None
+    allowed_origins: Annotated[list[Origin], Field(max_length=MAX_ORIGINS)] = None
+    redirect_url: RedirectUrl | None = None
+    success_message: SuccessMessage | None = None
+    consents: Annotated[list[ConsentDeclaration], Field(max_length=MAX_CONSENTS)] = None
+    honeypot_field: FieldName | None = None
+    turnstile: StrictBool = None
+    active: StrictBool = None
 
     def changes(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
+        return self.model_dump(mode="json", include=set(self.model_fields_set))
