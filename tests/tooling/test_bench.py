@@ -93,6 +93,13 @@ def test_rate_limiting_writes_one_item_per_window(report):
     assert row(report, "over the limit, in the instance that used the window up (429)")[:2] == ["0", "0"]
 
 
+def test_a_form_submission_is_an_intake_and_a_honeypot_stores_nothing(report):
+    tiers = 1 if "DynamoDB Local tier skipped" in report else 2
+    assert row(report, "public honeypot (nothing stored)")[:tiers] == ["1 / 1 / 0"] * tiers  # the form's GetItem
+    assert row(report, "server submission, known person (another spelling)")[:tiers] == ["4 / 3 / 2"] * tiers
+    assert row(report, "list a form's submissions (per_page=25)")[0].startswith("2 / ")  # GetItem + ONE Query
+
+
 @pytest.mark.skipif(shutil.which("java") is None, reason="DynamoDB Local needs Java")
 def test_dynamodb_local_tier_measures_latency(report):
     assert "60 leads (DynamoDB Local)" in report

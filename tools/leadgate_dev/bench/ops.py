@@ -47,6 +47,7 @@ class Request:
     body: Any = None
     headers: dict[str, str] | None = None
     authorizer: dict[str, str] | None = None
+    source_ip: str = "127.0.0.1"
 
 
 def invoke(request: Request) -> Reply:
@@ -57,6 +58,7 @@ def invoke(request: Request) -> Reply:
         body=request.body,
         headers=request.headers,
         authorizer=request.authorizer,
+        source_ip=request.source_ip,
     )
     # The bench counts calls and items: the harness's budget is Lambda's maximum, so that a loaded machine
     # never turns a slow request into a 503 at the function's deadline (leadgate.dependencies).

@@ -92,6 +92,7 @@ class Tier:
     intake: list[Measurement] = field(default_factory=list)
     rate_limit: list[Measurement] = field(default_factory=list)
     users: list[Measurement] = field(default_factory=list)
+    forms: list[Measurement] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -99,7 +100,7 @@ class Tier:
         return self.backend == "dynamodb-local"
 
     def all(self) -> list[Measurement]:
-        return [*self.leads, *self.intake, *self.rate_limit, *self.users]
+        return [*self.leads, *self.intake, *self.rate_limit, *self.users, *self.forms]
 
 
 @dataclass
@@ -139,6 +140,7 @@ def render(report: Report, existing: Path | None = None) -> str:
         parts += _intake_section(report.tiers)
         parts += _rate_limit_section(report.tiers)
         parts += _users_section(report.tiers)
+        parts += _forms_section(report.tiers)
     parts += _imports_section(report.imports)
     parts += layers_section(report.layers)
     parts += _population_section(report)
@@ -241,6 +243,23 @@ def _users_section(tiers: list[Tier]) -> list[str]:
     lines += _comparison(tiers, "users")
     lines += ["", "Calls by kind (largest tier):", ""]
     lines += _kinds(tiers[-1], "users")
+    return [*lines, ""]
+
+
+def _forms_section(tiers: list[Tier]) -> list[str]:
+    lines = [
+        "## Forms",
+        "",
+        "Per request. A submission is an intake (identities read, then ONE transaction: the lead or its merge and "
+        "the inquiry, which carries the `by_form` index keys); the public route adds ONE GetItem (the form by its "
+        "public id) and two rate-limit UpdateItems (the address, the form: the rate table is not metered, as for "
+        "every request's counter). A honeypot submission stops after the counts. The submissions list is ONE Query "
+        "of `by_form` (and the form's GetItem).",
+        "",
+    ]
+    lines += _comparison(tiers, "forms")
+    lines += ["", "Calls by kind (largest tier):", ""]
+    lines += _kinds(tiers[-1], "forms")
     return [*lines, ""]
 
 

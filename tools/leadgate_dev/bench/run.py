@@ -23,6 +23,7 @@ from pathlib import Path
 from leadgate.workspace.pipelines import service as pipelines
 from leadgate_dev.bench import backends
 from leadgate_dev.bench import layer as bench_layer
+from leadgate_dev.bench.forms import form_operations
 from leadgate_dev.bench.imports import measure_imports
 from leadgate_dev.bench.ops import (
     LeadsApi,
@@ -123,6 +124,7 @@ def run_tier(
     tier.intake = intake_operations(tenant, repeats=repeats)
     if batch:
         tier.intake.append(batch_intake(tenant, items=BATCH_ITEMS))
+    tier.forms = form_operations(tenant, repeats=repeats)
     tier.rate_limit = rate_limit_operations(tenant.tenant_id, repeats=max(repeats, 1) * (4 if batch else 1))
     tier.seconds = time.perf_counter() - started
     log(f"{name}: done in {tier.seconds:.0f} s")

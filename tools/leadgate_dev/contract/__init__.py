@@ -46,12 +46,15 @@ CURSOR_LISTS = (
     "GET /api/v1/pipelines/{id}/stages",
     "GET /api/v1/users",
     "GET /api/v1/tags",
+    "GET /api/v1/forms",
+    "GET /api/v1/forms/{id}/submissions",
 )
 # A valid body may name state that does not hold: a lead's `assigned_user_id` must be an active user of the
 # tenant, a user's email must be free in the tenant, `reassign_to` an active user, a pipeline's `stage_ids` every
 # stage it has (each once), a new stage a pipeline with fewer than 50; an integration's `settings` and `secrets`
 # are its provider's (the types catalog's schemas), its `base_url` must resolve to a public address (422 naming
-# the field, as LeadHub's validation answers them).
+# the field, as LeadHub's validation answers them). A form's target names the workspace's objects as a lead does; a submission's values
+# are checked against its form's fields, which the description cannot state.
 STATE_422 = (
     "POST /api/v1/leads",
     "PUT /api/v1/leads/{id}",
@@ -69,6 +72,11 @@ STATE_422 = (
     "POST /api/v1/integrations",
     "PUT /api/v1/integrations/{id}",
     "PATCH /api/v1/integrations/{id}",
+    "POST /api/v1/forms",
+    "PUT /api/v1/forms/{id}",
+    "PATCH /api/v1/forms/{id}",
+    "POST /api/v1/forms/{id}/submissions",
+    "POST /public/forms/{public_id}/submissions",
 )
 # Invalid data may also be too large: 413 refuses it as surely as 422 does (schemathesis' default list lacks it).
 _REFUSED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]

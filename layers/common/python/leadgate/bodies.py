@@ -60,6 +60,9 @@ INTEGRATION = BodyRule(frozenset({JSON}), 16 * KIB)  # an integration: settings 
 INTEGRATION_PATCH = BodyRule(frozenset({JSON, MERGE_PATCH_JSON}), 16 * KIB)
 WEBHOOK = BodyRule(frozenset({JSON}), 1024 * KIB, top_level=(dict, list))
 TOKEN_FORM_MAX_BYTES = 8 * KIB
+FORM_URLENCODED = "application/x-www-form-urlencoded"
+# A public form submission (functions/form_submissions reads it itself: a plain <form> or JSON).
+FORM_SUBMISSION = BodyRule(frozenset({JSON, FORM_URLENCODED}), 64 * KIB)
 
 _TYPE_NAMES = {dict: "a JSON object", list: "a JSON array", (dict, list): "a JSON object or array"}
 

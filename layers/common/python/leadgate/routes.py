@@ -29,6 +29,9 @@ WRITE_USERS = "write:users"
 DELETE_USERS = "delete:users"
 READ_TAGS = "read:tags"
 WRITE_TAGS = "write:tags"
+READ_FORMS = "read:forms"
+WRITE_FORMS = "write:forms"  # forms, and their submissions from servers
+DELETE_FORMS = "delete:forms"
 ALL_SCOPES = (
     READ_LEADS,
     WRITE_LEADS,
@@ -42,6 +45,9 @@ ALL_SCOPES = (
     DELETE_USERS,
     READ_TAGS,
     WRITE_TAGS,
+    READ_FORMS,
+    WRITE_FORMS,
+    DELETE_FORMS,
 )
 
 # Integrations are read with either of their scopes: a client that writes them reads what it wrote.
@@ -131,6 +137,19 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/integrations/{id}/test", "connections", (WRITE_INTEGRATIONS,)),
     Route("POST", "/api/v1/integrations/{id}/sync", "connections", (WRITE_INTEGRATIONS,)),
     Route("GET", "/api/v1/integrations/{id}/runs", "connections", INTEGRATION_READERS),
+    # Forms (docs/forms.md); browsers post to the public route (its own function), which reads its body itself:
+    # a plain <form> or JSON (bodies.FORM_SUBMISSION), and answers its CORS preflight.
+    Route("GET", "/api/v1/forms", "forms", (READ_FORMS,)),
+    Route("POST", "/api/v1/forms", "forms", (WRITE_FORMS,), bodies.WORKSPACE),
+    Route("GET", "/api/v1/forms/{id}", "forms", (READ_FORMS,)),
+    Route("PUT", "/api/v1/forms/{id}", "forms", (WRITE_FORMS,), bodies.WORKSPACE),
+    Route("PATCH", "/api/v1/forms/{id}", "forms", (WRITE_FORMS,), bodies.WORKSPACE_PATCH),
+    Route("DELETE", "/api/v1/forms/{id}", "forms", (DELETE_FORMS,)),
+    Route("POST", "/api/v1/forms/{id}/rotate-public-id", "forms", (WRITE_FORMS,)),
+    Route("GET", "/api/v1/forms/{id}/submissions", "forms", (READ_FORMS,)),
+    Route("POST", "/api/v1/forms/{id}/submissions", "forms", (WRITE_FORMS,), bodies.WORKSPACE),
+    Route("POST", "/public/forms/{public_id}/submissions", "form_submissions", None),
+    Route("OPTIONS", "/public/forms/{public_id}/submissions", "form_submissions", None),
 )
 
 

@@ -51,6 +51,8 @@ class Settings:
     dependency_max_attempts: int
     # URLs users give us may be http:// and loopback (the local stack's fakes only; leadgate.ssrf).
     allow_loopback_urls: bool
+    # Where Cloudflare Turnstile tokens are verified (leadgate.forms.turnstile); tests point it at a fake.
+    turnstile_verify_url: str
 
     @classmethod
     def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
@@ -92,6 +94,8 @@ class Settings:
             dependency_read_timeout=float(env.get("DEPENDENCY_READ_TIMEOUT", "3")),
             dependency_max_attempts=int(env.get("DEPENDENCY_MAX_ATTEMPTS", "3")),
             allow_loopback_urls=env.get("ALLOW_LOOPBACK_URLS", "").lower() in ("1", "true"),
+            turnstile_verify_url=env.get("TURNSTILE_VERIFY_URL")
+            or "https://challenges.cloudflare.com/turnstile/v0/siteverify",
             tracing_enabled=bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
             and env.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"),
         )

@@ -41,7 +41,7 @@ MAX_ID = 2**53  # integer ids stay exact in every JSON client
 
 SortField = Literal["created_at", "updated_at", "lead_score", "first_name", "last_name", "email"]
 Direction = Literal["asc", "desc"]
-Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook", "sync"]
+Channel = Literal["hotlead", "leadhub", "api", "batch", "webhook", "sync", "form"]
 
 # The rules below as JSON Schema, for the description (and so schemathesis generates what the rules accept).
 # Blank: only whitespace and zero-width characters, none the text rule refuses (tabs and line breaks may be).

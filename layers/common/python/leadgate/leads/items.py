@@ -169,5 +169,6 @@ def inquiry_attributes(inquiry: NewInquiry, inquiry_id: str, lead_id: str, recei
         "media_domain": inquiry.media_domain,
         "client_id": inquiry.client_id,
         "merge": _compact_json(inquiry.merge) if inquiry.merge is not None else None,
+        "form_id": inquiry.form_id,
     }
     return {name: value for name, value in attributes.items() if value is not None}

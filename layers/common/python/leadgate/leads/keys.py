@@ -72,6 +72,18 @@ def inquiry_sk(lead_id: str, inquiry_id: str) -> str:
     return f"{inquiry_prefix(lead_id)}{inquiry_id}"
 
 
+FORM_INDEX = "by_form"  # a form's submissions (inquiries with a `form_id`), newest first: sparse
+
+
+def form_key(tenant_id: str, form_id: int) -> str:
+    return f"{tenant_id}#{form_id}"
+
+
+def form_submission_attributes(tenant_id: str, form_id: int, inquiry_id: str) -> dict[str, str]:
+    """The `by_form` index's attributes of a submission's inquiry item (its id is a ULID: time order)."""
+    return {"form_key": form_key(tenant_id, form_id), "form_sort": inquiry_id}
+
+
 def key(tenant_id: str, sk: str) -> dict[str, dict[str, str]]:
     return {"PK": {"S": partition(tenant_id)}, "SK": {"S": sk}}
 

@@ -71,6 +71,7 @@ class NewInquiry:
     media_domain: str | None = None
     client_id: str | None = None
     merge: Mapping[str, Any] | None = None  # what a match did with the values sent (filled, kept, replaced)
+    form_id: int | None = None  # a form's submission (leadgate.forms): listed by the leads table's `by_form`
 
     def __post_init__(self) -> None:
         check_json(self.payload, "", PAYLOAD_LIMITS)

@@ -192,6 +192,8 @@ def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry
     for inquiry in inquiries:
         inquiry_id = ids.new_ulid(now)
         attributes = item_mapping.inquiry_attributes(inquiry, inquiry_id, lead_id, iso(now))
+        if inquiry.form_id is not None:
+            attributes.update(keys.form_submission_attributes(tenant_id, inquiry.form_id, inquiry_id))
         writes.append(_put(tenant_id, keys.inquiry_sk(lead_id, inquiry_id), "item", **attributes))
     return writes
 
