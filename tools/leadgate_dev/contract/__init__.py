@@ -53,8 +53,8 @@ CURSOR_LISTS = (
 # tenant, a user's email must be free in the tenant, `reassign_to` an active user, a pipeline's `stage_ids` every
 # stage it has (each once), a new stage a pipeline with fewer than 50; an integration's `settings` and `secrets`
 # are its provider's (the types catalog's schemas), its `base_url` must resolve to a public address (422 naming
-# the field, as LeadHub's validation answers them). A form's target names the workspace's objects as a lead does; a submission's values
-# are checked against its form's fields, which the description cannot state.
+# the field, as LeadHub's validation answers them). A form's target names the workspace's objects as a lead
+# does; a submission's values are checked against its form's fields, which the description cannot state.
 STATE_422 = (
     "POST /api/v1/leads",
     "PUT /api/v1/leads/{id}",
