@@ -557,6 +557,26 @@ def _wanted_identities(email: str | None, phone: str | None, external: tuple[str
     return wanted
 
 
+def lead_page(
+    tenant_id: str, *, after: dict[str, Any] | None, limit: int
+) -> tuple[list[StoredLead], dict[str, Any] | None]:
+    """ONE Query of the tenant's partition: up to `limit` leads (LEAD# items, in id order) after `after` (the
+    previous page's position), and the position after them (None at the end). For jobs that go through every
+    lead of a tenant (leadgate.workspace.backfill), never for a request. Unreadable items are passed over."""
+    query: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :lead)",
+        "ExpressionAttributeValues": {":pk": {"S": keys.partition(tenant_id)}, ":lead": {"S": keys.LEAD}},
+        "ConsistentRead": True,
+        "Limit": limit,
+    }
+    if after:
+        query["ExclusiveStartKey"] = after
+    page = _client().query(**query)
+    found = (item_mapping.read_lead(item, keys.lead_id_of(item["SK"]["S"])) for item in page.get("Items", []))
+    return [lead for lead in found if lead is not None], page.get("LastEvaluatedKey")
+
+
 def get_many(tenant_id: str, lead_ids: Sequence[str]) -> list[StoredLead]:
     """The leads that exist among `lead_ids`, in that order: BatchGetItem, 100 keys a call."""
     items = batch_get(tenant_id, [keys.lead_sk(lead_id) for lead_id in lead_ids], consistent=True)
