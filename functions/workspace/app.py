@@ -239,6 +239,11 @@ def patch_user(user_id: str, body: Annotated[UserPatch, Body()], if_match: IfMat
     "/api/v1/users/<user_id>",
     responses={
         200: answer(ReassignedEnvelope, 'Deleted after `reassign_to` took its leads: `{"reassigned": n}`.'),
+        202: answer(
+            JobEnvelope,
+            "More than 100 leads to reassign: the user is deactivated and a job moves the leads, then deletes the "
+            "user (`Location`: the job).",
+        ),
         204: answer(None, "Deleted (no leads were assigned to the user)."),
         **errors_of(
             404,
@@ -247,17 +252,19 @@ def patch_user(user_id: str, body: Annotated[UserPatch, Body()], if_match: IfMat
             422,
             _404=NO_USER,
             _409="Leads are assigned to the user (`RESOURCE_IN_USE`, with `lead_count`): pass `reassign_to` or "
-            "deactivate; more than 100 to reassign (`REASSIGNMENT_TOO_LARGE`); or `CONFLICT`.",
+            "deactivate; or `CONFLICT`.",
             _422="`reassign_to` is not an active user (`VALIDATION_FAILED`).",
         ),
     },
 )
 def delete_user(user_id: str, params: Annotated[UserDeleteParams, Query()], if_match: IfMatch = None):
     app.refuse_undeclared_query(UserDeleteParams)
-    moved = users.delete_user(app.caller.tenant_id, _user_id(user_id), if_match, params.reassign_to)
+    deleted = users.delete_user(app.caller.tenant_id, _user_id(user_id), if_match, params.reassign_to)
+    if deleted.job is not None:
+        return _job_started(deleted.job)
     if params.reassign_to is None:
         return json_response(204, None)
-    return json_response(200, {"data": {"reassigned": moved}})
+    return json_response(200, {"data": {"reassigned": deleted.reassigned}})
 
 
 def _api_url(path: str) -> str:

@@ -61,3 +61,27 @@ def test_a_replay_never_touches_the_leads_table(aws):
     assert dict(first_idempotency.calls) == {"PutItem": 1, "UpdateItem": 1}  # in progress, then completed
     assert dict(idempotency.calls) == {"PutItem": 1}  # the failed conditional put returns the stored record
     assert idempotency.items_written == 0
+
+
+def test_a_new_lead_with_a_new_tag_costs_one_read_one_transaction_and_the_counters_on_every_table(aws):
+    call(inbound({"email": "first@example.com"}))  # the tenant's first lead makes its default pipeline
+
+    with metered_dynamodb() as new_tag:
+        assert call(inbound(SARAH)).status == 201
+    with metered_dynamodb() as known_tag:
+        assert call(inbound({**SARAH, "email": "other@example.com", "phone": "+81 3-1111-2222"})).status == 201
+
+    # ONE BatchGetItem on both tables: the identities, the default pipeline's marker (where the lead lands), the
+    # tag's claim and the tag sequence. ONE transaction: the lead's items, the stage's count shard, the tag count
+    # item and, for a name new to the catalog, the sequence moved to its id, its claim and its record. Then the
+    # tenant's counters. No catalog transaction of its own, no id UpdateItem, no marker GetItem.
+    settings = get_settings()
+    for meter in (new_tag, known_tag):
+        leads, workspace = meter.table(settings.leads_table), meter.table(settings.workspace_table)
+        assert dict(leads.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1, "UpdateItem": 1}
+        assert dict(workspace.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}  # the same two calls
+        assert (leads.items_read, workspace.items_read) == (2, 1 + 2)
+    written = [meter.table(settings.leads_table).items_written for meter in (new_tag, known_tag)]
+    assert written == [5 + 7 + 1] * 2  # as before the workspace
+    written = [meter.table(settings.workspace_table).items_written for meter in (new_tag, known_tag)]
+    assert written == [2 + 3, 2]  # the stage's count shard, the tag count item; the sequence, claim and record

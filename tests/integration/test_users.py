@@ -5,16 +5,25 @@ and the leads' `assigned_user_id`, which must name an active user and moves the 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import boto3
 import pytest
 
+from leadgate import aws, clock, dependencies
+from leadgate.leads import ids as lead_ids
 from leadgate.leads import keys as lead_keys
-from leadgate.workspace import counts, keys
+from leadgate.leads import repository
+from leadgate.leads.records import StoredLead, iso
+from leadgate.leads.requests import LeadData
+from leadgate.settings import get_settings
+from leadgate.workspace import counts, jobs, keys
+from leadgate.workspace.users import reassignment, service
 from leadgate_dev.harness import authorizer_context
 from leadgate_dev.harness.events import rest_event
 from tests.support import inbound
 from tests.support.leads import LeadsApi
+from tests.support.workspace import run_jobs_queue
 
 SCOPES = ("read:users", "write:users", "delete:users")
 TARO = {"name": "山田 太郎", "email": "Taro.Yamada@Example.JP", "role": "admin"}
@@ -275,16 +284,76 @@ def test_deleting_a_user_with_leads_is_409_unless_they_are_reassigned(api, leads
     assert counts.counts("acme", keys.USER).get(first, 0) == 0
 
 
-def test_more_than_100_leads_to_reassign_is_refused_without_the_jobs(api, leads, monkeypatch):
-    from leadgate.workspace.users import service
+def _assigned_leads(tenant: str, user_id: int, count: int) -> list[str]:
+    """`count` leads assigned to the user, as `repository.create` writes them (their count included), loaded in
+    batches: a transaction each would take moto seconds."""
+    now = clock.now()
+    leads_written = [
+        StoredLead(
+            id=lead_ids.new_ulid(now + timedelta(milliseconds=n)),
+            data=LeadData(first_name=f"L{n}", assigned_user_id=user_id),
+            version=1,
+            created_at=iso(now),
+            updated_at=iso(now),
+        )
+        for n in range(count)
+    ]
+    items = [item for lead in leads_written for item in repository.new_lead_items(tenant, lead)]
+    for first in range(0, len(items), 25):
+        requests = [{"PutRequest": {"Item": item}} for item in items[first : first + 25]]
+        dependencies.batch_write(aws.dynamodb(), {get_settings().leads_table: requests})
+    counts.add(tenant, keys.USER, user_id, count)
+    return [lead.id for lead in leads_written]
 
-    monkeypatch.setattr(service, "INLINE_REASSIGNMENT", 2)
+
+def _leads(tenant: str, ids: list[str]) -> list[StoredLead]:
+    return [lead for first in range(0, len(ids), 100) for lead in repository.get_many(tenant, ids[first : first + 100])]
+
+
+def test_reassigning_hundreds_of_leads_is_a_job_that_deletes_the_user_after_the_last_one(api, leads):
     first, second = _user(api, "First")["id"], _user(api, "Second")["id"]
-    for n in range(3):
-        _lead(leads, first_name=f"L{n}", assigned_user_id=first)
+    moved = _assigned_leads("acme", first, 205)
+
+    status, headers, body = api("DELETE", f"/api/v1/users/{first}", query={"reassign_to": str(second)})
+    assert status == 202, body
+    job = body["data"]
+    assert headers["Location"] == job["url"] == f"https://api.example.com/api/v1/jobs/{job['id']}"
+    assert (job["kind"], job["status"], job["done"], job["total"]) == ("user_reassign", "queued", 0, 205)
+    # Deactivated while the job runs: no lead is assigned to them meanwhile.
+    assert api("GET", f"/api/v1/users/{first}")[2]["data"]["active"] is False
+    assert leads.call("POST", "/api/v1/leads", body={"first_name": "X", "assigned_user_id": first}).status == 422
+
+    assert run_jobs_queue() >= 3  # a page of 100 per message
+    status, _, body = api("GET", f"/api/v1/jobs/{job['id']}")
+    assert (status, body["data"]["status"], body["data"]["done"]) == (200, "succeeded", 205)
+    assert api("GET", f"/api/v1/users/{first}")[0] == 404
+    assert _open_leads(api, second) == 205
+    assert {lead.data.assigned_user_id for lead in _leads("acme", moved)} == {second}
+
+
+def test_a_reassignment_job_resumes_from_its_page_and_fails_cleanly_when_the_target_goes(api, leads, monkeypatch):
+    monkeypatch.setattr(service, "INLINE_REASSIGNMENT", 2)
+    monkeypatch.setattr(reassignment, "PAGE", 2)
+    first, second = _user(api, "First")["id"], _user(api, "Second")["id"]
+    _assigned_leads("acme", first, 7)
     status, _, body = api("DELETE", f"/api/v1/users/{first}", query={"reassign_to": str(second)})
-    assert (status, body["code"], body["lead_count"]) == (409, "REASSIGNMENT_TOO_LARGE", 3)
-    assert _open_leads(api, first) == 3
+    assert status == 202
+    job = jobs.get("acme", body["data"]["id"])
+
+    advanced = reassignment.process("acme", job)  # the first page
+    assert (advanced.done, advanced.step) == (2, 1)
+    # The same page again (its message redelivered before the record moved on): it moves the user's next
+    # leads, but records nothing; the next page counts them.
+    assert reassignment.process("acme", job) is None
+    assert (_open_leads(api, first), _open_leads(api, second)) == (3, 4)
+    advanced = reassignment.process("acme", advanced)
+    assert (advanced.done, advanced.step) == (6, 2)
+
+    api("PATCH", f"/api/v1/users/{second}", {"active": False})
+    assert reassignment.process("acme", advanced) is None
+    failed = api("GET", f"/api/v1/jobs/{job.id}")[2]["data"]
+    assert (failed["status"], failed["done"], failed["error"]) == ("failed", 6, reassignment.TARGET_GONE)
+    assert _open_leads(api, first) == 1  # the lead not moved stays with the (inactive) user
 
 
 def test_a_lead_assigned_after_the_count_was_read_cancels_the_delete(api, leads, monkeypatch):

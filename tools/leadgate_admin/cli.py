@@ -21,6 +21,7 @@
     leadgate sync runs CONNECTION_ID
     leadgate users list --tenant acme    (with each user's open_lead_count)
     leadgate tags list --tenant acme     (the tags catalog, with exact lead counts)
+    leadgate workspace backfill --tenant acme   (queues a job counting leads from before the workspace)
 
 Every command takes `--local-dir DIR` (default: $LEADGATE_LOCAL_DIR, else the nearest `.local/` holding a
 `stack.json` in the working directory or above it, as `make run` writes it in the checkout) or
@@ -54,7 +55,7 @@ from leadgate_admin.sync import SyncAdmin, lambda_invoker, refuse_schedule
 from leadgate_admin.tags import list_tags
 from leadgate_admin.usage_plans import ApiKeys, UnknownTier
 from leadgate_admin.webhooks import WebhookAdmin
-from leadgate_admin.workspace import WorkspaceAdmin
+from leadgate_admin.workspace import WorkspaceAdmin, queue_backfill
 
 LOCAL_DIR_ENV = "LEADGATE_LOCAL_DIR"
 STACK_FILE = "stack.json"
@@ -231,6 +232,8 @@ def deployed_target(stack: str, region: str | None) -> Target:
             "SYNC_TABLE": outputs.get("SyncTable", ""),
             "CONNECTIONS_TABLE": outputs.get("ConnectionsTable", ""),
             "WORKSPACE_TABLE": outputs.get("WorkspaceTable", ""),
+            "LEADS_TABLE": outputs.get("LeadsTable", ""),
+            "JOBS_QUEUE_URL": outputs.get("JobsQueueUrl", ""),
             "STAGE": parameters.get("Stage") or "dev",
         },
     )
@@ -365,7 +368,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--region", help="the deployed stack's region (default: your AWS configuration)")
 
     groups = parser.add_subparsers(
-        dest="group", required=True, metavar="{clients,connections,webhooks,sync,pipelines,users,tags}"
+        dest="group", required=True, metavar="{clients,connections,webhooks,sync,pipelines,users,tags,workspace}"
     )
     clients = groups.add_parser("clients", help="API clients (Cognito app clients and their registry entries)")
     commands = clients.add_subparsers(dest="command", required=True)
@@ -493,6 +496,25 @@ def _workspace_commands(groups: Any, target: argparse.ArgumentParser) -> None:
     listing = commands.add_parser("list", parents=[target], help="pipelines with their stages and lead counts")
     listing.add_argument("--tenant", required=True)
     listing.set_defaults(run=list_pipelines)
+
+    workspace = groups.add_parser("workspace", help="a tenant's workspace as a whole (docs/workspace.md)")
+    commands = workspace.add_subparsers(dest="command", required=True)
+    backfill = commands.add_parser(
+        "backfill",
+        parents=[target],
+        help="queue a job counting leads from before the workspace in its tag and user counts; prints the job",
+    )
+    backfill.add_argument("--tenant", required=True)
+    backfill.set_defaults(run=backfill_counts)
+
+
+def backfill_counts(target: Target, args: argparse.Namespace) -> Any:
+    missing = [
+        name for name in ("WORKSPACE_TABLE", "LEADS_TABLE", "JOBS_QUEUE_URL") if not target.environment.get(name)
+    ]
+    if missing:
+        raise TargetError(f"This stack has no {', '.join(missing)}: restart the local stack, or deploy again.")
+    return queue_backfill(target.environment, args.tenant)
 
 
 def _sync_commands(groups: Any, target: argparse.ArgumentParser) -> None:

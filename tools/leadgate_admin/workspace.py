@@ -1,5 +1,6 @@
 """The workspace for operators (docs/workspace.md): a tenant's pipelines with their stages and lead counts, and
-its users with their open leads (`leadgate pipelines list`, `leadgate users list`).
+its users with their open leads (`leadgate pipelines list`, `leadgate users list`); the counts' backfill job
+(`leadgate workspace backfill`).
 
 Read-only and through the target's own DynamoDB client: a listing makes nothing (not even the default pipeline,
 which the API makes on first use). The keys and records are the layer's (`leadgate.workspace`).
@@ -7,7 +8,9 @@ which the API makes on first use). The keys and records are the layer's (`leadga
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,3 +63,16 @@ class WorkspaceAdmin:
             TableName=self.table, KeyConditionExpression=condition, ExpressionAttributeValues=values
         )
         return [item for page in pages for item in page.get("Items", [])]
+
+
+def queue_backfill(environment: Mapping[str, str], tenant_id: str) -> dict[str, Any]:
+    """Queues the job that brings the tenant's leads from before the workspace into its tag and user counts
+    (leadgate.workspace.backfill), through leadgate's own code against the target's tables and jobs queue; the
+    job as `GET /api/v1/jobs/{id}` shows it."""
+    from leadgate import aws
+
+    os.environ.update(environment)
+    aws.reset_clients()
+    from leadgate.workspace import backfill
+
+    return backfill.start(tenant_id).record()

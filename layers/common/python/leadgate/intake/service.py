@@ -2,7 +2,9 @@
 
 The decision is made from identity items read strongly consistently (never from an index):
 
-1. Read who owns the canonical email and phone (ONE GetItem, or ONE BatchGetItem for both).
+1. Read who owns the canonical email and phone (ONE GetItem, or ONE BatchGetItem for both). A new lead's
+   workspace needs ride in the same BatchGetItem (`_Lookahead`): the default pipeline's marker when the
+   intake names no stage, and the catalog's entries for its tags.
 2. Nobody: create the lead, its identities (each `attribute_not_exists`) and the inquiry in ONE transaction.
    Losing the race to claim an identity returns the winner(s), read strongly consistently: go to 3.
 3. One lead: read it (strongly consistent), merge, and write the lead and the inquiry in ONE transaction
@@ -38,7 +40,9 @@ from leadgate.leads.records import NewInquiry, StoredLead
 from leadgate.leads.requests import LeadData
 from leadgate.text import json_size
 from leadgate.validation import parse
+from leadgate.workspace import tags as tag_catalog
 from leadgate.workspace.pipelines import placement
+from leadgate.workspace.pipelines import store as pipeline_store
 
 logger = Logger(child=True)
 
@@ -48,6 +52,15 @@ BACKOFF_CAP_SECONDS = 0.5
 
 # In a dry-run batch, identities that an earlier item would have claimed: (kind, key) -> lead id or item.
 Planned = MutableMapping[tuple[str, str], "str | int"]
+
+
+@dataclass(frozen=True)
+class _Lookahead:
+    """What creating the lead would need from the workspace, read with its identities: where a lead naming
+    no stage lands (None: not read, or before the tenant's first lead), and the catalog's answer for its tags."""
+
+    default_marker: dict[str, Any] | None = None
+    tags: tag_catalog.Resolution | None = None
 
 
 @dataclass(frozen=True)
@@ -102,11 +115,12 @@ def take_in(
     `planned` (dry-run batches) holds the identities earlier items would have claimed; `item` is this
     item's index there."""
     matches: dict[str, str | int] | None = None
+    lookahead = _Lookahead()
     for attempt in range(MAX_ATTEMPTS):
         if attempt:
             _back_off(attempt)
         if matches is None:
-            matches = _owners(tenant_id, intake, planned)
+            matches, lookahead = _owners(tenant_id, intake, planned, first=not attempt and not dry_run)
         linked = matches.pop("external", None)
         if isinstance(linked, str):
             try:
@@ -131,7 +145,7 @@ def take_in(
             return Outcome(False, matched_on=_kinds(matches), matched_item=owner, dry_run=True)
         try:
             if owner is None:
-                return _create(tenant_id, intake, dry_run=dry_run, planned=planned, item=item)
+                return _create(tenant_id, intake, dry_run=dry_run, planned=planned, item=item, lookahead=lookahead)
             outcome = _merge_into(
                 tenant_id,
                 owner,
@@ -156,15 +170,49 @@ def take_in(
     raise _busy()
 
 
-def _owners(tenant_id: str, intake: Intake, planned: Planned | None) -> dict[str, str | int]:
+def _owners(
+    tenant_id: str, intake: Intake, planned: Planned | None, *, first: bool
+) -> tuple[dict[str, str | int], _Lookahead]:
+    """Who owns the intake's identities; on the `first` read, with what a new lead would need from the
+    workspace, in the same call. Reads after a lost race need the owners only."""
     external = intake.external.identity if intake.external else None
-    owners: dict[str, str | int] = dict(
-        repository.find_by_identity(tenant_id, email=intake.email_key, phone=intake.phone_key, external=external)
-    )
+    identities = {"email": intake.email_key, "phone": intake.phone_key, "external": external}
+    lookahead = _Lookahead()
+    alongside = _lookahead_keys(tenant_id, intake) if first else []
+    if alongside:
+        found, read = repository.find_by_identity_alongside(tenant_id, alongside, **identities)
+        lookahead = _lookahead_from(tenant_id, intake, read)
+    else:
+        found = repository.find_by_identity(tenant_id, **identities)
+    owners: dict[str, str | int] = dict(found)
     for kind, key in _identities(intake.email_key, intake.phone_key):
         if kind not in owners and planned and (kind, key) in planned:
             owners[kind] = planned[(kind, key)]
-    return owners
+    return owners, lookahead
+
+
+def _intake_tags(intake: Intake) -> list[str]:
+    tags = intake.values.get("tags", intake.defaults.get("tags"))
+    return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
+
+
+def _names_no_stage(intake: Intake) -> bool:
+    values = {**intake.defaults, **intake.values}
+    return values.get(placement.PIPELINE_FIELD) is None and values.get(placement.STAGE_FIELD) is None
+
+
+def _lookahead_keys(tenant_id: str, intake: Intake) -> list[dict[str, Any]]:
+    wanted = [pipeline_store.default_marker_key(tenant_id)] if _names_no_stage(intake) else []
+    tags = _intake_tags(intake)
+    return wanted + (tag_catalog.resolution_keys(tenant_id, tags) if tags else [])
+
+
+def _lookahead_from(tenant_id: str, intake: Intake, read: list[dict[str, Any]]) -> _Lookahead:
+    tags = _intake_tags(intake)
+    return _Lookahead(
+        default_marker=pipeline_store.default_marker_in(tenant_id, read) if _names_no_stage(intake) else None,
+        tags=tag_catalog.resolution_from(tenant_id, tags, read) if tags else None,
+    )
 
 
 def _single_owner(matches: Mapping[str, str | int]) -> str | int | None:
@@ -178,8 +226,11 @@ def _kinds(matches: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(sorted(matches))
 
 
-def _create(tenant_id: str, intake: Intake, *, dry_run: bool, planned: Planned | None, item: int) -> Outcome:
-    data = placement.place(tenant_id, parse(LeadData, {**intake.defaults, **intake.values}), None, default=not dry_run)
+def _create(
+    tenant_id: str, intake: Intake, *, dry_run: bool, planned: Planned | None, item: int, lookahead: _Lookahead
+) -> Outcome:
+    values = parse(LeadData, {**intake.defaults, **intake.values})
+    data = placement.place(tenant_id, values, None, default=not dry_run, default_marker=lookahead.default_marker)
     if dry_run:
         _plan(planned, data, item)
         return Outcome(True, dry_run=True)
@@ -190,6 +241,7 @@ def _create(tenant_id: str, intake: Intake, *, dry_run: bool, planned: Planned |
         inquiries=[intake.inquiry],
         external_ids={external.provider: external.id} if external else None,
         external_updated_at=_stamp({}, external),
+        tag_resolution=lookahead.tags,
     )
     return Outcome(True, lead=lead, lead_id=lead.id)
 

@@ -13,7 +13,7 @@ import dataclasses
 import json
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,7 +77,7 @@ class _Write:
 
     operation: dict[str, Any]
     role: str  # "lead", an IDENTITY_KINDS entry (claiming an identity), "release" (freeing one), "count", "item",
-    # "assignee" (the newly assigned user is active)
+    # "assignee" (the newly assigned user is active), "catalog" (a tag new to the catalog: its id and name)
 
 
 def _client() -> Any:
@@ -241,33 +241,67 @@ def create(
     inquiries: Sequence[NewInquiry] = (),
     external_ids: Mapping[str, str] | None = None,
     external_updated_at: Mapping[str, str] | None = None,
+    tag_resolution: tag_catalog.Resolution | None = None,
 ) -> StoredLead:
     """ONE TransactWriteItems: the lead, its identities (emails, phones and external ids, each claimed only
-    if free), tags (with ONE item for their counts; names new to the catalog are put there first:
+    if free), tags (with ONE item for their counts, and the catalog entries of names new to it:
     leadgate.workspace.tags), search tokens, inquiries, its stage's count, and its assigned user's check and count
-    (ValidationFailed when that user is not active). Then ONE UpdateItem on the tenant's counters."""
+    (ValidationFailed when that user is not active). Then ONE UpdateItem on the tenant's counters.
+    `tag_resolution`: the catalog's answer for the lead's tags, when the caller read it with its own reads."""
     now = clock.now()
     stamp = iso(now)
-    changes = tag_catalog.lead_tag_changes(tenant_id, {}, data.tags)
-    lead = _stored(
-        ids.new_ulid(now),
-        data,
-        version=1,
-        created_at=stamp,
-        updated_at=stamp,
-        inquiries=len(inquiries),
-        external_ids=external_ids or {},
-        external_updated_at=external_updated_at or {},
-        tag_ids=changes.tag_ids,
-    )
-    writes = _new_lead_writes(tenant_id, lead)
-    writes += _assignment_writes(tenant_id, None, lead)
-    writes += _tag_writes(changes)
-    writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
-    writes += _count_writes(tenant_id, None, data)
-    _commit(tenant_id, writes)
+    lead_id = ids.new_ulid(now)
+
+    def planned(changes: tag_catalog.LeadTagChanges) -> tuple[StoredLead, list[_Write]]:
+        lead = _stored(
+            lead_id,
+            data,
+            version=1,
+            created_at=stamp,
+            updated_at=stamp,
+            inquiries=len(inquiries),
+            external_ids=external_ids or {},
+            external_updated_at=external_updated_at or {},
+            tag_ids=changes.tag_ids,
+        )
+        writes = _new_lead_writes(tenant_id, lead)
+        writes += _assignment_writes(tenant_id, None, lead)
+        writes += _tag_writes(changes)
+        writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+        writes += _count_writes(tenant_id, None, data)
+        return lead, writes
+
+    lead = _commit_with_tags(tenant_id, {}, data.tags, planned, tag_resolution)
     _count(tenant_id, keys.counter_changes(None, data))
     return lead
+
+
+def _commit_with_tags(
+    tenant_id: str,
+    old_ids: Mapping[str, int],
+    new_tags: Sequence[str],
+    planned: Callable[[tag_catalog.LeadTagChanges], tuple[StoredLead, list[_Write]]],
+    resolution: tag_catalog.Resolution | None,
+) -> StoredLead:
+    """Commit the lead write `planned` makes from its tags' catalog changes. Names new to the catalog are put
+    there in the same transaction; when another write took one of those names or ids meanwhile, the names are
+    resolved again. The last attempt, or a write with no room left for the catalog entries, puts them in the
+    catalog first (`ahead`)."""
+    for attempt in range(tag_catalog.CLAIM_ATTEMPTS):
+        last = attempt + 1 == tag_catalog.CLAIM_ATTEMPTS
+        changes = tag_catalog.lead_tag_changes(
+            tenant_id, old_ids, new_tags, resolution=None if attempt else resolution, ahead=last
+        )
+        lead, writes = planned(changes)
+        if len(writes) + len(changes.creations) > MAX_TRANSACTION_ITEMS and changes.creations:
+            changes = tag_catalog.lead_tag_changes(tenant_id, old_ids, new_tags, ahead=True)
+            lead, writes = planned(changes)
+        try:
+            _commit(tenant_id, writes + [_Write(entry, "catalog") for entry in changes.creations])
+        except tag_catalog.CatalogChanged:
+            continue
+        return lead
+    raise tag_catalog.CatalogChanged()  # unreachable: the last attempt creates no entry in the transaction
 
 
 def _new_lead_writes(tenant_id: str, lead: StoredLead) -> list[_Write]:
@@ -296,28 +330,32 @@ def update(
     replace the lead's (None keeps them).
     Raises ConcurrentModification if the lead changed since `current` was read, IdentityTaken if a new
     email, phone or external id belongs to another lead. Tags move their catalog counts in the transaction
-    (ONE item, leadgate.workspace.tags). Then ONE UpdateItem on the counters (none when no counted value changed)."""
+    (ONE item, and the catalog entries of names new to it: leadgate.workspace.tags). Then ONE UpdateItem on the
+    counters (none when no counted value changed)."""
     now = clock.now()
-    changes = tag_catalog.lead_tag_changes(tenant_id, current.tag_ids, data.tags)
-    lead = _stored(
-        current.id,
-        data,
-        version=current.version + 1,
-        created_at=current.created_at,
-        updated_at=max(iso(now), current.updated_at),
-        inquiries=current.inquiry_count + len(inquiries),
-        external_ids=current.external_ids if external_ids is None else external_ids,
-        external_updated_at=current.external_updated_at if external_updated_at is None else external_updated_at,
-        tag_ids=changes.tag_ids,
-    )
-    writes = [_put_lead(tenant_id, lead, expected_version=current.version)]
-    writes += _identity_writes(tenant_id, lead.id, current, lead)
-    writes += _membership_writes(tenant_id, lead.id, current, lead)
-    writes += _assignment_writes(tenant_id, current, lead)
-    writes += _tag_writes(changes)
-    writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
-    writes += _count_writes(tenant_id, current.data, data)
-    _commit(tenant_id, writes)
+
+    def planned(changes: tag_catalog.LeadTagChanges) -> tuple[StoredLead, list[_Write]]:
+        lead = _stored(
+            current.id,
+            data,
+            version=current.version + 1,
+            created_at=current.created_at,
+            updated_at=max(iso(now), current.updated_at),
+            inquiries=current.inquiry_count + len(inquiries),
+            external_ids=current.external_ids if external_ids is None else external_ids,
+            external_updated_at=current.external_updated_at if external_updated_at is None else external_updated_at,
+            tag_ids=changes.tag_ids,
+        )
+        writes = [_put_lead(tenant_id, lead, expected_version=current.version)]
+        writes += _identity_writes(tenant_id, lead.id, current, lead)
+        writes += _membership_writes(tenant_id, lead.id, current, lead)
+        writes += _assignment_writes(tenant_id, current, lead)
+        writes += _tag_writes(changes)
+        writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+        writes += _count_writes(tenant_id, current.data, data)
+        return lead, writes
+
+    lead = _commit_with_tags(tenant_id, current.tag_ids, data.tags, planned, None)
     _count(tenant_id, keys.counter_changes(current.data, data))
     return lead
 
@@ -379,6 +417,8 @@ def _raise_cancellation(tenant_id: str, writes: list[_Write], error: ClientError
     codes = {reason.get("Code") for _, reason in failed}
     if not failed or codes - {"ConditionalCheckFailed", "TransactionConflict"}:
         raise error
+    if any(write.role == "catalog" for write, _ in failed):
+        raise tag_catalog.CatalogChanged() from error
     if any(write.role == "assignee" and reason.get("Code") == "ConditionalCheckFailed" for write, reason in failed):
         raise assignments.refused() from error
     if "TransactionConflict" in codes or any(write.role not in IDENTITY_KINDS for write, _ in failed):
@@ -476,9 +516,7 @@ def find_by_identity(
     """Who owns these canonical identities ({"email": id, "phone": id, "external": id}; `external` is
     (provider, id)), strongly consistent: ONE GetItem for one identity, ONE BatchGetItem (ConsistentRead)
     for more."""
-    wanted = {kind: _identity_sk(kind, value) for kind, value in (("email", email), ("phone", phone)) if value}
-    if external:
-        wanted["external"] = keys.external_sk(*external)
+    wanted = _wanted_identities(email, phone, external)
     if not wanted:
         return {}
     if len(wanted) == 1:
@@ -487,6 +525,58 @@ def find_by_identity(
         return {kind: owner} if owner else {}
     items = batch_get(tenant_id, list(wanted.values()), consistent=True)
     return {kind: items[sk]["lead_id"]["S"] for kind, sk in wanted.items() if sk in items}
+
+
+def find_by_identity_alongside(
+    tenant_id: str,
+    alongside: Sequence[dict[str, Any]],
+    *,
+    email: str | None = None,
+    phone: str | None = None,
+    external: tuple[str, str] | None = None,
+) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """`find_by_identity`, with the workspace items a lead write will need (`alongside`: their keys) read in the
+    same BatchGetItem, strongly consistent: intake learns who owns the person and where a new lead lands, and
+    which of its tags the catalog has, in ONE call. The owners, and the workspace items found."""
+    wanted = _wanted_identities(email, phone, external)
+    workspace_table = get_settings().workspace_table
+    request = {
+        _table(): {"Keys": [keys.key(tenant_id, sk) for sk in wanted.values()], "ConsistentRead": True},
+        workspace_table: {"Keys": list(alongside), "ConsistentRead": True},
+    }
+    read, left = dependencies.batch_get(_client(), {table: ask for table, ask in request.items() if ask["Keys"]})
+    if left:
+        raise dependencies.Unprocessed("identity or workspace items left unread")
+    owned = {item["SK"]["S"]: item["lead_id"]["S"] for item in read.get(_table(), [])}
+    owners = {kind: owned[sk] for kind, sk in wanted.items() if sk in owned}
+    return owners, read.get(workspace_table, [])
+
+
+def _wanted_identities(email: str | None, phone: str | None, external: tuple[str, str] | None) -> dict[str, str]:
+    wanted = {kind: _identity_sk(kind, value) for kind, value in (("email", email), ("phone", phone)) if value}
+    if external:
+        wanted["external"] = keys.external_sk(*external)
+    return wanted
+
+
+def lead_page(
+    tenant_id: str, *, after: dict[str, Any] | None, limit: int
+) -> tuple[list[StoredLead], dict[str, Any] | None]:
+    """ONE Query of the tenant's partition: up to `limit` leads (LEAD# items, in id order) after `after` (the
+    previous page's position), and the position after them (None at the end). For jobs that go through every
+    lead of a tenant (leadgate.workspace.backfill), never for a request. Unreadable items are passed over."""
+    query: dict[str, Any] = {
+        "TableName": _table(),
+        "KeyConditionExpression": "PK = :pk AND begins_with(SK, :lead)",
+        "ExpressionAttributeValues": {":pk": {"S": keys.partition(tenant_id)}, ":lead": {"S": keys.LEAD}},
+        "ConsistentRead": True,
+        "Limit": limit,
+    }
+    if after:
+        query["ExclusiveStartKey"] = after
+    page = _client().query(**query)
+    found = (item_mapping.read_lead(item, keys.lead_id_of(item["SK"]["S"])) for item in page.get("Items", []))
+    return [lead for lead in found if lead is not None], page.get("LastEvaluatedKey")
 
 
 def get_many(tenant_id: str, lead_ids: Sequence[str]) -> list[StoredLead]:

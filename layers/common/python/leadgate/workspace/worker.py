@@ -11,14 +11,19 @@ from collections.abc import Callable
 
 from aws_lambda_powertools import Logger
 
-from leadgate.workspace import jobs, tag_changes
+from leadgate.workspace import backfill, jobs, tag_changes
+from leadgate.workspace.users import reassignment, service
 
 logger = Logger(child=True)
 
 MAX_RECEIVES = 5  # the jobs queue's maxReceiveCount (template.yaml)
 
 # What a page of each kind of job does.
-PAGES: dict[str, Callable[[str, jobs.Job], object]] = {kind: tag_changes.process for kind in tag_changes.KINDS}
+PAGES: dict[str, Callable[[str, jobs.Job], object]] = {
+    **{kind: tag_changes.process for kind in tag_changes.KINDS},
+    service.REASSIGN_JOB: reassignment.process,
+    backfill.KIND: backfill.process,
+}
 
 
 def process_message(body: str, receive_count: int) -> None:

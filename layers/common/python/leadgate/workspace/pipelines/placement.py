@@ -25,9 +25,18 @@ PIPELINE_FIELD = "pipeline_id"
 STAGE_FIELD = "pipeline_stage_id"
 
 
-def place(tenant_id: str, data: LeadData, current: LeadData | None, *, default: bool = True) -> LeadData:
+def place(
+    tenant_id: str,
+    data: LeadData,
+    current: LeadData | None,
+    *,
+    default: bool = True,
+    default_marker: dict[str, Any] | None = None,
+) -> LeadData:
     """`data` with its pipeline and stage checked (and filled in where implied); ValidationFailed otherwise.
-    `default=False` (a dry run) checks what is named and places nothing by default: it writes nothing."""
+    `default=False` (a dry run) checks what is named and places nothing by default: it writes nothing.
+    `default_marker`: the default pipeline's marker when the caller read it with its own reads (intake), so
+    a new lead naming no stage costs no read of its own; None reads it (and makes the pipeline on first use)."""
     pipeline_value, stage_value = data.pipeline_id, data.pipeline_stage_id
     if current is not None and (pipeline_value, stage_value) == (current.pipeline_id, current.pipeline_stage_id):
         return data
@@ -38,7 +47,7 @@ def place(tenant_id: str, data: LeadData, current: LeadData | None, *, default: 
     if pipeline_value is not None and (current is None or pipeline_value != current.pipeline_id):
         return _in_pipeline(tenant_id, data, pipeline_value)
     if default and current is None and pipeline_value is None and stage_value is None:
-        marker = service.ensure_default(tenant_id)
+        marker = default_marker or service.ensure_default(tenant_id)
         return _placed(data, marker["pipeline_id"], marker.get("entry_stage_id"))
     return data
 

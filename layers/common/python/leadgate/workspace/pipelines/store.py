@@ -5,7 +5,7 @@ entry stage, so intake learns where a lead lands from one GetItem."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -46,6 +46,18 @@ def get_stage(tenant_id: str, stage_id: int) -> Stage | None:
 def default_marker(tenant_id: str) -> dict[str, Any] | None:
     """`{"pipeline_id", "entry_stage_id"?}` of the tenant's default pipeline, or None before its first use."""
     return _get(tenant_id, keys.default_sk(keys.PIPELINE))
+
+
+def default_marker_key(tenant_id: str) -> dict[str, Any]:
+    """The marker's key, for a caller that reads it with its own reads (intake's identity BatchGetItem)."""
+    return keys.key(keys.partition(tenant_id), keys.default_sk(keys.PIPELINE))
+
+
+def default_marker_in(tenant_id: str, read: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """The marker among items read with `default_marker_key`, as `default_marker` answers; None if absent."""
+    wanted = default_marker_key(tenant_id)
+    found = next((item for item in read if item["pk"] == wanted["pk"] and item["sk"] == wanted["sk"]), None)
+    return items.plain(found) if found else None
 
 
 def _query_kind(tenant_id: str, kind: str) -> list[dict[str, Any]]:

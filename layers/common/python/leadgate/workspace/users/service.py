@@ -4,12 +4,14 @@
 Writes read the user (strongly consistent), check If-Match against its ETag and commit ONE transaction
 conditional on the version read; an email change moves the unique claim in the same transaction. Deleting a
 user whose `open_lead_count` is not zero is `RESOURCE_IN_USE`, unless `reassign_to` names an active user: up to
-`INLINE_REASSIGNMENT` leads move inline, one lead transaction each (the counts move with them).
+`INLINE_REASSIGNMENT` leads move inline, one lead transaction each (the counts move with them); more is a job
+(`REASSIGN_JOB`, its pages: leadgate.workspace.users.reassignment) that deletes the user when the last lead moved.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from leadgate import aws, clock, errors, normalize
@@ -17,13 +19,14 @@ from leadgate.leads import keys as lead_keys
 from leadgate.leads import repository as leads
 from leadgate.lists import Page
 from leadgate.settings import get_settings
-from leadgate.workspace import counts, ids, items, keys
+from leadgate.workspace import counts, ids, items, jobs, keys
 from leadgate.workspace.pages import WorkspacePageParams, page_of
 from leadgate.workspace.users import store
 from leadgate.workspace.users.records import User
 from leadgate.workspace.users.requests import UserCreate, UserPatch, UserReplace
 
 INLINE_REASSIGNMENT = 100  # leads moved inside the DELETE request; more is a background job
+REASSIGN_JOB = "user_reassign"
 LIST_NAME = "users"
 EMAIL_TAKEN = "Another user of the tenant has this email."
 
@@ -105,10 +108,20 @@ def patch_user(tenant_id: str, user_id: int, body: UserPatch, if_match: str | No
     return _change(tenant_id, user_id, if_match, lambda current: values)
 
 
-def delete_user(tenant_id: str, user_id: int, if_match: str | None, reassign_to: int | None) -> int:
-    """Deletes the user; answers how many leads moved to `reassign_to` first. With leads and no `reassign_to`:
-    RESOURCE_IN_USE with the count. The delete is conditional on the user's count shards as read, so a lead
-    assigned meanwhile cancels it (CONFLICT) instead of pointing at nobody."""
+@dataclass(frozen=True)
+class Deleted:
+    """What a DELETE did: the user deleted after `reassigned` leads moved, or a `job` that moves them (and then
+    deletes the user) started."""
+
+    reassigned: int = 0
+    job: jobs.Job | None = None
+
+
+def delete_user(tenant_id: str, user_id: int, if_match: str | None, reassign_to: int | None) -> Deleted:
+    """Deletes the user, after moving their leads to `reassign_to` (inline up to INLINE_REASSIGNMENT, else a
+    job). With leads and no `reassign_to`: RESOURCE_IN_USE with the count. The delete is conditional on the
+    user's count shards as read, so a lead assigned meanwhile cancels it (CONFLICT) instead of pointing at
+    nobody."""
     current = user(tenant_id, user_id)
     _check_precondition(current, if_match)
     moved = 0
@@ -118,39 +131,51 @@ def delete_user(tenant_id: str, user_id: int, if_match: str | None, reassign_to:
             open_leads, f"{open_leads} lead(s) are assigned to this user: deactivate them, or pass reassign_to."
         )
     if open_leads:
-        moved = _reassign(tenant_id, user_id, reassign_to, open_leads)
+        target = _reassignment_target(tenant_id, user_id, reassign_to)
+        if open_leads > INLINE_REASSIGNMENT:
+            return Deleted(job=_start_reassignment(tenant_id, current, target, open_leads, if_match))
+        lead_ids, _ = assigned_page(tenant_id, user_id, INLINE_REASSIGNMENT)
+        moved = sum(move_lead(tenant_id, lead_id, user_id, target.id) for lead_id in lead_ids)
+    remove(tenant_id, current, if_match)
+    return Deleted(reassigned=moved)
+
+
+def remove(tenant_id: str, current: User, if_match: str | None = None) -> None:
+    """ONE transaction: the user, its email's claim, and its count shards, on the condition that they still sum
+    to zero as just read (CONFLICT otherwise)."""
     entries = [
         store.delete(tenant_id, current),
         store.release_email(tenant_id, current.id, current.email_normalized),
-        *_unchanged_zero_count(tenant_id, user_id),
+        *_unchanged_zero_count(tenant_id, current.id),
     ]
     _committing(entries, if_match=if_match)
-    return moved
 
 
-def _reassign(tenant_id: str, user_id: int, reassign_to: int | None, open_leads: int) -> int:
-    """Moves the user's leads to `reassign_to`, one lead transaction each (its check that the new user is active
-    and the count moves ride in it). Over INLINE_REASSIGNMENT: refused, as the background jobs are not here."""
+def _reassignment_target(tenant_id: str, user_id: int, reassign_to: int | None) -> User:
     if reassign_to == user_id:
         raise errors.ValidationFailed(errors={"reassign_to": ["The leads cannot be reassigned to the same user."]})
     target = store.get(tenant_id, reassign_to) if reassign_to is not None else None
     if target is None or not target.active:
         raise errors.ValidationFailed(errors={"reassign_to": ["The reassign_to must be an active user's id."]})
-    if open_leads > INLINE_REASSIGNMENT:
-        raise errors.Conflict(
-            f"{open_leads} leads are assigned to this user; at most {INLINE_REASSIGNMENT} are reassigned in one "
-            "request. Reassign them in smaller sets (PATCH the leads) and delete again.",
-            code="REASSIGNMENT_TOO_LARGE",
-            extra={"lead_count": open_leads},
-        )
-    moved = 0
-    for lead_id in _assigned_lead_ids(tenant_id, user_id, INLINE_REASSIGNMENT):
-        moved += _move(tenant_id, lead_id, user_id, target.id)
-    return moved
+    return target
 
 
-def _move(tenant_id: str, lead_id: str, user_id: int, target_id: int) -> int:
-    """Moves one lead (a concurrent writer may win once: read again and retry)."""
+def _start_reassignment(tenant_id: str, current: User, target: User, open_leads: int, if_match: str | None) -> jobs.Job:
+    """More leads than one request moves: the user is deactivated first (ONE transaction, guarded like any
+    change), so no lead is assigned to them while the job runs, then a job moves their leads a page at a time
+    and deletes them after the last one (leadgate.workspace.users.reassignment)."""
+    if current.active:
+        changed = current.changed(clock.iso(clock.now()), active=False)
+        _committing([store.put(tenant_id, changed, expected_version=current.version)], if_match=if_match)
+    job = jobs.create(tenant_id, REASSIGN_JOB, open_leads, {"user_id": current.id, "to": target.id, "cursor": None})
+    jobs.start(tenant_id, job)
+    return job
+
+
+def move_lead(tenant_id: str, lead_id: str, user_id: int, target_id: int) -> int:
+    """Moves one lead from `user_id` to `target_id`, in the lead's own transaction (its check that the target is
+    active and the count moves ride in it); 0 when it is no longer the user's. A concurrent writer may win once:
+    read again and retry. ValidationFailed when the target is no longer active."""
     for _ in range(3):
         lead = leads.get(tenant_id, lead_id)
         if lead is None or lead.data.assigned_user_id != user_id:
@@ -163,19 +188,47 @@ def _move(tenant_id: str, lead_id: str, user_id: int, target_id: int) -> int:
     raise errors.Conflict("A lead of this user kept changing during the reassignment; try again.")
 
 
-def _assigned_lead_ids(tenant_id: str, user_id: int, limit: int) -> list[str]:
-    """ONE Query of the leads' `by_assignee` index (eventually consistent: a lead assigned a moment ago may be
-    missing, and the delete's count condition then refuses rather than leave it pointing at nobody)."""
+def assigned_page(
+    tenant_id: str, user_id: int, limit: int, after: dict[str, Any] | None = None
+) -> tuple[list[str], dict[str, Any] | None]:
+    """ONE Query of the leads' `by_assignee` index: up to `limit` of the user's lead ids after `after` (the
+    previous page's position), and the position after them (None at the end). Eventually consistent: a lead
+    assigned a moment ago may be missing, and the delete's count condition then refuses rather than leave it
+    pointing at nobody."""
     index = next(index for index in lead_keys.FILTER_INDEXES if index.field == "assigned_user_id")
-    page = aws.dynamodb().query(
-        TableName=get_settings().leads_table,
-        IndexName=index.index,
-        KeyConditionExpression="#key = :key",
-        ExpressionAttributeNames={"#key": index.attribute},
-        ExpressionAttributeValues={":key": {"S": lead_keys.filter_key(tenant_id, user_id)}},
-        Limit=limit,
-    )
-    return [lead_keys.lead_id_of(item["SK"]["S"]) for item in page.get("Items", [])]
+    query: dict[str, Any] = {
+        "TableName": get_settings().leads_table,
+        "IndexName": index.index,
+        "KeyConditionExpression": "#key = :key",
+        "ExpressionAttributeNames": {"#key": index.attribute},
+        "ExpressionAttributeValues": {":key": {"S": lead_keys.filter_key(tenant_id, user_id)}},
+        "Limit": limit,
+    }
+    if after:
+        query["ExclusiveStartKey"] = after
+    page = aws.dynamodb().query(**query)
+    return [lead_keys.lead_id_of(item["SK"]["S"]) for item in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+
+def assigned_count(tenant_id: str, user_id: int) -> int:
+    """How many leads the `by_assignee` index holds for the user: a COUNT Query, paged (1 MB of keys a page).
+    For the counts' backfill (leadgate.workspace.backfill), never for a request."""
+    index = next(index for index in lead_keys.FILTER_INDEXES if index.field == "assigned_user_id")
+    query: dict[str, Any] = {
+        "TableName": get_settings().leads_table,
+        "IndexName": index.index,
+        "KeyConditionExpression": "#key = :key",
+        "ExpressionAttributeNames": {"#key": index.attribute},
+        "ExpressionAttributeValues": {":key": {"S": lead_keys.filter_key(tenant_id, user_id)}},
+        "Select": "COUNT",
+    }
+    total = 0
+    while True:
+        page = aws.dynamodb().query(**query)
+        total += page.get("Count", 0)
+        if "LastEvaluatedKey" not in page:
+            return total
+        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _unchanged_zero_count(tenant_id: str, user_id: int) -> list[dict[str, Any]]:
