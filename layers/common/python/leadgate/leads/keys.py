@@ -23,6 +23,7 @@ EXTERNAL = "EXT#"
 TAG = "TAG#"
 SEARCH = "SEARCH#"
 INQUIRY = "INQ#"
+STAGE_MOVE = "MOVE#"
 STATS_SK = "STATS"
 TOTAL_COUNTER = "leads"
 
@@ -70,6 +71,15 @@ def inquiry_prefix(lead_id: str) -> str:
 
 def inquiry_sk(lead_id: str, inquiry_id: str) -> str:
     return f"{inquiry_prefix(lead_id)}{inquiry_id}"
+
+
+def stage_move_prefix(lead_id: str) -> str:
+    """A lead's stage history (leadgate.leads.stage_history): one item per move, in the order of its versions."""
+    return f"{STAGE_MOVE}{lead_id}#"
+
+
+def stage_move_sk(lead_id: str, version: int) -> str:
+    return f"{stage_move_prefix(lead_id)}{version:010d}"
 
 
 def key(tenant_id: str, sk: str) -> dict[str, dict[str, str]]:

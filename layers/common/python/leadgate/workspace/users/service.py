@@ -3,7 +3,7 @@
 
 Writes read the user (strongly consistent), check If-Match against its ETag and commit ONE transaction
 conditional on the version read; an email change moves the unique claim in the same transaction. Deleting a
-user whose `open_lead_count` is not zero is `RESOURCE_IN_USE`, unless `reassign_to` names an active user: up to
+user who still has leads (any stage) is `RESOURCE_IN_USE`, unless `reassign_to` names an active user: up to
 `INLINE_REASSIGNMENT` leads move inline, one lead transaction each (the counts move with them).
 """
 
@@ -19,7 +19,7 @@ from leadgate.lists import Page
 from leadgate.settings import get_settings
 from leadgate.workspace import counts, ids, items, keys
 from leadgate.workspace.pages import WorkspacePageParams, page_of
-from leadgate.workspace.users import store
+from leadgate.workspace.users import assignments, store
 from leadgate.workspace.users.records import User
 from leadgate.workspace.users.requests import UserCreate, UserPatch, UserReplace
 
@@ -40,14 +40,14 @@ def user(tenant_id: str, user_id: int) -> User:
 
 def user_record(tenant_id: str, found: User) -> dict[str, Any]:
     """The user as the API shows it, with its exact `open_lead_count` (ONE Query of its count shards)."""
-    return found.record(counts.count(tenant_id, keys.USER, found.id))
+    return found.record(assignments.open_lead_counts(tenant_id, [found.id])[found.id])
 
 
 def list_users(tenant_id: str, params: WorkspacePageParams) -> Page:
     """Every user in id order: ONE Query of the users and ONE of their counts, whatever the page."""
     everyone = store.all_users(tenant_id)
     page = page_of(everyone, params, LIST_NAME)
-    open_leads = counts.counts(tenant_id, keys.USER, [found.id for found in page.records])
+    open_leads = assignments.open_lead_counts(tenant_id, [found.id for found in page.records])
     return Page(
         [found.record(open_leads[found.id]) for found in page.records],
         page.per_page,
@@ -112,13 +112,13 @@ def delete_user(tenant_id: str, user_id: int, if_match: str | None, reassign_to:
     current = user(tenant_id, user_id)
     _check_precondition(current, if_match)
     moved = 0
-    open_leads = counts.count(tenant_id, keys.USER, user_id)
-    if open_leads and reassign_to is None:
+    assigned = counts.count(tenant_id, keys.USER, user_id)
+    if assigned and reassign_to is None:
         raise errors.ResourceInUse(
-            open_leads, f"{open_leads} lead(s) are assigned to this user: deactivate them, or pass reassign_to."
+            assigned, f"{assigned} lead(s) are assigned to this user: deactivate them, or pass reassign_to."
         )
-    if open_leads:
-        moved = _reassign(tenant_id, user_id, reassign_to, open_leads)
+    if assigned:
+        moved = _reassign(tenant_id, user_id, reassign_to, assigned)
     entries = [
         store.delete(tenant_id, current),
         store.release_email(tenant_id, current.id, current.email_normalized),
@@ -128,7 +128,7 @@ def delete_user(tenant_id: str, user_id: int, if_match: str | None, reassign_to:
     return moved
 
 
-def _reassign(tenant_id: str, user_id: int, reassign_to: int | None, open_leads: int) -> int:
+def _reassign(tenant_id: str, user_id: int, reassign_to: int | None, assigned: int) -> int:
     """Moves the user's leads to `reassign_to`, one lead transaction each (its check that the new user is active
     and the count moves ride in it). Over INLINE_REASSIGNMENT: refused, as the background jobs are not here."""
     if reassign_to == user_id:
@@ -136,12 +136,12 @@ def _reassign(tenant_id: str, user_id: int, reassign_to: int | None, open_leads:
     target = store.get(tenant_id, reassign_to) if reassign_to is not None else None
     if target is None or not target.active:
         raise errors.ValidationFailed(errors={"reassign_to": ["The reassign_to must be an active user's id."]})
-    if open_leads > INLINE_REASSIGNMENT:
+    if assigned > INLINE_REASSIGNMENT:
         raise errors.Conflict(
-            f"{open_leads} leads are assigned to this user; at most {INLINE_REASSIGNMENT} are reassigned in one "
+            f"{assigned} leads are assigned to this user; at most {INLINE_REASSIGNMENT} are reassigned in one "
             "request. Reassign them in smaller sets (PATCH the leads) and delete again.",
             code="REASSIGNMENT_TOO_LARGE",
-            extra={"lead_count": open_leads},
+            extra={"lead_count": assigned},
         )
     moved = 0
     for lead_id in _assigned_lead_ids(tenant_id, user_id, INLINE_REASSIGNMENT):
