@@ -94,6 +94,10 @@ def test_moves_are_recorded_newest_first_and_other_changes_record_nothing(leads,
     assert [m["to_stage_id"] for page in pages for m in page.data] == [3, 2, 1]
     assert leads.history(lead["id"], page=2, per_page=2).data[0]["to_stage_id"] == 1
 
+    replaced = leads.call("PUT", f"/api/v1/leads/{lead['id']}", body={"first_name": "Sara"})  # names no stage
+    assert (replaced.data["pipeline_stage_id"], replaced.data["stage_entered_at"]) == (None, None)
+    assert moves_of(leads, lead["id"])[0] == (3, None)
+
 
 def test_a_refused_write_records_no_move(leads, clock):
     taken = leads.create(first_name="A", email="a@example.com")

@@ -35,8 +35,8 @@ class StoredLead:
     # The tags catalog's id of each tag the lead holds ({"vip": 5}), kept with the lead so that a write knows
     # which counts it moves and a rename or delete job knows which leads hold ITS tag (docs/workspace.md).
     tag_ids: Mapping[str, int] = field(default_factory=dict)
-    # When the lead entered its stage and the stage's type then (`open`, `won`, `lost`): set on each move
-    # (leadgate.leads.stage_history); None on leads written before stage history (their stage counts as open).
+    # When the lead entered its stage, and (for a lead assigned to a user) the stage's type: `open`, `won`, `lost`
+    # (leadgate.leads.stage_history). None on leads written before stage history: their stage counts as open.
     stage_entered_at: str | None = None
     stage_type: str | None = None
 

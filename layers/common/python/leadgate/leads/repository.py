@@ -193,9 +193,9 @@ def _assignment_writes(tenant_id: str, old: StoredLead | None, new: StoredLead |
     return [_Write(entry, "assignee" if "ConditionCheck" in entry else "count") for entry in entries]
 
 
-def _stage_history_writes(tenant_id: str, old: StoredLead | None, new: StoredLead) -> list[_Write]:
+def _stage_history_writes(tenant_id: str, old: StoredLead | None, new: StoredLead, now: str) -> list[_Write]:
     """The move's history items, when the lead changes stage (leadgate.leads.stage_history)."""
-    return [_Write(entry, "item") for entry in stage_history.writes(tenant_id, old, new)]
+    return [_Write(entry, "item") for entry in stage_history.writes(tenant_id, old, new, now)]
 
 
 def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
@@ -272,7 +272,7 @@ def create(
     )
     lead = stage_history.entering(tenant_id, None, lead, stamp)
     writes = _new_lead_writes(tenant_id, lead)
-    writes += _stage_history_writes(tenant_id, None, lead)
+    writes += _stage_history_writes(tenant_id, None, lead, stamp)
     writes += _assignment_writes(tenant_id, None, lead)
     writes += _tag_writes(changes)
     writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
@@ -324,7 +324,7 @@ def update(
     )
     lead = stage_history.entering(tenant_id, current, lead, iso(now))
     writes = [_put_lead(tenant_id, lead, expected_version=current.version)]
-    writes += _stage_history_writes(tenant_id, current, lead)
+    writes += _stage_history_writes(tenant_id, current, lead, iso(now))
     writes += _identity_writes(tenant_id, lead.id, current, lead)
     writes += _membership_writes(tenant_id, lead.id, current, lead)
     writes += _assignment_writes(tenant_id, current, lead)

@@ -6,8 +6,9 @@ A move (including the lead's first stage, from null, on create) writes, beside t
   client made it (`leadgate.actor`); `GET /api/v1/leads/{id}/stage-history` lists them, newest first;
 - when it leaves an integer stage of an integer pipeline that it entered at a known time, that pipeline's move
   item (leadgate.workspace.pipelines.moves), which the pipeline's stats read by time.
-The lead item keeps `stage_entered_at` and `stage_type`: the type of the stage entered (ONE GetItem of the stage
-per move), so that a user's `open_lead_count` counts only leads in open stages (leadgate.workspace.users.assignments).
+The lead item keeps `stage_entered_at` and, for a lead assigned to a user, `stage_type`: the type of its stage (ONE
+GetItem of the stage when it moves), so that the user's `open_lead_count` counts only leads in open stages
+(leadgate.workspace.users.assignments).
 """
 
 from __future__ import annotations
@@ -62,23 +63,28 @@ def _stage_type(tenant_id: str, stage_value: Any) -> str | None:
     return found.type if found else None
 
 
+def _assigned(data: LeadData) -> bool:
+    return _workspace_id(data.assigned_user_id) is not None
+
+
 def entering(tenant_id: str, current: StoredLead | None, lead: StoredLead, now: str) -> StoredLead:
-    """`lead` with its stage fields: after a move, entered `now` and the new stage's type (ONE GetItem); else kept
-    from `current` (a lead written before stage history learns its stage's type at its next write)."""
+    """`lead` with its stage fields: after a move, entered `now`, else as `current`. The stage's type matters only
+    to a user's count, so it is read (ONE GetItem) only for a lead assigned to a user, when it moves or when it
+    is not known yet (a lead assigned now, or written before stage history); an unassigned lead's is None."""
+    stage = lead.data.pipeline_stage_id
     if current is None or moved(current.data, lead.data):
-        stage = lead.data.pipeline_stage_id
-        entered = now if stage is not None else None
-        return dataclasses.replace(lead, stage_entered_at=entered, stage_type=_stage_type(tenant_id, stage))
-    kept_type = current.stage_type
-    if kept_type is None and _workspace_id(lead.data.pipeline_stage_id) is not None:
-        kept_type = _stage_type(tenant_id, lead.data.pipeline_stage_id)
-    return dataclasses.replace(lead, stage_entered_at=current.stage_entered_at, stage_type=kept_type)
+        entered, known = (now if stage is not None else None), None
+    else:
+        entered, known = current.stage_entered_at, current.stage_type
+    if known is None and _assigned(lead.data):
+        known = _stage_type(tenant_id, stage)
+    return dataclasses.replace(lead, stage_entered_at=entered, stage_type=known)
 
 
-def writes(tenant_id: str, current: StoredLead | None, lead: StoredLead) -> list[dict[str, Any]]:
-    """The TransactWriteItems entries of a write from `current` to `lead` (as `entering` made it): none unless the
-    lead moves."""
-    if not moved(current.data if current else None, lead.data) or lead.stage_entered_at is None:
+def writes(tenant_id: str, current: StoredLead | None, lead: StoredLead, now: str) -> list[dict[str, Any]]:
+    """The TransactWriteItems entries of a write at `now` from `current` to `lead`: none unless the lead moves (a
+    lead leaving its stage for none, as a PUT without one does, moves to null)."""
+    if not moved(current.data if current else None, lead.data):
         return []
     before = current.data if current else None
     move = StageMove(
@@ -87,7 +93,7 @@ def writes(tenant_id: str, current: StoredLead | None, lead: StoredLead) -> list
         from_stage_id=before.pipeline_stage_id if before else None,
         to_pipeline_id=lead.data.pipeline_id,
         to_stage_id=lead.data.pipeline_stage_id,
-        moved_at=lead.stage_entered_at,
+        moved_at=now,
         client_id=actor.current(),
     )
     item = {"PK": keys.partition(tenant_id), "SK": keys.stage_move_sk(lead.id, lead.version), **move.record()}
