@@ -52,7 +52,7 @@ def left_entry(
 
 def since(tenant_id: str, pipeline_id: int, start: datetime, *, limit: int) -> tuple[list[Move], bool]:
     """The pipeline's moves out of a stage after `start`, newest first, at most `limit`; and whether there were
-    more (then these are the newest `limit`). Query pages of 1 MB (about 10,000 of these items each)."""
+    more (then these are the newest `limit`). Query pages of 1 MB (about 7,500 of these items each)."""
     query: dict[str, Any] = {
         "TableName": _table(),
         "KeyConditionExpression": "pk = :pk AND sk > :start",
