@@ -148,6 +148,16 @@ def test_unknown_other_tenants_and_legacy_leads(leads, aws):
     assert leads.history(lead["id"], colour="red").status == 422
 
 
+def test_a_move_outside_a_request_records_no_client(leads):
+    lead = leads.create(first_name="Sarah")
+    current = repository.get("acme", lead["id"])
+
+    repository.update("acme", current, current.data.model_copy(update={"pipeline_stage_id": 2}))  # a job, a worker
+
+    newest = leads.history(lead["id"]).data[0]
+    assert (newest["from_stage_id"], newest["to_stage_id"], newest["client_id"]) == (1, 2, None)
+
+
 # ------------------------------------------------------------------ the pipeline's stats
 
 
