@@ -1,4 +1,5 @@
-"""The leads REST API (LeadHub's semantics): list, create, lookup, read, replace, patch, delete, tags, inquiries.
+"""The leads REST API (LeadHub's semantics): list, create, lookup, read, replace, patch, delete, tags, inquiries,
+stage history.
 
 The HTTP edge: parameters, status codes, headers, URLs and the list envelope are here; `leadgate.leads.service`
 takes validated models and returns leads and pages.
@@ -11,7 +12,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BeforeValidator
 
 from leadgate.api import IfMatch, create_resolver, json_response, public_url, record_response
-from leadgate.envelopes import InquiryPage, LeadEnvelope, LeadPage, answer, errors_of, list_envelope
+from leadgate.envelopes import (
+    InquiryPage,
+    LeadEnvelope,
+    LeadPage,
+    StageMovePage,
+    answer,
+    errors_of,
+    list_envelope,
+)
 from leadgate.leads import service
 from leadgate.leads.fields import Tag
 from leadgate.leads.params import LeadListParams, LookupParams, PageParams
@@ -102,6 +111,20 @@ def remove_tag(lead_id: str, tag: TagSegment, if_match: IfMatch = None):
 def list_inquiries(lead_id: str, params: Annotated[PageParams, Query()]):
     app.refuse_undeclared_query(PageParams)
     return json_response(200, list_envelope(service.list_inquiries(app.caller.tenant_id, lead_id, params), app.link))
+
+
+@app.get(
+    "/api/v1/leads/<lead_id>/stage-history",
+    responses={
+        200: answer(StageMovePage, "A page of the lead's moves between stages, newest first."),
+        **errors_of(400, 404, 422),
+    },
+)
+def list_stage_history(lead_id: str, params: Annotated[PageParams, Query()]):
+    app.refuse_undeclared_query(PageParams)
+    return json_response(
+        200, list_envelope(service.list_stage_history(app.caller.tenant_id, lead_id, params), app.link)
+    )
 
 
 lambda_handler = observed(app)

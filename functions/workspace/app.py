@@ -14,6 +14,7 @@ from leadgate.api import IfMatch, create_resolver, json_response, public_url, re
 from leadgate.envelopes import (
     PipelineEnvelope,
     PipelinePage,
+    PipelineStatsEnvelope,
     ReassignedEnvelope,
     StageEnvelope,
     StagePage,
@@ -37,6 +38,7 @@ from leadgate.workspace.pipelines.requests import (
     StagePatch,
     StageReplace,
 )
+from leadgate.workspace.pipelines.stats import pipeline_stats
 from leadgate.workspace.tag_requests import TagCreate, TagListParams, TagPatch, TagReplace
 from leadgate.workspace.users import service as users
 from leadgate.workspace.users.requests import UserCreate, UserDeleteParams, UserPatch, UserReplace
@@ -92,6 +94,17 @@ def get_pipeline(pipeline_id: str):
     tenant_id = app.caller.tenant_id
     found = pipelines.pipeline(tenant_id, _pipeline_id(pipeline_id))
     return record_response(pipelines.pipeline_record(tenant_id, found), etag=found.etag)
+
+
+@app.get(
+    "/api/v1/pipelines/<pipeline_id>/stats",
+    responses={
+        200: answer(PipelineStatsEnvelope, "Per stage: lead count, median time in stage over the last 90 days."),
+        **errors_of(404, _404=NO_PIPELINE),
+    },
+)
+def get_pipeline_stats(pipeline_id: str):
+    return json_response(200, {"data": pipeline_stats(app.caller.tenant_id, _pipeline_id(pipeline_id))})
 
 
 PIPELINE_CHANGED = {200: PIPELINE, **errors_of(404, 409, 412, 422, _404=NO_PIPELINE)}

@@ -55,3 +55,43 @@ def test_pipelines_and_stages_over_http(local_stack):
     not_allowed = requests.request("POST", local_stack.url("/api/v1/pipelines/1"), headers=auth, timeout=30)
     assert not_allowed.status_code == 405
     assert not_allowed.headers["Allow"] == "GET, PUT, PATCH, DELETE"
+
+
+def test_stage_history_and_stats_over_http(local_stack):
+    client = local_stack.admin_json(
+        "clients", "create", "--tenant", "moves-http", "--scopes", "read:pipelines", "read:leads", "write:leads"
+    )
+    pipelines_only = local_stack.admin_json("clients", "create", "--tenant", "moves-http", "--scopes", "read:pipelines")
+    auth = {"Authorization": f"Bearer {local_stack.token(client)}"}
+
+    def call(method, path, body=None, headers=auth):
+        return requests.request(method, local_stack.url(path), json=body, headers=headers, timeout=30)
+
+    lead = call("POST", "/api/v1/leads", {"first_name": "Sarah"}).json()["data"]
+    moved = call("PATCH", f"/api/v1/leads/{lead['id']}", {"pipeline_stage_id": 2})
+    assert moved.status_code == 200, moved.text
+
+    history = call("GET", f"/api/v1/leads/{lead['id']}/stage-history", headers=auth)
+    assert history.status_code == 200, history.text
+    assert [(m["from_stage_id"], m["to_stage_id"], m["client_id"]) for m in history.json()["data"]] == [
+        (1, 2, client["client_id"]),
+        (None, 1, client["client_id"]),
+    ]
+    assert history.json()["data"][0]["moved_at"] == moved.json()["data"]["stage_entered_at"]
+
+    stats = call(
+        "GET", "/api/v1/pipelines/1/stats", headers={"Authorization": f"Bearer {local_stack.token(pipelines_only)}"}
+    )
+    assert stats.status_code == 200, stats.text
+    by_stage = {stage["stage_id"]: stage for stage in stats.json()["data"]["stages"]}
+    assert (by_stage[1]["sample_size"], by_stage[2]["lead_count"]) == (1, 1)
+
+    no_scope = call(
+        "GET",
+        f"/api/v1/leads/{lead['id']}/stage-history",
+        headers={"Authorization": f"Bearer {local_stack.token(pipelines_only)}"},
+    )
+    assert no_scope.status_code == 403
+    not_allowed = call("POST", "/api/v1/pipelines/1/stats")
+    assert (not_allowed.status_code, not_allowed.headers["Allow"]) == (405, "GET")
+    assert call("DELETE", f"/api/v1/leads/{lead['id']}/stage-history").status_code == 405

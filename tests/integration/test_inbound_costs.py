@@ -24,8 +24,9 @@ def test_a_new_lead_costs_one_identity_read_and_one_transaction(aws):
     # BatchGetItem (both identities, strongly consistent), ONE transaction, then the tenant counters.
     assert dict(leads.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1, "UpdateItem": 1}
     assert leads.items_read == 2
-    # lead, email, phone, tag, inquiry and 7 search tokens in the transaction; the STATS counters after it.
-    assert leads.items_written == 5 + 7 + 1
+    # lead, email, phone, tag, inquiry, its first stage's history item and 7 search tokens in the transaction; the
+    # STATS counters after it.
+    assert leads.items_written == 6 + 7 + 1
 
 
 def test_a_match_costs_the_identity_read_the_lead_read_and_one_transaction(aws):

@@ -65,10 +65,10 @@ def test_a_lead_move_costs_one_read_of_the_stage_and_its_pipeline_and_two_count_
 
     meter, _ = metered(lambda: leads.patch_lead(tenant, lead.id, LeadPatch(pipeline_stage_id=2), None))
 
-    # the lead, the stage, its pipeline; one transaction: the lead + the old and the new stage's count shard;
-    # the list counters (STATS) as before
+    # the lead, the stage, its pipeline; one transaction: the lead + the old and the new stage's count shard +
+    # the move's history item and its pipeline's move item (stats); the list counters (STATS) as before
     assert meter.calls == {"GetItem": 3, "TransactWriteItems": 1, "UpdateItem": 1}
-    assert meter.items_written == 1 + 2 + 1  # the lead, two count shards; STATS
+    assert meter.items_written == 1 + 2 + 2 + 1  # the lead, two count shards, two move items; STATS
 
 
 def test_a_new_lead_without_a_stage_costs_the_marker_and_one_count_item(tenant):

@@ -234,6 +234,49 @@ def test_deactivating_keeps_the_leads_and_refuses_new_assignments(api, leads):
     assert (reply.status, list(reply.body["errors"])) == (422, ["assigned_user_id"])
 
 
+def test_open_lead_count_counts_only_leads_in_open_stages(api, leads):
+    first, second = _user(api, "First")["id"], _user(api, "Second")["id"]
+    lead = _lead(leads, assigned_user_id=first)  # the default pipeline: stages 1-4 open, 5 won, 6 lost
+    won = _lead(leads, first_name="Ken", assigned_user_id=first, pipeline_stage_id=5)
+    assert _open_leads(api, first) == 1
+
+    def patch(lead_id, **fields):
+        assert leads.call("PATCH", f"/api/v1/leads/{lead_id}", body=fields).status == 200
+
+    patch(lead["id"], pipeline_stage_id=6)  # open -> lost
+    assert _open_leads(api, first) == 0
+    patch(lead["id"], pipeline_stage_id=5)  # lost -> won: still closed
+    assert _open_leads(api, first) == 0
+    patch(won["id"], assigned_user_id=second)  # a closed lead reassigned
+    assert (_open_leads(api, first), _open_leads(api, second)) == (0, 0)
+    patch(won["id"], pipeline_stage_id=2, assigned_user_id=first)  # reopened and reassigned in one write
+    assert (_open_leads(api, first), _open_leads(api, second)) == (1, 0)
+    status, _, body = api("GET", "/api/v1/users")
+    assert [user["open_lead_count"] for user in body["data"]] == [1, 0]
+    # Leads in closed stages are still the user's: deleting them needs a reassignment.
+    status, _, body = api("DELETE", f"/api/v1/users/{first}")
+    assert (status, body["code"], body["lead_count"]) == (409, "RESOURCE_IN_USE", 2)
+    assert leads.call("DELETE", f"/api/v1/leads/{lead['id']}").status == 204  # a closed lead deleted
+    assert _open_leads(api, first) == 1
+
+
+def test_a_lead_from_before_stage_types_counts_as_open_until_its_next_write(api, leads, aws):
+    user = _user(api, "First")["id"]
+    lead = _lead(leads, assigned_user_id=user, pipeline_stage_id=5)
+    # A lead written before stage history holds no stage_type: counted as open, as every assigned lead was.
+    boto3.client("dynamodb").update_item(
+        TableName=aws.tables["LEADS_TABLE"],
+        Key=lead_keys.key("acme", lead_keys.lead_sk(lead["id"])),
+        UpdateExpression="REMOVE stage_type, stage_entered_at",
+    )
+    shard = counts.change("acme", keys.USER, user, 0, closed=-1)  # and its count from before: no closed part
+    boto3.client("dynamodb").update_item(**shard["Update"])
+    assert _open_leads(api, user) == 1
+
+    assert leads.call("PATCH", f"/api/v1/leads/{lead['id']}", body={"notes": "x"}).status == 200
+    assert _open_leads(api, user) == 0  # its write learnt its stage is won
+
+
 def test_a_legacy_string_assignment_stays_readable_and_writable_back(api, leads, aws):
     lead = _lead(leads)
     # Leads written before users existed hold free strings, e.g. "u7".

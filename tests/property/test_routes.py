@@ -110,6 +110,13 @@ def test_any_list_query_is_answered_in_the_envelope(aws, query):
 
 @suite
 @given(query=s.queries)
+def test_any_stage_history_query_is_answered_in_the_envelope(lead_id, query):
+    answer = leads("GET", f"/api/v1/leads/{lead_id}/stage-history", query=query)
+    assert answer.status in (200, 400, 422), answer.body
+
+
+@suite
+@given(query=s.queries)
 def test_any_lookup_query_is_answered_in_the_envelope(aws, query):
     answer = leads("GET", "/api/v1/leads/lookup", query=query)
     assert answer.status in (404, 409, 422), answer.body
@@ -121,6 +128,7 @@ def test_any_id_or_tag_in_the_path_is_answered_in_the_envelope(lead_id, text, ta
     for method, path in (
         ("GET", f"/api/v1/leads/{segment(text)}"),
         ("GET", f"/api/v1/leads/{segment(text)}/inquiries"),
+        ("GET", f"/api/v1/leads/{segment(text)}/stage-history"),
         ("DELETE", f"/api/v1/leads/{segment(text)}"),
         ("DELETE", f"/api/v1/leads/{segment(text)}/tags/{segment(tag)}"),
     ):

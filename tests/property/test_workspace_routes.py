@@ -22,7 +22,13 @@ WRITES = [
     ("PUT", "/api/v1/pipelines/1/stages/2"),
     ("PATCH", "/api/v1/pipelines/1/stages/2"),
 ]
-READS = ["/api/v1/pipelines", "/api/v1/pipelines/1", "/api/v1/pipelines/1/stages", "/api/v1/pipelines/1/stages/2"]
+READS = [
+    "/api/v1/pipelines",
+    "/api/v1/pipelines/1",
+    "/api/v1/pipelines/1/stats",
+    "/api/v1/pipelines/1/stages",
+    "/api/v1/pipelines/1/stages/2",
+]
 WRITE_IDS = [f"{method} {path}" for method, path in WRITES]
 
 stage_bodies = st.fixed_dictionaries(
@@ -89,7 +95,7 @@ def test_any_bytes_with_any_content_type_on_a_workspace_write(route, default_pip
 @suite
 @given(query=s.queries)
 def test_any_workspace_list_query_is_answered_in_the_envelope(default_pipeline, query):
-    for path in ("/api/v1/pipelines", "/api/v1/pipelines/1/stages"):
+    for path in ("/api/v1/pipelines", "/api/v1/pipelines/1/stages", "/api/v1/pipelines/1/stats"):
         assert workspace("GET", path, query=query).status in (200, 400, 422)
 
 
@@ -104,6 +110,7 @@ def test_any_id_in_a_workspace_path_is_answered_in_the_envelope(default_pipeline
         ("GET", f"/api/v1/pipelines/{segment(text)}"),
         ("DELETE", f"/api/v1/pipelines/{segment(text)}"),
         ("GET", f"/api/v1/pipelines/{segment(text)}/stages"),
+        ("GET", f"/api/v1/pipelines/{segment(text)}/stats"),
         ("GET", f"/api/v1/pipelines/1/stages/{segment(text)}"),
         ("DELETE", f"/api/v1/pipelines/1/stages/{segment(text)}"),
     ):

@@ -85,7 +85,7 @@ def leads(method: str, path: str, **kwargs: Any) -> Reply:
 
 def read_back(lead: dict[str, Any]) -> None:
     """A stored lead reads back through every read route: get, the list with each filter and sort that
-    applies to it, lookup, inquiries."""
+    applies to it, lookup, inquiries, stage history."""
     lead_id = lead["id"]
     got = leads("GET", f"/api/v1/leads/{lead_id}")
     assert got.status == 200, got.body
@@ -119,3 +119,9 @@ def read_back(lead: dict[str, Any]) -> None:
             assert found.body["data"]["id"] == lead_id
     inquiries = leads("GET", f"/api/v1/leads/{lead_id}/inquiries")
     assert inquiries.status == 200, inquiries.body
+    history = leads("GET", f"/api/v1/leads/{lead_id}/stage-history", query={"per_page": "100"})
+    assert history.status == 200, history.body
+    if history.body["data"]:  # the newest move is where the lead is (a lead written before stages has none)
+        newest = history.body["data"][0]
+        assert newest["to_stage_id"] == record["pipeline_stage_id"], (newest, record)
+        assert newest["moved_at"] == record["stage_entered_at"] or record["stage_entered_at"] is None

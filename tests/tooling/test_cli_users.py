@@ -9,6 +9,7 @@ import pytest
 
 from leadgate.leads import repository
 from leadgate.leads.requests import LeadData
+from leadgate.workspace.pipelines import service as pipelines
 from leadgate_admin.cli import main
 from tests.support.users import seed_users
 
@@ -25,6 +26,8 @@ def test_users_list_shows_a_tenants_users_with_their_open_lead_count(aws, local_
     seed_users("beta", 1)
     for name in ("A", "B"):
         repository.create("acme", LeadData(first_name=name, assigned_user_id=2))
+    pipelines.ensure_default("acme")  # stage 5 is won: a lead there is not open
+    repository.create("acme", LeadData(first_name="Won", assigned_user_id=2, pipeline_id=1, pipeline_stage_id=5))
 
     code = main(["users", "list", "--tenant", "acme", "--local-dir", str(local_dir)])
     listed = json.loads(capsys.readouterr().out)

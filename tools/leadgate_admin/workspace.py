@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from leadgate.workspace import items, keys
+from leadgate.workspace import counts, items, keys
 from leadgate.workspace.pipelines.records import pipeline_from, stage_from
+from leadgate.workspace.users import assignments
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class WorkspaceAdmin:
 
     def users(self, tenant: str) -> list[dict[str, Any]]:
         """The tenant's users in id order, as the API shows them (with `open_lead_count`)."""
-        open_leads = self._counts(tenant, keys.USER)
+        open_leads = self._counts(tenant, keys.USER, less=assignments.CLOSED)  # leads in won/lost stages
         fields = ("id", "name", "email", "role", "active")
         return [
             {
@@ -50,10 +51,11 @@ class WorkspaceAdmin:
     def _objects(self, tenant: str, kind: str) -> list[dict[str, Any]]:
         return [items.plain(item) for item in self._query(keys.partition(tenant), keys.object_prefix(kind))]
 
-    def _counts(self, tenant: str, kind: str) -> dict[int, int]:
+    def _counts(self, tenant: str, kind: str, less: str | None = None) -> dict[int, int]:
+        """Each id's count, less the sub-count `less` of its shards when given."""
         totals: Counter[int] = Counter()
-        for item in self._query(keys.counts_partition(tenant, kind)):
-            totals[keys.id_of(item["sk"]["S"])] += int(item.get("n", {}).get("N", "0"))
+        for item in map(items.plain, self._query(keys.counts_partition(tenant, kind))):
+            totals[keys.id_of(item["sk"])] += item.get(counts.COUNT, 0) - (item.get(less, 0) if less else 0)
         return dict(totals)
 
     def _query(self, pk: str, prefix: str | None = None) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ _ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
 CURSOR_LISTS = (
     "GET /api/v1/leads",
     "GET /api/v1/leads/{id}/inquiries",
+    "GET /api/v1/leads/{id}/stage-history",
     "GET /api/v1/connections",
     "GET /api/v1/connections/{id}/runs",
     "GET /api/v1/integrations",

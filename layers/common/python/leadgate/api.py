@@ -26,7 +26,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel
 
-from leadgate import bodies, dependencies, errors, http_errors, idempotency, ratelimit, routes
+from leadgate import actor, bodies, dependencies, errors, http_errors, idempotency, ratelimit, routes
 from leadgate.settings import get_settings
 from leadgate.text import encodable
 from leadgate.validation import field_errors
@@ -263,6 +263,12 @@ class LeadgateResolver(APIGatewayRestResolver):
         return proxy_event
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        authorizer = (event.get("requestContext") or {}).get("authorizer")
+        client_id = authorizer.get("client_id") if isinstance(authorizer, Mapping) else None
+        with actor.acting(str(client_id) if client_id else None):  # who the lead writes record (stage history)
+            return self._resolve_as_caller(event, context)
+
+    def _resolve_as_caller(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         request_id = (event.get("requestContext") or {}).get("requestId") or ""
         self.lambda_context = context
         self._body = None

@@ -39,6 +39,7 @@ class LeadRecord(_Record):
     custom_fields: dict[str, Any]
     inquiry_count: int
     external_ids: dict[str, str]
+    stage_entered_at: str | None = Field(default=None, description="When the lead entered its current stage.")
     created_at: str
     updated_at: str
 
@@ -88,6 +89,24 @@ class LeadPage(BaseModel):
 
 class InquiryPage(BaseModel):
     data: list[InquiryRecord]
+    meta: ListMeta
+    links: ListLinks
+
+
+class StageMoveRecord(_Record):
+    """One move of a lead between stages (its first stage: from null), and the client that made it."""
+
+    lead_id: str
+    from_pipeline_id: int | str | None
+    from_stage_id: int | str | None = Field(description="Null for the lead's first stage.")
+    to_pipeline_id: int | str | None
+    to_stage_id: int | str | None
+    moved_at: str
+    client_id: str | None = Field(description="The API client that made the move; null for background work.")
+
+
+class StageMovePage(BaseModel):
+    data: list[StageMoveRecord]
     meta: ListMeta
     links: ListLinks
 
@@ -255,6 +274,31 @@ class StagePage(BaseModel):
     data: list[StageRecord]
     meta: ListMeta
     links: ListLinks
+
+
+class StageStatsRecord(_Record):
+    """A stage's figures: its leads now, and how long leads stayed in it (moves out of it in the window)."""
+
+    stage_id: int
+    name: str
+    type: Literal["open", "won", "lost"]
+    lead_count: int
+    median_seconds_in_stage: float | None = Field(description="Null when no lead left the stage in the window.")
+    sample_size: int = Field(description="The moves out of the stage the median is taken over.")
+
+
+class PipelineStatsRecord(_Record):
+    """Per stage, in pipeline order: HubSpot's "time in stage" over the last `window_days`."""
+
+    pipeline_id: int
+    window_days: int
+    since: str
+    sampled: bool = Field(description="True when the window held more moves than one call reads: the newest ones.")
+    stages: list[StageStatsRecord]
+
+
+class PipelineStatsEnvelope(BaseModel):
+    data: PipelineStatsRecord
 
 
 def list_envelope(page: Page, link: Callable[..., str]) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def lead_item(tenant_id: str, lead: StoredLead) -> dict[str, Any]:
     }
     if lead.data.custom_fields:
         attributes["custom_fields"] = json.dumps(lead.data.custom_fields, ensure_ascii=False)
-    for name in ("email_normalized", "phone_e164"):
+    for name in ("email_normalized", "phone_e164", "stage_entered_at", "stage_type"):
         if getattr(lead, name):
             attributes[name] = getattr(lead, name)
     if lead.search_tokens:
@@ -58,7 +58,8 @@ def lead_item(tenant_id: str, lead: StoredLead) -> dict[str, Any]:
     return attribute_values(attributes)
 
 
-def _plain(item: Mapping[str, Any]) -> dict[str, Any]:
+def plain(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item's attributes as plain values (whole numbers as int)."""
     return {name: _number(_deserializer.deserialize(value)) for name, value in item.items()}
 
 
@@ -109,7 +110,7 @@ def _number(value: Any) -> Any:
 
 
 def _lead_from_item(item: Mapping[str, Any], lead_id: str) -> StoredLead:
-    attributes = _plain(item)
+    attributes = plain(item)
     attributes["custom_fields"] = json.loads(attributes.get("custom_fields", "{}"))
     attributes = _readable(attributes, lead_id)
     fields = {name: attributes[name] for name in WRITABLE_FIELDS if name in attributes}
@@ -130,11 +131,13 @@ def _lead_from_item(item: Mapping[str, Any], lead_id: str) -> StoredLead:
         external_ids=attributes.get("external_ids", {}),
         external_updated_at=attributes.get("external_updated_at", {}),
         tag_ids={name: int(tag_id) for name, tag_id in attributes.get("tag_ids", {}).items()},
+        stage_entered_at=attributes.get("stage_entered_at"),
+        stage_type=attributes.get("stage_type"),
     )
 
 
 def _inquiry_from_item(item: Mapping[str, Any], lead_id: str) -> StoredInquiry:
-    attributes = _plain(item)
+    attributes = plain(item)
     attributes["payload"] = json.loads(attributes["payload"])
     attributes["merge"] = json.loads(attributes["merge"]) if attributes.get("merge") else None
     attributes = _readable(attributes, lead_id)

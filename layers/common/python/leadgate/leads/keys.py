@@ -23,6 +23,7 @@ EXTERNAL = "EXT#"
 TAG = "TAG#"
 SEARCH = "SEARCH#"
 INQUIRY = "INQ#"
+STAGE_MOVE = "MOVE#"
 STATS_SK = "STATS"
 TOTAL_COUNTER = "leads"
 
@@ -82,6 +83,15 @@ def form_key(tenant_id: str, form_id: int) -> str:
 def form_submission_attributes(tenant_id: str, form_id: int, inquiry_id: str) -> dict[str, str]:
     """The `by_form` index's attributes of a submission's inquiry item (its id is a ULID: time order)."""
     return {"form_key": form_key(tenant_id, form_id), "form_sort": inquiry_id}
+
+
+def stage_move_prefix(lead_id: str) -> str:
+    """A lead's stage history (leadgate.leads.stage_history): one item per move, in the order of its versions."""
+    return f"{STAGE_MOVE}{lead_id}#"
+
+
+def stage_move_sk(lead_id: str, version: int) -> str:
+    return f"{stage_move_prefix(lead_id)}{version:010d}"
 
 
 def key(tenant_id: str, sk: str) -> dict[str, dict[str, str]]:

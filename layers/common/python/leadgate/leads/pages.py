@@ -1,8 +1,9 @@
 """Reading a list page: the planned key source (leadgate.leads.query) read, hydrated and filtered.
 
 `list_leads` reads one page of a `LeadPlan`, examining at most BUDGET_FACTOR x per_page candidates;
-`list_inquiries` one page of a lead's inquiries. Positions are plain-string key maps (the cursor's content);
-`skip` serves page numbers without a cursor by reading keys only. docs/access-patterns.md lists the calls.
+`list_inquiries` one page of a lead's inquiries, `list_stage_moves` of its stage history. Positions are plain-string
+key maps (the cursor's content); `skip` serves page numbers without a cursor by reading keys only.
+docs/access-patterns.md lists the calls.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from botocore.exceptions import ClientError
 
 from leadgate import aws
 from leadgate.leads import items as item_mapping
-from leadgate.leads import keys, repository
+from leadgate.leads import keys, repository, stage_history
 from leadgate.leads.query import BUDGET_FACTOR, Candidate, KeySource, LeadPlan
 from leadgate.leads.records import StoredInquiry, StoredLead
+from leadgate.leads.stage_history import StageMove
 from leadgate.settings import get_settings
 
 
@@ -231,21 +233,47 @@ def list_inquiries(
 ) -> InquiryPage:
     """ONE Query of the lead's INQ# items (newest first by default), one more than the page for lookahead;
     `skip` (page numbers without a cursor) passes over that many first."""
-    source = inquiry_source(tenant_id, lead_id, forward=forward)
+    page, position = _page_under(inquiry_source(tenant_id, lead_id, forward=forward), per_page, start, skip)
+    read = [item_mapping.read_inquiry(item, lead_id) for item in page]
+    inquiries = [inquiry for inquiry in read if inquiry is not None]
+    return InquiryPage(inquiries, position, len(read) - len(inquiries))
+
+
+def list_stage_moves(
+    tenant_id: str, lead_id: str, *, per_page: int, start: Mapping[str, str] | None = None, skip: int = 0
+) -> tuple[list[StageMove], dict[str, str] | None]:
+    """ONE Query of the lead's MOVE# items, newest first (as `list_inquiries`); the moves and the next position."""
+    page, position = _page_under(stage_move_source(tenant_id, lead_id), per_page, start, skip)
+    return [stage_history.read_move(item) for item in page], position
+
+
+def _page_under(
+    source: KeySource, per_page: int, start: Mapping[str, str] | None, skip: int
+) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+    """One page of a key source of the base table (one more item read for lookahead) and where the next starts."""
     if skip:
         start, exhausted = _skip(source, start, skip)
         if exhausted:
-            return InquiryPage([], None)
+            return [], None
     items, last = _query(source, start, per_page + 1)
     page = items[:per_page]
     has_more = len(items) > per_page or last is not None
-    read = [item_mapping.read_inquiry(item, lead_id) for item in page]
-    inquiries = [inquiry for inquiry in read if inquiry is not None]
-    position = {"PK": page[-1]["PK"]["S"], "SK": page[-1]["SK"]["S"]} if page and has_more else None
-    return InquiryPage(inquiries, position, len(read) - len(inquiries))
+    return page, {"PK": page[-1]["PK"]["S"], "SK": page[-1]["SK"]["S"]} if page and has_more else None
 
 
 def inquiry_source(tenant_id: str, lead_id: str, *, forward: bool = False) -> KeySource:
     return KeySource(
         "inquiries", None, "PK", keys.partition(tenant_id), ("PK", "SK"), forward, prefix=keys.inquiry_prefix(lead_id)
+    )
+
+
+def stage_move_source(tenant_id: str, lead_id: str) -> KeySource:
+    return KeySource(
+        "stage_moves",
+        None,
+        "PK",
+        keys.partition(tenant_id),
+        ("PK", "SK"),
+        False,
+        prefix=keys.stage_move_prefix(lead_id),
     )

@@ -35,10 +35,19 @@ class StoredLead:
     # The tags catalog's id of each tag the lead holds ({"vip": 5}), kept with the lead so that a write knows
     # which counts it moves and a rename or delete job knows which leads hold ITS tag (docs/workspace.md).
     tag_ids: Mapping[str, int] = field(default_factory=dict)
+    # When the lead entered its stage, and (for a lead assigned to a user) the stage's type: `open`, `won`, `lost`
+    # (leadgate.leads.stage_history). None on leads written before stage history: their stage counts as open.
+    stage_entered_at: str | None = None
+    stage_type: str | None = None
 
     @property
     def etag(self) -> str:
         return f'"{self.version}"'
+
+    @property
+    def in_open_stage(self) -> bool:
+        """Whether the lead counts in its user's `open_lead_count`: not in a won or lost stage."""
+        return self.stage_type in (None, "open")
 
     def record(self) -> dict[str, Any]:
         """The lead as the API shows it."""
@@ -50,6 +59,7 @@ class StoredLead:
             "phone_e164": self.phone_e164,
             "inquiry_count": self.inquiry_count,
             "external_ids": dict(self.external_ids),
+            "stage_entered_at": self.stage_entered_at,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }

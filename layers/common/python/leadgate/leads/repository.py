@@ -22,7 +22,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from leadgate import aws, clock, dependencies
-from leadgate.leads import ids, keys
+from leadgate.leads import ids, keys, stage_history
 from leadgate.leads import items as item_mapping
 from leadgate.leads.records import NewInquiry, StoredLead, iso
 from leadgate.leads.requests import LeadData
@@ -183,8 +183,19 @@ def _count_writes(tenant_id: str, old: LeadData | None, new: LeadData | None) ->
 
 def _assignment_writes(tenant_id: str, old: StoredLead | None, new: StoredLead | None) -> list[_Write]:
     """The assigned user's check and count moves (leadgate.workspace.users.assignments)."""
-    entries = assignments.writes(tenant_id, old.data if old else None, new.data if new else None)
+    entries = assignments.writes(
+        tenant_id,
+        old.data if old else None,
+        new.data if new else None,
+        open_before=old is None or old.in_open_stage,
+        open_after=new is None or new.in_open_stage,
+    )
     return [_Write(entry, "assignee" if "ConditionCheck" in entry else "count") for entry in entries]
+
+
+def _stage_history_writes(tenant_id: str, old: StoredLead | None, new: StoredLead, now: str) -> list[_Write]:
+    """The move's history items, when the lead changes stage (leadgate.leads.stage_history)."""
+    return [_Write(entry, "item") for entry in stage_history.writes(tenant_id, old, new, now)]
 
 
 def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
@@ -245,8 +256,9 @@ def create(
 ) -> StoredLead:
     """ONE TransactWriteItems: the lead, its identities (emails, phones and external ids, each claimed only
     if free), tags (with ONE item for their counts, and the catalog entries of names new to it:
-    leadgate.workspace.tags), search tokens, inquiries, its stage's count, and its assigned user's check and count
-    (ValidationFailed when that user is not active). Then ONE UpdateItem on the tenant's counters.
+    leadgate.workspace.tags), search tokens, inquiries, its stage's count and history item
+    (leadgate.leads.stage_history), and its assigned user's check and count (ValidationFailed when that user is not
+    active). Then ONE UpdateItem on the tenant's counters.
     `tag_resolution`: the catalog's answer for the lead's tags, when the caller read it with its own reads."""
     now = clock.now()
     stamp = iso(now)
@@ -264,7 +276,9 @@ def create(
             external_updated_at=external_updated_at or {},
             tag_ids=changes.tag_ids,
         )
+        lead = stage_history.entering(tenant_id, None, lead, stamp)
         writes = _new_lead_writes(tenant_id, lead)
+        writes += _stage_history_writes(tenant_id, None, lead, stamp)
         writes += _assignment_writes(tenant_id, None, lead)
         writes += _tag_writes(changes)
         writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
@@ -326,8 +340,8 @@ def update(
     external_updated_at: Mapping[str, str] | None = None,
 ) -> StoredLead:
     """ONE transaction, conditional on `current.version`: the lead, identity moves, tag and token changes,
-    inquiries, a new assigned user's check and the users' count moves. `external_ids` / `external_updated_at`
-    replace the lead's (None keeps them).
+    inquiries, a stage move's history items, a new assigned user's check and the users' count moves.
+    `external_ids` / `external_updated_at` replace the lead's (None keeps them).
     Raises ConcurrentModification if the lead changed since `current` was read, IdentityTaken if a new
     email, phone or external id belongs to another lead. Tags move their catalog counts in the transaction
     (ONE item, and the catalog entries of names new to it: leadgate.workspace.tags). Then ONE UpdateItem on the
@@ -346,7 +360,9 @@ def update(
             external_updated_at=current.external_updated_at if external_updated_at is None else external_updated_at,
             tag_ids=changes.tag_ids,
         )
+        lead = stage_history.entering(tenant_id, current, lead, iso(now))
         writes = [_put_lead(tenant_id, lead, expected_version=current.version)]
+        writes += _stage_history_writes(tenant_id, current, lead, iso(now))
         writes += _identity_writes(tenant_id, lead.id, current, lead)
         writes += _membership_writes(tenant_id, lead.id, current, lead)
         writes += _assignment_writes(tenant_id, current, lead)

@@ -127,7 +127,15 @@ WRITABLE_FIELDS = tuple(LeadData.model_fields)
 
 
 READ_ONLY_FIELDS = frozenset(
-    {"created_at", "updated_at", "email_normalized", "phone_e164", "inquiry_count", "external_ids"}
+    {
+        "created_at",
+        "updated_at",
+        "email_normalized",
+        "phone_e164",
+        "inquiry_count",
+        "external_ids",
+        "stage_entered_at",
+    }
 )
 
 

@@ -98,6 +98,19 @@ def list_inquiries(tenant_id: str, lead_id: str, params: PageParams) -> Page:
     )
 
 
+def list_stage_history(tenant_id: str, lead_id: str, params: PageParams) -> Page:
+    """GET /api/v1/leads/{id}/stage-history: the lead's moves between stages, newest first, paginated like its
+    inquiries (no total: moves are not counted)."""
+    lead = get_lead(tenant_id, lead_id)
+    source = pages.stage_move_source(tenant_id, lead.id)
+    window = _Window.of(params, tenant_id, source, digest(tenant_id, {"stage_history_of": lead.id}))
+    with _cursor_errors():
+        moves, position = pages.list_stage_moves(
+            tenant_id, lead.id, per_page=params.per_page, start=window.start, skip=window.skip
+        )
+    return window.page_of(moves, position, counted=None, numbered_pages=True, unreadable=0)
+
+
 @dataclass(frozen=True)
 class _Window:
     """Where a page starts: after a cursor's position, or `skip` keys in for a page number."""
@@ -120,7 +133,7 @@ class _Window:
 
     def page_of(
         self,
-        items: Sequence[Any],  # StoredLead or StoredInquiry: each has .record()
+        items: Sequence[Any],  # StoredLead, StoredInquiry or StageMove: each has .record()
         position: dict[str, str] | None,
         *,
         counted: int | None,

@@ -26,16 +26,18 @@ def _table() -> str:
     return get_settings().workspace_table
 
 
-def change(tenant_id: str, kind: str, object_id: int, delta: int) -> dict[str, Any]:
-    """The TransactWriteItems entry that adds `delta` to a count, on a random shard."""
+def change(tenant_id: str, kind: str, object_id: int, delta: int, **others: int) -> dict[str, Any]:
+    """The TransactWriteItems entry that adds `delta` to a count, on a random shard; `others` add to other
+    number attributes of the same shard item (a sub-count, e.g. a user's leads in closed stages), at no extra item."""
     shard = random.randrange(SHARDS)  # noqa: S311 - spreading writes, not a secret
+    deltas = {COUNT: delta, **others}
     return {
         "Update": {
             "TableName": _table(),
             "Key": keys.key(keys.counts_partition(tenant_id, kind), keys.count_sk(object_id, shard)),
-            "UpdateExpression": "ADD #n :delta",
-            "ExpressionAttributeNames": {"#n": COUNT},
-            "ExpressionAttributeValues": {":delta": {"N": str(delta)}},
+            "UpdateExpression": "ADD " + ", ".join(f"#a{i} :d{i}" for i in range(len(deltas))),
+            "ExpressionAttributeNames": {f"#a{i}": name for i, name in enumerate(deltas)},
+            "ExpressionAttributeValues": {f":d{i}": {"N": str(value)} for i, value in enumerate(deltas.values())},
         }
     }
 
@@ -64,17 +66,23 @@ def add(tenant_id: str, kind: str, object_id: int, delta: int) -> None:
 
 def count(tenant_id: str, kind: str, object_id: int) -> int:
     """ONE Query (strongly consistent): the sum of the id's shards."""
-    return _summed(
+    summed = _summed(
         tenant_id,
         kind,
         "pk = :pk AND begins_with(sk, :prefix)",
         {":prefix": {"S": keys.count_prefix(object_id)}},
-    ).get(object_id, 0)
+    )
+    return summed[object_id][COUNT] if object_id in summed else 0
 
 
 def counts(tenant_id: str, kind: str, object_ids: Collection[int] | None = None) -> dict[int, int]:
     """The counts of `object_ids` (every counted id of the kind if None), zero for ids never counted: ONE Query
     (pages of 1 MB: about 20 000 shard items each) over the ids' range."""
+    return {object_id: summed[COUNT] for object_id, summed in totals(tenant_id, kind, object_ids).items()}
+
+
+def totals(tenant_id: str, kind: str, object_ids: Collection[int] | None = None) -> dict[int, Counter[str]]:
+    """As `counts`, with every number attribute of the shards summed (`COUNT` and the sub-counts `change` adds)."""
     if object_ids is not None and not object_ids:
         return {}
     condition, values = "pk = :pk", {}
@@ -87,7 +95,7 @@ def counts(tenant_id: str, kind: str, object_ids: Collection[int] | None = None)
     summed = _summed(tenant_id, kind, condition, values)
     if object_ids is None:
         return summed
-    return {object_id: summed.get(object_id, 0) for object_id in object_ids}
+    return {object_id: summed.get(object_id, Counter()) for object_id in object_ids}
 
 
 def forget(tenant_id: str, kind: str, object_id: int) -> None:
@@ -97,8 +105,8 @@ def forget(tenant_id: str, kind: str, object_id: int) -> None:
     dependencies.batch_write(aws.dynamodb(), {_table(): deletes})
 
 
-def _summed(tenant_id: str, kind: str, condition: str, values: Mapping[str, Any]) -> dict[int, int]:
-    totals: Counter[int] = Counter()
+def _summed(tenant_id: str, kind: str, condition: str, values: Mapping[str, Any]) -> dict[int, Counter[str]]:
+    summed: dict[int, Counter[str]] = {}
     query: dict[str, Any] = {
         "TableName": _table(),
         "KeyConditionExpression": condition,
@@ -108,7 +116,8 @@ def _summed(tenant_id: str, kind: str, condition: str, values: Mapping[str, Any]
     while True:
         page = aws.dynamodb().query(**query)
         for item in page.get("Items", []):
-            totals[keys.id_of(item["sk"]["S"])] += int(item.get(COUNT, {}).get("N", "0"))
+            shard = summed.setdefault(keys.id_of(item["sk"]["S"]), Counter({COUNT: 0}))
+            shard.update({name: int(value["N"]) for name, value in item.items() if "N" in value})
         if "LastEvaluatedKey" not in page:
-            return dict(totals)
+            return summed
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

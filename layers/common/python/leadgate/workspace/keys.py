@@ -31,6 +31,11 @@ def counts_partition(tenant_id: str, kind: str) -> str:
     return f"T#{tenant_id}#COUNT#{kind}"
 
 
+def moves_partition(tenant_id: str, pipeline_id: int) -> str:
+    """A pipeline's stage moves of the last days, by time (leadgate.leads.stage_history): what its stats read."""
+    return f"T#{tenant_id}#MOVES#{pipeline_id}"
+
+
 def padded(object_id: int) -> str:
     return f"{object_id:0{ID_DIGITS}d}"
 

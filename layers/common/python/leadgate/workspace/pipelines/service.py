@@ -308,6 +308,7 @@ def _change_stage(
 ) -> tuple[Pipeline, Stage]:
     owner, current = stage_of(tenant_id, pipeline_id, stage_id)
     check_precondition(current.etag, if_match)
+    _check_type_change(tenant_id, current, values.get("type", current.type))
     order = list(owner.stage_ids)
     if position is not None:
         order.remove(stage_id)
@@ -329,6 +330,18 @@ def _change_stage(
         entries.extend(_marker_writes(tenant_id, new_owner, stages))
     _writing(if_match, lambda: store.commit(entries))
     return new_owner, changed
+
+
+def _check_type_change(tenant_id: str, current: Stage, new_type: str) -> None:
+    """A stage holding leads keeps being open or closed (won, lost): each lead keeps its stage's type, on which
+    its user's `open_lead_count` rests (leadgate.leads.stage_history). 409 `RESOURCE_IN_USE` otherwise."""
+    if (current.type == "open") == (new_type == "open"):
+        return
+    in_use = counts.count(tenant_id, keys.STAGE, current.id)
+    if in_use:
+        raise errors.ResourceInUse(
+            in_use, f"{in_use} lead(s) are in this stage: move them before making it {new_type}."
+        )
 
 
 def delete_stage(tenant_id: str, pipeline_id: int, stage_id: int, if_match: str | None) -> None:

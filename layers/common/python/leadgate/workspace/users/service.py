@@ -3,7 +3,7 @@
 
 Writes read the user (strongly consistent), check If-Match against its ETag and commit ONE transaction
 conditional on the version read; an email change moves the unique claim in the same transaction. Deleting a
-user whose `open_lead_count` is not zero is `RESOURCE_IN_USE`, unless `reassign_to` names an active user: up to
+user who still has leads (any stage) is `RESOURCE_IN_USE`, unless `reassign_to` names an active user: up to
 `INLINE_REASSIGNMENT` leads move inline, one lead transaction each (the counts move with them); more is a job
 (`REASSIGN_JOB`, its pages: leadgate.workspace.users.reassignment) that deletes the user when the last lead moved.
 """
@@ -21,7 +21,7 @@ from leadgate.lists import Page
 from leadgate.settings import get_settings
 from leadgate.workspace import counts, ids, items, jobs, keys
 from leadgate.workspace.pages import WorkspacePageParams, page_of
-from leadgate.workspace.users import store
+from leadgate.workspace.users import assignments, store
 from leadgate.workspace.users.records import User
 from leadgate.workspace.users.requests import UserCreate, UserPatch, UserReplace
 
@@ -43,16 +43,16 @@ def user(tenant_id: str, user_id: int) -> User:
 
 def user_record(tenant_id: str, found: User) -> dict[str, Any]:
     """The user as the API shows it, with its exact `open_lead_count` (ONE Query of its count shards)."""
-    return found.record(counts.count(tenant_id, keys.USER, found.id))
+    return found.record(assignments.open_lead_counts(tenant_id, [found.id])[found.id])
 
 
 def list_users(tenant_id: str, params: WorkspacePageParams) -> Page:
     """Every user in id order: ONE Query of the users and ONE of their counts, whatever the page."""
     everyone = store.all_users(tenant_id)
     page = page_of(everyone, params, LIST_NAME)
-    open_leads = counts.counts(tenant_id, keys.USER, [found.id for found in page.records])
+    open_counts = assignments.open_lead_counts(tenant_id, [found.id for found in page.records])
     return Page(
-        [found.record(open_leads[found.id]) for found in page.records],
+        [found.record(open_counts[found.id]) for found in page.records],
         page.per_page,
         page.next_cursor,
         number=page.number,
@@ -125,15 +125,15 @@ def delete_user(tenant_id: str, user_id: int, if_match: str | None, reassign_to:
     current = user(tenant_id, user_id)
     _check_precondition(current, if_match)
     moved = 0
-    open_leads = counts.count(tenant_id, keys.USER, user_id)
-    if open_leads and reassign_to is None:
+    assigned = counts.count(tenant_id, keys.USER, user_id)
+    if assigned and reassign_to is None:
         raise errors.ResourceInUse(
-            open_leads, f"{open_leads} lead(s) are assigned to this user: deactivate them, or pass reassign_to."
+            assigned, f"{assigned} lead(s) are assigned to this user: deactivate them, or pass reassign_to."
         )
-    if open_leads:
+    if assigned:
         target = _reassignment_target(tenant_id, user_id, reassign_to)
-        if open_leads > INLINE_REASSIGNMENT:
-            return Deleted(job=_start_reassignment(tenant_id, current, target, open_leads, if_match))
+        if assigned > INLINE_REASSIGNMENT:
+            return Deleted(job=_start_reassignment(tenant_id, current, target, assigned, if_match))
         lead_ids, _ = assigned_page(tenant_id, user_id, INLINE_REASSIGNMENT)
         moved = sum(move_lead(tenant_id, lead_id, user_id, target.id) for lead_id in lead_ids)
     remove(tenant_id, current, if_match)
@@ -160,14 +160,14 @@ def _reassignment_target(tenant_id: str, user_id: int, reassign_to: int | None) 
     return target
 
 
-def _start_reassignment(tenant_id: str, current: User, target: User, open_leads: int, if_match: str | None) -> jobs.Job:
+def _start_reassignment(tenant_id: str, current: User, target: User, assigned: int, if_match: str | None) -> jobs.Job:
     """More leads than one request moves: the user is deactivated first (ONE transaction, guarded like any
     change), so no lead is assigned to them while the job runs, then a job moves their leads a page at a time
     and deletes them after the last one (leadgate.workspace.users.reassignment)."""
     if current.active:
         changed = current.changed(clock.iso(clock.now()), active=False)
         _committing([store.put(tenant_id, changed, expected_version=current.version)], if_match=if_match)
-    job = jobs.create(tenant_id, REASSIGN_JOB, open_leads, {"user_id": current.id, "to": target.id, "cursor": None})
+    job = jobs.create(tenant_id, REASSIGN_JOB, assigned, {"user_id": current.id, "to": target.id, "cursor": None})
     jobs.start(tenant_id, job)
     return job
 
