@@ -28,6 +28,7 @@ WRITE_USERS = "write:users"
 DELETE_USERS = "delete:users"
 READ_TAGS = "read:tags"
 WRITE_TAGS = "write:tags"
+ERASE_LEADS = "erase:leads"  # a lead's personal data removed for good (docs/privacy.md)
 ALL_SCOPES = (
     READ_LEADS,
     WRITE_LEADS,
@@ -40,6 +41,7 @@ ALL_SCOPES = (
     DELETE_USERS,
     READ_TAGS,
     WRITE_TAGS,
+    ERASE_LEADS,
 )
 
 # A job is watched with any workspace scope: the ones that read what it changes, and the ones that start it.
@@ -72,6 +74,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/leads/{id}/tags", "leads", (WRITE_LEADS,), bodies.TAG),
     Route("DELETE", "/api/v1/leads/{id}/tags/{tag}", "leads", (WRITE_LEADS,)),
     Route("GET", "/api/v1/leads/{id}/inquiries", "leads", (READ_LEADS,)),
+    # Privacy: consent records, erasure and the erasures' records (no personal data in them).
+    Route("GET", "/api/v1/leads/{id}/consents", "leads", (READ_LEADS,)),
+    Route("POST", "/api/v1/leads/{id}/erase", "leads", (ERASE_LEADS,)),
+    Route("GET", "/api/v1/erasures", "leads", (READ_LEADS, ERASE_LEADS)),
     Route("POST", "/public/api/leads", "inbound", (WRITE_LEADS,), bodies.SINGLE_LEAD),
     Route("POST", "/api/inbound/leads", "inbound", (WRITE_LEADS,), bodies.SINGLE_LEAD),
     Route("POST", "/api/v1/leads/upsert", "inbound", (WRITE_LEADS,), bodies.SINGLE_LEAD),

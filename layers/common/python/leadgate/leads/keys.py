@@ -23,6 +23,8 @@ EXTERNAL = "EXT#"
 TAG = "TAG#"
 SEARCH = "SEARCH#"
 INQUIRY = "INQ#"
+CONSENT = "CONSENT#"
+ERASURE = "ERASURE#"
 STATS_SK = "STATS"
 TOTAL_COUNTER = "leads"
 
@@ -70,6 +72,19 @@ def inquiry_prefix(lead_id: str) -> str:
 
 def inquiry_sk(lead_id: str, inquiry_id: str) -> str:
     return f"{inquiry_prefix(lead_id)}{inquiry_id}"
+
+
+def consent_prefix(lead_id: str) -> str:
+    return f"{CONSENT}{lead_id}#"
+
+
+def consent_sk(lead_id: str, consent_id: str) -> str:
+    return f"{consent_prefix(lead_id)}{consent_id}"
+
+
+def erasure_sk(erased_at: str, lead_id: str) -> str:
+    """An erasure's tombstone record, listed newest first by the time of the erasure."""
+    return f"{ERASURE}{erased_at}#{lead_id}"
 
 
 def key(tenant_id: str, sk: str) -> dict[str, dict[str, str]]:

@@ -35,6 +35,9 @@ class StoredLead:
     # The tags catalog's id of each tag the lead holds ({"vip": 5}), kept with the lead so that a write knows
     # which counts it moves and a rename or delete job knows which leads hold ITS tag (docs/workspace.md).
     tag_ids: Mapping[str, int] = field(default_factory=dict)
+    # The current consent per purpose ({"marketing": {"status", "text_version", "updated_at"}}): the last
+    # record of each purpose (leadgate.leads.consents).
+    consents: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def etag(self) -> str:
@@ -50,6 +53,7 @@ class StoredLead:
             "phone_e164": self.phone_e164,
             "inquiry_count": self.inquiry_count,
             "external_ids": dict(self.external_ids),
+            "consents": {purpose: dict(state) for purpose, state in self.consents.items()},
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }
