@@ -160,7 +160,7 @@ def _cursor_errors() -> Iterator[None]:
 # ------------------------------------------------------------------ writes
 
 
-def create_lead(tenant_id: str, body: LeadCreate, origin: Origin) -> StoredLead:
+def create_lead(tenant_id: str, body: LeadCreate, origin: Origin | None = None) -> StoredLead:
     """POST /api/v1/leads. An email or phone that belongs to another lead is DuplicateLead. The consents sent
     are recorded in the lead's transaction, from `origin`."""
     data = placement.place(tenant_id, body.lead_data(), None)
@@ -168,7 +168,9 @@ def create_lead(tenant_id: str, body: LeadCreate, origin: Origin) -> StoredLead:
     return _writing(lambda: repository.create(tenant_id, data, consents=consents), if_match=None)
 
 
-def replace_lead(tenant_id: str, lead_id: str, body: LeadReplace, if_match: str | None, origin: Origin) -> StoredLead:
+def replace_lead(
+    tenant_id: str, lead_id: str, body: LeadReplace, if_match: str | None, origin: Origin | None = None
+) -> StoredLead:
     """PUT: every writable field from the body; fields not sent go back to their defaults."""
     _same_id(lead_id, body.id)
     data = body.lead_data()
@@ -218,11 +220,14 @@ class _Plain:
         return self.values
 
 
-def _records(origin: Origin, given: Sequence[ConsentGiven] | None) -> tuple[ConsentRecord, ...]:
-    return origin.records(given, iso(clock.now()))
+def _records(origin: Origin | None, given: Sequence[ConsentGiven] | None) -> tuple[ConsentRecord, ...]:
+    """The consents a body sent, as records from `origin` (the edge gives it; by default an API client)."""
+    return (origin or Origin("client")).records(given, iso(clock.now()))
 
 
-def patch_lead(tenant_id: str, lead_id: str, body: LeadPatch, if_match: str | None, origin: Origin) -> StoredLead:
+def patch_lead(
+    tenant_id: str, lead_id: str, body: LeadPatch, if_match: str | None, origin: Origin | None = None
+) -> StoredLead:
     """PATCH: only the fields sent change; null clears a field (back to its default)."""
     _same_id(lead_id, body.id)
 
