@@ -82,7 +82,8 @@ def leadhub_inbound(
     caller = app.caller
     if tenant != caller.tenant_id:
         raise Forbidden("The tenant is not the one this client belongs to.", errors={"tenant": ["Not yours."]})
-    outcome = take_in(caller.tenant_id, body.intake("leadhub", app.json_body(), caller.client_id), dry_run=dry_run)
+    intake = body.intake("leadhub", app.json_body(), caller.client_id, origin=app.consent_origin())
+    outcome = take_in(caller.tenant_id, intake, dry_run=dry_run)
     answer: dict[str, Any] = {
         "status": "created" if outcome.created else "duplicate",
         "lead_id": outcome.lead_id,
@@ -106,7 +107,7 @@ def leadhub_inbound(
 def upsert_lead(body: Annotated[IntakeLead, Body()], dry_run: DryRun = False):
     """Create, or update the lead matched by email or phone (createOrUpdate)."""
     caller = app.caller
-    intake = body.intake("api", app.json_body(), caller.client_id)
+    intake = body.intake("api", app.json_body(), caller.client_id, origin=app.consent_origin())
     outcome = take_in(caller.tenant_id, intake, overwrite=True, dry_run=dry_run)
     stored = outcome.lead
     return json_response(
@@ -124,7 +125,7 @@ def upsert_lead(body: Annotated[IntakeLead, Body()], dry_run: DryRun = False):
 def batch_intake(body: Annotated[BatchBody, Body()], dry_run: DryRun = False):
     """Up to 100 leads, each validated and taken in on its own."""
     caller = app.caller
-    batch = take_in_batch(caller.tenant_id, body.leads, caller.client_id, dry_run=dry_run)
+    batch = take_in_batch(caller.tenant_id, body.leads, caller.client_id, dry_run=dry_run, origin=app.consent_origin())
     meta: dict[str, Any] = batch.counts()
     if dry_run:
         meta["dry_run"] = True

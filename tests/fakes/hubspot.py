@@ -11,6 +11,8 @@ and HubSpot's current API (CRM v3 contacts, search with its 10,000-result cap, b
 - `POST /crm/v3/objects/contacts/search`: `lastmodifieddate GTE` filter, ascending sort, `after` paging,
   400 past the 10,000th result as HubSpot does.
 - `POST /crm/v3/objects/contacts/batch/upsert` with `idProperty: email`.
+- `POST /crm/v3/objects/contacts/gdpr-delete` (`objectId`, optional `idProperty: email`): 204, the contact
+  gone for good (its email listed in `blocklisted`); 404 OBJECT_NOT_FOUND for an unknown one.
 - Every CRM call needs `Authorization: Bearer` with a live access token or a private-app token, else 401.
 - Faults on demand, per request path: `fail(path, status, times=N, retry_after=s)` (None: always), and
   `slow(path, seconds)`. Every request is logged (`requests`) with its headers, query and body.
@@ -78,6 +80,7 @@ class FakeHubSpot:
     private_tokens: set[str] = field(default_factory=set)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
+    blocklisted: list[str | None] = field(default_factory=list)  # emails of contacts GDPR-deleted
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -186,6 +189,8 @@ class FakeHubSpot:
             return self._search(request.json())
         if request.method == "POST" and request.path == f"{CONTACTS}/batch/upsert":
             return self._batch_upsert(request.json())
+        if request.method == "POST" and request.path == f"{CONTACTS}/gdpr-delete":
+            return self._gdpr_delete(request.json())
         if request.method == "GET":
             return self._get_contact(request.path[len(CONTACTS) + 1 :], request.query)
         return 405, {}, _error("Method not allowed", "VALIDATION_ERROR")
@@ -275,6 +280,19 @@ class FakeHubSpot:
             answer["paging"] = {"next": {"after": str(offset + limit)}}
         return 200, {}, answer
 
+    def _gdpr_delete(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
+        with self._lock:
+            wanted = str(body.get("objectId"))
+            if body.get("idProperty") == "email":
+                found = [cid for cid, c in self.contacts.items() if c["properties"].get("email") == wanted]
+            else:
+                found = [wanted] if wanted in self.contacts else []
+            if not found:
+                return 404, {}, _error("Object not found", "OBJECT_NOT_FOUND")
+            contact = self.contacts.pop(found[0])
+            self.blocklisted.append(contact["properties"].get("email"))
+        return 204, {}, None
+
     def _batch_upsert(self, body: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
         inputs = body.get("inputs") or []
         if len(inputs) > 100 or any(entry.get("idProperty") != "email" for entry in inputs):
@@ -309,7 +327,7 @@ class _Handler(BaseHTTPRequestHandler):
             body=self.rfile.read(length) if length else b"",
         )
         status, headers, body = self.hubspot.answer(request)
-        payload = json.dumps(body).encode()
+        payload = b"" if status == 204 else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json;charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))

@@ -26,10 +26,12 @@ def _refs(value) -> list:
 
 
 def test_only_the_connections_api_and_the_webhook_functions_read_the_connections_table(transformed):
+    """And the leads function: an erasure deletes the HubSpot contact through the tenant's connections."""
     assert _roles_touching(transformed, "ConnectionsTable") == {
         "ConnectionsFunctionRole",
         "WebhooksFunctionRole",
         "WebhookWorkerFunctionRole",
+        "LeadsFunctionRole",
     }
     role = json.dumps(transformed["Resources"]["ConnectionsFunctionRole"])
     assert "sqs:" not in role

@@ -194,7 +194,8 @@ def test_each_function_may_touch_only_the_tables_it_needs(transformed):
         "TokenFunction": {"ClientsTable": "read", "RateLimitTable": "crud"},  # registry; token limits
         "AuthorizerFunction": {"ClientsTable": "read"},
         # Lead writers check the stages, users and tags a lead names and move their counts in the transaction.
-        "LeadsFunction": lead_writer,
+        # Erasure: the lead's sync content hashes deleted, the tenant's connections read (docs/privacy.md).
+        "LeadsFunction": {**lead_writer, "SyncTable": "crud", "ConnectionsTable": "read"},
         "InboundFunction": lead_writer,
         "UsageFunction": {"RateLimitTable": "crud"},
         "DocsFunction": {},

@@ -104,8 +104,9 @@ def test_a_tag_longer_than_64_characters_once_stored_is_refused(sent):
 
 
 def test_patch_and_put_name_every_writable_field():
-    """Both derive from LeadData: a field added there is one PATCH and PUT take, PATCH with no default."""
+    """Both derive from LeadData: a field added there is one PATCH and PUT take, PATCH with no default. Both
+    also take `consents`, which are recorded, not lead data."""
     assert issubclass(LeadPatch, LeadData) and issubclass(LeadReplace, LeadData)
-    assert set(LeadPatch.model_fields) - {"id"} == set(LeadData.model_fields)
+    assert set(LeadPatch.model_fields) - {"id", "consents"} == set(LeadData.model_fields)
     assert LeadPatch.model_validate({}).changes() == {}
-    assert set(LeadReplace.model_fields) - {"id"} == set(LeadData.model_fields)
+    assert set(LeadReplace.model_fields) - {"id", "consents"} == set(LeadData.model_fields)

@@ -276,8 +276,44 @@ def lead_operations(api: LeadsApi, neighbour: LoadedTenant, *, repeats: int, wal
             expected_status=204,
         ),
     ]
+    results += privacy_operations(api, repeats=repeats)
     results += list_operations(api, repeats=repeats, walk=walk)
     return results
+
+
+CONSENT = {"purpose": "marketing", "status": "granted", "text_version": "v1", "page_url": "https://example.co.jp/"}
+
+
+def privacy_operations(api: LeadsApi, *, repeats: int) -> list[Measurement]:
+    """Consent and erasure (docs/privacy.md): a create with a consent, its records, an erasure, and the consent
+    filter once the erased leads were the only ones granting it (its worst case: a page of nothing). The erasure
+    has no connection and no inquiry: add a Query per 1 MB and a BatchWriteItem per 25 inquiries, and a
+    DeleteItem per connection of a linked provider."""
+    consenting = measure(
+        "create with a consent (+1 CONSENT# item in the transaction)",
+        lambda i: api.request("POST", "/api/v1/leads", body={**new_lead_body(next(SERIALS)), "consents": [CONSENT]}),
+        repeats=repeats,
+        expected_status=201,
+    )
+    created = _created_leads(api, repeats)
+    return [
+        consenting,
+        measure(
+            "consent records of a lead",
+            lambda i: api.lead("GET", created[i]["id"], suffix="/consents"),
+            repeats=repeats,
+        ),
+        measure(
+            "erase (2 identities, 2 tags, tokens, 1 consent)",
+            lambda i: api.lead("POST", created[i]["id"], suffix="/erase"),
+            repeats=repeats,
+        ),
+        measure(
+            "list, consent=marketing (in memory; after the erasures no lead granted it)",
+            lambda i: api.list({"consent": "marketing"}),
+            repeats=repeats,
+        ),
+    ]
 
 
 def _created_leads(api: LeadsApi, count: int) -> list[dict[str, Any]]:

@@ -32,13 +32,16 @@ HOOKS_MODULE = "leadgate_dev.contract.hooks"
 # another unit's `unit_id` 403, a webhook without its provider's signature 401. A list position is the list's
 # to give: a cursor it did not issue (400 INVALID_CURSOR, as an id it did not issue is 404), or a page number
 # out of its reach (400 PAGE_OUT_OF_REACH: past 10,000 items, or past page 1 where filters are read by cursor
-# only). Those lists take no body, so no other 400 is possible.
+# only). Those lists take no body, so no other 400 is possible. A lead the run erased answers 410 GONE on every
+# lead route (docs/privacy.md), as one it never created answers 404.
 # (5xx is not_a_server_error's to judge.)
-_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "412", "429", "5xx"]
+_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "410", "412", "429", "5xx"]
 CURSOR_LISTS = (
     "GET /api/v1/leads",
     "GET /api/v1/leads/{id}/inquiries",
     "GET /api/v1/leads/{id}/stage-history",
+    "GET /api/v1/leads/{id}/consents",
+    "GET /api/v1/erasures",
     "GET /api/v1/connections",
     "GET /api/v1/connections/{id}/runs",
     "GET /api/v1/integrations",

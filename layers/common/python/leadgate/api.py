@@ -49,6 +49,7 @@ STATUSES: dict[type[errors.DomainError], int] = {
     errors.SignatureRefused: 401,
     http_errors.Forbidden: 403,
     errors.NotFound: 404,
+    errors.Gone: 410,
     errors.Conflict: 409,
     errors.ResourceInUse: 409,
     errors.DuplicateLead: 409,
@@ -174,6 +175,16 @@ class LeadgateResolver(APIGatewayRestResolver):
     @property
     def caller(self) -> Caller:
         return Caller.from_authorizer_context(self.current_event.raw_event.get("requestContext", {}).get("authorizer"))
+
+    def consent_origin(self) -> Any:
+        """Where the consents of this request come from (`leadgate.leads.consents.Origin`): the client, the
+        route, the sender's address. Imported here: only the functions taking lead bodies load it."""
+        from leadgate.leads.consents import Origin
+
+        event = self.current_event.raw_event
+        address = (event.get("requestContext") or {}).get("identity", {}).get("sourceIp")
+        route = f"{event.get('httpMethod', '')} {event.get('resource', '')}"
+        return Origin("client", client_id=self.caller.client_id, route=route, address=address)
 
     @property
     def accepted_body(self) -> bodies.AcceptedBody:

@@ -31,6 +31,12 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class ConsentState(_Record):
+    status: Literal["granted", "withdrawn"]
+    text_version: str
+    updated_at: str
+
+
 class LeadRecord(_Record):
     """A lead as the API shows it: its writable fields plus what the system keeps."""
 
@@ -40,8 +46,39 @@ class LeadRecord(_Record):
     inquiry_count: int
     external_ids: dict[str, str]
     stage_entered_at: str | None = Field(default=None, description="When the lead entered its current stage.")
+    consents: dict[str, ConsentState] = Field(description="The current consent per purpose: its last record.")
     created_at: str
     updated_at: str
+
+
+class ConsentRecord(_Record):
+    """One consent given or withdrawn, as recorded (append-only)."""
+
+    id: str
+    lead_id: str
+    purpose: str
+    status: Literal["granted", "withdrawn"]
+    text_version: str
+    source: Literal["client", "form"]
+    recorded_at: str
+    client_id: str | None = None
+    form_id: str | None = None
+    route: str | None = None
+    address: str | None = Field(default=None, description="The address the consent was sent from.")
+    text: str | None = None
+    page_url: str | None = None
+
+
+class ErasureRecord(_Record):
+    """An erasure's tombstone: which lead, when, by which client, what was removed. No personal data."""
+
+    lead_id: str
+    erased_at: str
+    client_id: str
+    removed: dict[str, int] = Field(description="Items removed, per store.")
+    providers: list[dict[str, Any]] = Field(
+        description="Each linked provider's delete: `deleted`, `not_found` or `failed` (with `error`)."
+    )
 
 
 class InquiryRecord(_Record):
@@ -107,6 +144,22 @@ class StageMoveRecord(_Record):
 
 class StageMovePage(BaseModel):
     data: list[StageMoveRecord]
+    meta: ListMeta
+    links: ListLinks
+
+
+class ConsentPage(BaseModel):
+    data: list[ConsentRecord]
+    meta: ListMeta
+    links: ListLinks
+
+
+class ErasureEnvelope(BaseModel):
+    data: ErasureRecord
+
+
+class ErasurePage(BaseModel):
+    data: list[ErasureRecord]
     meta: ListMeta
     links: ListLinks
 
@@ -340,6 +393,7 @@ ERROR_DESCRIPTIONS = {
     "not give (`INVALID_CURSOR`, `PAGE_OUT_OF_REACH`).",
     401: "Not authenticated (`UNAUTHORIZED`).",
     404: "Nothing there (`NOT_FOUND`).",
+    410: "The lead was erased for good (`GONE`).",
     409: "The change conflicts with the stored data (`CONFLICT`, `DUPLICATE_LEAD`, `RESOURCE_IN_USE`).",
     412: "If-Match does not hold (`PRECONDITION_FAILED`).",
     413: "The body is too large (`PAYLOAD_TOO_LARGE`).",

@@ -36,6 +36,12 @@ class NotFound(DomainError):
     code, default_message = "NOT_FOUND", "The record does not exist."
 
 
+class Gone(DomainError):
+    """The record existed and was erased for good (a lead's erasure: docs/privacy.md); its id answers this."""
+
+    code, default_message = "GONE", "The record was erased."
+
+
 class Conflict(DomainError):
     """The stored data changed under the request (other writers won): trying again may succeed, after
     `retry_after` seconds when it is given."""

@@ -32,6 +32,7 @@ WRITE_TAGS = "write:tags"
 READ_FORMS = "read:forms"
 WRITE_FORMS = "write:forms"  # forms, and their submissions from servers
 DELETE_FORMS = "delete:forms"
+ERASE_LEADS = "erase:leads"  # a lead's personal data removed for good (docs/privacy.md)
 ALL_SCOPES = (
     READ_LEADS,
     WRITE_LEADS,
@@ -48,6 +49,7 @@ ALL_SCOPES = (
     READ_FORMS,
     WRITE_FORMS,
     DELETE_FORMS,
+    ERASE_LEADS,
 )
 
 # Integrations are read with either of their scopes: a client that writes them reads what it wrote.
@@ -83,6 +85,10 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/api/v1/leads/{id}/tags/{tag}", "leads", (WRITE_LEADS,)),
     Route("GET", "/api/v1/leads/{id}/inquiries", "leads", (READ_LEADS,)),
     Route("GET", "/api/v1/leads/{id}/stage-history", "leads", (READ_LEADS,)),
+    # Privacy: consent records, erasure and the erasures' records (no personal data in them).
+    Route("GET", "/api/v1/leads/{id}/consents", "leads", (READ_LEADS,)),
+    Route("POST", "/api/v1/leads/{id}/erase", "leads", (ERASE_LEADS,)),
+    Route("GET", "/api/v1/erasures", "leads", (READ_LEADS, ERASE_LEADS)),
     Route("POST", "/public/api/leads", "inbound", (WRITE_LEADS,), bodies.SINGLE_LEAD),
     Route("POST", "/api/inbound/leads", "inbound", (WRITE_LEADS,), bodies.SINGLE_LEAD),
     Route("POST", "/api/v1/leads/upsert", "inbound", (WRITE_LEADS,), bodies.SINGLE_LEAD),

@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchem
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType
 
-from leadgate import errors, normalize
+from leadgate import clock, errors, normalize
 from leadgate.instants import IsoInstant
+from leadgate.leads.consents import ConsentRecord, Consents, Origin
 from leadgate.leads.fields import (
     EMAIL_SCHEMA,
     MAX_NAME_LENGTH,
@@ -126,12 +127,14 @@ class Intake:
     """One intake: the lead values the client sent (only those), and the inquiry to record.
 
     `defaults` are values only a new lead takes (a provider as the lead's `source`), never merged into a
-    match; `external` links the lead to the sender's record."""
+    match; `external` links the lead to the sender's record; `consents` are recorded on the lead in its write
+    (a form's submission hands its own here: leadgate.leads.consents)."""
 
     values: Mapping[str, Any]
     inquiry: NewInquiry
     external: ExternalRef | None = None
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    consents: tuple[ConsentRecord, ...] = ()
 
     @property
     def email_key(self) -> str | None:
@@ -143,15 +146,16 @@ class Intake:
 
 
 class IntakeLead(LeadData):
-    """A lead as intake receives it, plus `created_at`: when the inquiry happened."""
+    """A lead as intake receives it, plus `created_at`: when the inquiry happened, and the consents given."""
 
     model_config = ConfigDict(json_schema_extra=one_of_required(email=EMAIL_SCHEMA, phone=PHONE_SCHEMA))
 
     created_at: IsoInstant | None = None
+    consents: Consents | None = None
 
     def values(self) -> dict[str, Any]:
         """The lead fields sent with a value (null and blank mean "nothing to say")."""
-        sent = self.model_dump(include=self.model_fields_set - {"created_at"})
+        sent = self.model_dump(include=self.model_fields_set - {"created_at", "consents"})
         return {name: value for name, value in sent.items() if value not in (None, [], {})}
 
     def require_identity(self) -> None:
@@ -159,9 +163,12 @@ class IntakeLead(LeadData):
             message = "Give an email or a phone number: intake matches leads on them."
             raise errors.ValidationFailed(errors={"email": [message], "phone": [message]})
 
-    def intake(self, channel: Channel, payload: Any, client_id: str) -> Intake:
+    def intake(self, channel: Channel, payload: Any, client_id: str, *, origin: Origin | None = None) -> Intake:
+        """`origin`: where the consents come from (by default the client, without a route or address)."""
         self.require_identity()
+        origin = origin or Origin("client", client_id=client_id)
         return Intake(
+            consents=origin.records(self.consents, iso(clock.now())),
             values=self.values(),
             inquiry=NewInquiry(
                 channel=channel,

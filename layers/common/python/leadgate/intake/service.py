@@ -36,6 +36,7 @@ from leadgate import dependencies, errors
 from leadgate.intake.contracts import ExternalRef, Intake, IntakeLead
 from leadgate.intake.merge import Merge, merge
 from leadgate.leads import MAX_LEAD_BYTES, repository
+from leadgate.leads.consents import Origin
 from leadgate.leads.records import NewInquiry, StoredLead
 from leadgate.leads.requests import LeadData
 from leadgate.text import json_size
@@ -242,6 +243,7 @@ def _create(
         external_ids={external.provider: external.id} if external else None,
         external_updated_at=_stamp({}, external),
         tag_resolution=lookahead.tags,
+        consents=intake.consents,
     )
     return Outcome(True, lead=lead, lead_id=lead.id)
 
@@ -273,7 +275,7 @@ def _merge_into(
     planned: Planned | None,
     conflicts: Mapping[str, str] | None = None,
 ) -> Outcome | None:
-    current = repository.get(tenant_id, lead_id, consistent=True)
+    current = _live(tenant_id, lead_id)
     if current is None:
         return None
     external = intake.external
@@ -302,6 +304,7 @@ def _merge_into(
         inquiries=[dataclasses.replace(intake.inquiry, merge=record)],
         external_ids=external_ids,
         external_updated_at=_stamp(current.external_updated_at, external) if external else None,
+        consents=intake.consents,
     )
     return Outcome(False, lead=lead, lead_id=lead_id, matched_on=matched_on, merge=merged, conflicts=conflicts)
 
@@ -337,7 +340,7 @@ def unlink_external(tenant_id: str, external: ExternalRef, inquiry: NewInquiry) 
         if attempt:
             _back_off(attempt)
         lead_id = repository.find_by_identity(tenant_id, external=external.identity).get("external")
-        current = repository.get(tenant_id, lead_id, consistent=True) if lead_id else None
+        current = _live(tenant_id, lead_id) if lead_id else None
         if current is None:
             return None
         intake = Intake(values={}, inquiry=inquiry, external=external)
@@ -357,6 +360,15 @@ def unlink_external(tenant_id: str, external: ExternalRef, inquiry: NewInquiry) 
             continue
         return Outcome(False, lead=lead, lead_id=lead.id, matched_on=("external",))
     raise _busy()
+
+
+def _live(tenant_id: str, lead_id: str) -> StoredLead | None:
+    """The lead, strongly consistent; None when it is gone (deleted, or erased after its identity was read: the
+    identities are read again)."""
+    try:
+        return repository.get(tenant_id, lead_id, consistent=True)
+    except repository.LeadErased:
+        return None
 
 
 def _busy() -> errors.Conflict:
@@ -423,14 +435,16 @@ class BatchOutcome:
         return {"total": len(statuses), **{status: statuses.count(status) for status in ITEM_STATUSES}}
 
 
-def take_in_batch(tenant_id: str, items: Sequence[Any], client_id: str, *, dry_run: bool = False) -> BatchOutcome:
+def take_in_batch(
+    tenant_id: str, items: Sequence[Any], client_id: str, *, dry_run: bool = False, origin: Origin | None = None
+) -> BatchOutcome:
     """Each item on its own, in order: the first of several items for one person creates the lead and the
     later ones match it, in a dry run as in a real one. One item failing fails alone."""
     planned: Planned | None = {} if dry_run else None
     results = []
     for index, item in enumerate(items):
         try:
-            intake = batch_item(item, client_id)
+            intake = batch_item(item, client_id, origin=origin)
             outcome = take_in(tenant_id, intake, dry_run=dry_run, planned=planned, item=index)
             results.append(ItemResult(index, outcome=outcome))
         except errors.DomainError as error:
@@ -443,9 +457,9 @@ def take_in_batch(tenant_id: str, items: Sequence[Any], client_id: str, *, dry_r
     return BatchOutcome(results)
 
 
-def batch_item(item: Any, client_id: str) -> Intake:
+def batch_item(item: Any, client_id: str, *, origin: Origin | None = None) -> Intake:
     """One batch item as an intake: held to one lead's size (MAX_LEAD_BYTES), validated as the upsert's body."""
     size = json_size(item)
     if size > MAX_LEAD_BYTES:
         raise errors.PayloadTooLarge(f"The item is {size} bytes; at most {MAX_LEAD_BYTES} are accepted.")
-    return parse(IntakeLead, item).intake("batch", item, client_id)
+    return parse(IntakeLead, item).intake("batch", item, client_id, origin=origin)

@@ -220,6 +220,11 @@ class HubSpotClient:
         answer = self._call("POST", f"{CONTACTS_PATH}/batch/upsert", budget, json=body).json()
         return [UpsertResult(Contact.from_api(item), bool(item.get("new"))) for item in answer.get("results", [])]
 
+    def gdpr_delete_contact(self, contact_id: str | int, *, budget: Budget | None = None) -> None:
+        """POST /crm/v3/objects/contacts/gdpr-delete: the contact deleted for good (HubSpot also blocklists its
+        email). ProviderNotFound when HubSpot has no such contact."""
+        self._call("POST", f"{CONTACTS_PATH}/gdpr-delete", budget, json={"objectId": str(contact_id)})
+
     # ------------------------------------------------------------------ calls
 
     def _call(self, method: str, path: str, budget: Budget | None, **kwargs: Any) -> requests.Response:

@@ -18,6 +18,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from leadgate import observability, text
 from leadgate.leads import keys
+from leadgate.leads.consents import ConsentRecord
 from leadgate.leads.records import NewInquiry, StoredInquiry, StoredLead
 from leadgate.leads.requests import WRITABLE_FIELDS, LeadData
 
@@ -52,10 +53,44 @@ def lead_item(tenant_id: str, lead: StoredLead) -> dict[str, Any]:
             attributes[name] = getattr(lead, name)
     if lead.search_tokens:
         attributes["search_tokens"] = sorted(lead.search_tokens)
-    for name in ("external_ids", "external_updated_at", "tag_ids"):
+    for name in ("external_ids", "external_updated_at", "tag_ids", "consents"):
         if getattr(lead, name):
             attributes[name] = dict(getattr(lead, name))
     return attribute_values(attributes)
+
+
+ERASED_AT = "erased_at"
+
+
+def is_tombstone(item: Mapping[str, Any]) -> bool:
+    """An erased lead's item: its id, version and `erased_at`, nothing personal (docs/privacy.md)."""
+    return ERASED_AT in item
+
+
+def tombstone_item(tenant_id: str, lead: StoredLead, erased_at: str) -> dict[str, Any]:
+    """What an erased lead's item becomes: no index attribute, so no list or index finds it."""
+    return attribute_values(
+        {
+            "PK": keys.partition(tenant_id),
+            "SK": keys.lead_sk(lead.id),
+            "id": lead.id,
+            "version": lead.version + 1,
+            ERASED_AT: erased_at,
+        }
+    )
+
+
+def read_erasure(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An erasure's record as listed: its attributes without the keys (nothing personal is stored in it)."""
+    return {name: value for name, value in plain(item).items() if name not in ("PK", "SK")}
+
+
+def read_consent(item: Mapping[str, Any], lead_id: str) -> ConsentRecord | None:
+    try:
+        return ConsentRecord.from_attributes(_readable(plain(item), lead_id))
+    except Exception as error:
+        _report_unreadable(lead_id, error)
+        return None
 
 
 def plain(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -85,7 +120,9 @@ def _report_unreadable(lead_id: str, error: Exception) -> None:
 
 
 def read_lead(item: Mapping[str, Any], lead_id: str) -> StoredLead | None:
-    """The lead of an item, or None (reported) when the item cannot be read."""
+    """The lead of an item, or None: an erased lead's tombstone, or (reported) an item that cannot be read."""
+    if is_tombstone(item):
+        return None
     try:
         return _lead_from_item(item, lead_id)
     except Exception as error:  # whatever stored data can be, one bad item must not fail the page
@@ -106,6 +143,8 @@ def _number(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, list):
         return [_number(element) for element in value]
+    if isinstance(value, dict):
+        return {name: _number(element) for name, element in value.items()}
     return value
 
 
@@ -133,6 +172,7 @@ def _lead_from_item(item: Mapping[str, Any], lead_id: str) -> StoredLead:
         tag_ids={name: int(tag_id) for name, tag_id in attributes.get("tag_ids", {}).items()},
         stage_entered_at=attributes.get("stage_entered_at"),
         stage_type=attributes.get("stage_type"),
+        consents=attributes.get("consents", {}),
     )
 
 

@@ -24,6 +24,8 @@ TAG = "TAG#"
 SEARCH = "SEARCH#"
 INQUIRY = "INQ#"
 STAGE_MOVE = "MOVE#"
+CONSENT = "CONSENT#"
+ERASURE = "ERASURE#"
 STATS_SK = "STATS"
 TOTAL_COUNTER = "leads"
 
@@ -92,6 +94,19 @@ def stage_move_prefix(lead_id: str) -> str:
 
 def stage_move_sk(lead_id: str, version: int) -> str:
     return f"{stage_move_prefix(lead_id)}{version:010d}"
+
+
+def consent_prefix(lead_id: str) -> str:
+    return f"{CONSENT}{lead_id}#"
+
+
+def consent_sk(lead_id: str, consent_id: str) -> str:
+    return f"{consent_prefix(lead_id)}{consent_id}"
+
+
+def erasure_sk(erased_at: str, lead_id: str) -> str:
+    """An erasure's tombstone record, listed newest first by the time of the erasure."""
+    return f"{ERASURE}{erased_at}#{lead_id}"
 
 
 def key(tenant_id: str, sk: str) -> dict[str, dict[str, str]]:

@@ -1,15 +1,16 @@
 """Reading a list page: the planned key source (leadgate.leads.query) read, hydrated and filtered.
 
 `list_leads` reads one page of a `LeadPlan`, examining at most BUDGET_FACTOR x per_page candidates;
-`list_inquiries` one page of a lead's inquiries, `list_stage_moves` of its stage history. Positions are plain-string
-key maps (the cursor's content); `skip` serves page numbers without a cursor by reading keys only.
-docs/access-patterns.md lists the calls.
+`list_inquiries` and `list_consents` one page of a lead's inquiries or consent records, `list_stage_moves` of its
+stage history, `list_erasures` of the erasures' records. Positions are plain-string key maps (the cursor's
+content); `skip` serves page numbers without a cursor by reading keys only. docs/access-patterns.md lists the
+calls.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from botocore.exceptions import ClientError
 from leadgate import aws
 from leadgate.leads import items as item_mapping
 from leadgate.leads import keys, repository, stage_history
+from leadgate.leads.consents import ConsentRecord
 from leadgate.leads.query import BUDGET_FACTOR, Candidate, KeySource, LeadPlan
 from leadgate.leads.records import StoredInquiry, StoredLead
 from leadgate.leads.stage_history import StageMove
@@ -39,6 +41,19 @@ class LeadPage:
 @dataclass(frozen=True)
 class InquiryPage:
     inquiries: list[StoredInquiry]
+    next_position: dict[str, str] | None
+    unreadable: int = 0
+
+
+@dataclass(frozen=True)
+class ErasurePage:
+    erasures: list[dict[str, Any]]
+    next_position: dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class ConsentPage:
+    consents: list[ConsentRecord]
     next_position: dict[str, str] | None
     unreadable: int = 0
 
@@ -218,7 +233,7 @@ class _PageReader:
     def _keep(self, lead_id: str, item: Mapping[str, Any] | None) -> None:
         """A hydrated lead; None when its key is stale (the lead is gone) or its item cannot be read."""
         lead = item_mapping.read_lead(item, lead_id) if item else None
-        self.unreadable += bool(item) and lead is None
+        self.unreadable += bool(item) and lead is None and not item_mapping.is_tombstone(item)
         self.hydrated[lead_id] = lead
 
 
@@ -233,37 +248,70 @@ def list_inquiries(
 ) -> InquiryPage:
     """ONE Query of the lead's INQ# items (newest first by default), one more than the page for lookahead;
     `skip` (page numbers without a cursor) passes over that many first."""
-    page, position = _page_under(inquiry_source(tenant_id, lead_id, forward=forward), per_page, start, skip)
-    read = [item_mapping.read_inquiry(item, lead_id) for item in page]
-    inquiries = [inquiry for inquiry in read if inquiry is not None]
-    return InquiryPage(inquiries, position, len(read) - len(inquiries))
+    source = inquiry_source(tenant_id, lead_id, forward=forward)
+    return InquiryPage(*_prefixed(source, per_page, start, skip, lambda item: item_mapping.read_inquiry(item, lead_id)))
+
+
+def list_consents(
+    tenant_id: str, lead_id: str, *, per_page: int, start: Mapping[str, str] | None = None, skip: int = 0
+) -> ConsentPage:
+    """ONE Query of the lead's CONSENT# items, newest first, as `list_inquiries`."""
+    source = consent_source(tenant_id, lead_id)
+    return ConsentPage(*_prefixed(source, per_page, start, skip, lambda item: item_mapping.read_consent(item, lead_id)))
+
+
+def _prefixed(
+    source: KeySource,
+    per_page: int,
+    start: Mapping[str, str] | None,
+    skip: int,
+    read: Callable[[Mapping[str, Any]], Any],
+) -> tuple[list[Any], dict[str, str] | None, int]:
+    """One page of a sort-key prefix: its records, the next position, how many items could not be read."""
+    if skip:
+        start, exhausted = _skip(source, start, skip)
+        if exhausted:
+            return [], None, 0
+    items, last = _query(source, start, per_page + 1)
+    page = items[:per_page]
+    has_more = len(items) > per_page or last is not None
+    found = [read(item) for item in page]
+    records = [record for record in found if record is not None]
+    position = {"PK": page[-1]["PK"]["S"], "SK": page[-1]["SK"]["S"]} if page and has_more else None
+    return records, position, len(found) - len(records)
 
 
 def list_stage_moves(
     tenant_id: str, lead_id: str, *, per_page: int, start: Mapping[str, str] | None = None, skip: int = 0
 ) -> tuple[list[StageMove], dict[str, str] | None]:
     """ONE Query of the lead's MOVE# items, newest first (as `list_inquiries`); the moves and the next position."""
-    page, position = _page_under(stage_move_source(tenant_id, lead_id), per_page, start, skip)
-    return [stage_history.read_move(item) for item in page], position
-
-
-def _page_under(
-    source: KeySource, per_page: int, start: Mapping[str, str] | None, skip: int
-) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
-    """One page of a key source of the base table (one more item read for lookahead) and where the next starts."""
-    if skip:
-        start, exhausted = _skip(source, start, skip)
-        if exhausted:
-            return [], None
-    items, last = _query(source, start, per_page + 1)
-    page = items[:per_page]
-    has_more = len(items) > per_page or last is not None
-    return page, {"PK": page[-1]["PK"]["S"], "SK": page[-1]["SK"]["S"]} if page and has_more else None
+    moves, position, _ = _prefixed(
+        stage_move_source(tenant_id, lead_id), per_page, start, skip, stage_history.read_move
+    )
+    return moves, position
 
 
 def inquiry_source(tenant_id: str, lead_id: str, *, forward: bool = False) -> KeySource:
     return KeySource(
         "inquiries", None, "PK", keys.partition(tenant_id), ("PK", "SK"), forward, prefix=keys.inquiry_prefix(lead_id)
+    )
+
+
+def list_erasures(
+    tenant_id: str, *, per_page: int, start: Mapping[str, str] | None = None, skip: int = 0
+) -> ErasurePage:
+    """ONE Query of the tenant's ERASURE# records, newest first, as `list_inquiries`."""
+    found, position, _ = _prefixed(erasure_source(tenant_id), per_page, start, skip, item_mapping.read_erasure)
+    return ErasurePage(found, position)
+
+
+def erasure_source(tenant_id: str) -> KeySource:
+    return KeySource("erasures", None, "PK", keys.partition(tenant_id), ("PK", "SK"), False, prefix=keys.ERASURE)
+
+
+def consent_source(tenant_id: str, lead_id: str) -> KeySource:
+    return KeySource(
+        "consents", None, "PK", keys.partition(tenant_id), ("PK", "SK"), False, prefix=keys.consent_prefix(lead_id)
     )
 
 

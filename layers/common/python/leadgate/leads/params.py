@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from leadgate import errors
+from leadgate.leads.consents import Purpose
 from leadgate.leads.fields import (
     DEFAULT_PER_PAGE,
     MAX_OFFSET,
@@ -96,6 +97,8 @@ class LeadListParams(PageParams):
     created_after: Annotated[datetime | None, _moment_validator(end_of_day=False)] = None
     created_before: Annotated[datetime | None, _moment_validator(end_of_day=True)] = None
     starred: Annotated[bool | None, BeforeValidator(blank_to_none)] = None
+    # Leads whose last consent for this purpose granted it (docs/privacy.md: a filter, read with a cursor).
+    consent: Annotated[Purpose | None, BeforeValidator(blank_to_none)] = None
     sort: SortField = "created_at"
     direction: Direction = "desc"
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from leadgate import cursors, normalize
-from leadgate.leads import ids, keys
+from leadgate.leads import consents, ids, keys
 from leadgate.leads.params import LeadListParams
 from leadgate.leads.records import StoredLead
 
@@ -178,14 +178,14 @@ def _first_filter(params: LeadListParams) -> keys.FilterIndex | None:
 
 def _active_filters(params: LeadListParams) -> dict[str, Any]:
     """The equality filters given, by parameter name (`starred=false` included)."""
-    names = [spec.param for spec in keys.FILTER_INDEXES] + ["tag", "starred"]
+    names = [spec.param for spec in keys.FILTER_INDEXES] + ["tag", "starred", "consent"]
     return {name: getattr(params, name) for name in names if getattr(params, name) is not None}
 
 
 def _counter(params: LeadListParams, ranged: bool) -> str | None:
     """The list's exact total lives in STATS for no filter and for one equality filter (starred=true, tag)."""
     active = _active_filters(params)
-    if ranged or params.search is not None or len(active) > 1:
+    if ranged or params.search is not None or len(active) > 1 or params.consent is not None:
         return None
     if not active:
         return keys.TOTAL_COUNTER
@@ -219,6 +219,9 @@ def _predicates(params: LeadListParams, low_id: str, high_id: str) -> list[Predi
         predicates.append(lambda lead, _candidate: lead.data.starred is starred)
     if params.created_after is not None or params.created_before is not None:
         predicates.append(lambda lead, _candidate: low_id <= lead.id <= high_id)
+    if params.consent is not None:
+        purpose = params.consent
+        predicates.append(lambda lead, _candidate: consents.granted(lead.consents, purpose))
     return predicates
 
 

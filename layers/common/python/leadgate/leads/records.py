@@ -39,6 +39,9 @@ class StoredLead:
     # (leadgate.leads.stage_history). None on leads written before stage history: their stage counts as open.
     stage_entered_at: str | None = None
     stage_type: str | None = None
+    # The current consent per purpose ({"marketing": {"status", "text_version", "updated_at"}}): the last
+    # record of each purpose (leadgate.leads.consents).
+    consents: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def etag(self) -> str:
@@ -60,6 +63,7 @@ class StoredLead:
             "inquiry_count": self.inquiry_count,
             "external_ids": dict(self.external_ids),
             "stage_entered_at": self.stage_entered_at,
+            "consents": {purpose: dict(state) for purpose, state in self.consents.items()},
             "created_at": self.created_at,
             "updated_at": self.updated_at,
         }

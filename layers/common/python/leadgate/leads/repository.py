@@ -22,8 +22,10 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from leadgate import aws, clock, dependencies
+from leadgate.leads import consents as consent_rules
 from leadgate.leads import ids, keys, stage_history
 from leadgate.leads import items as item_mapping
+from leadgate.leads.consents import ConsentRecord
 from leadgate.leads.records import NewInquiry, StoredLead, iso
 from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
@@ -61,6 +63,15 @@ class TooManyChanges(Exception):
     def __init__(self, items: int) -> None:
         self.items = items
         super().__init__(f"{items} items exceed one transaction ({MAX_TRANSACTION_ITEMS})")
+
+
+class LeadErased(Exception):
+    """The lead's item is an erasure's tombstone (docs/privacy.md)."""
+
+    def __init__(self, lead_id: str, erased_at: str) -> None:
+        self.lead_id = lead_id
+        self.erased_at = erased_at
+        super().__init__(f"lead {lead_id} was erased")
 
 
 class UnreadableItem(Exception):
@@ -209,6 +220,16 @@ def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry
     return writes
 
 
+def _consent_writes(tenant_id: str, lead_id: str, records: Sequence[ConsentRecord], now: datetime) -> list[_Write]:
+    """Each consent record as its own item (append-only: a new id every time, never overwritten)."""
+    writes = []
+    for record in records:
+        consent_id = ids.new_ulid(now)
+        attributes = record.attributes(consent_id, lead_id)
+        writes.append(_put(tenant_id, keys.consent_sk(lead_id, consent_id), "item", **attributes))
+    return writes
+
+
 def _stored(
     lead_id: str,
     data: LeadData,
@@ -220,6 +241,7 @@ def _stored(
     external_ids: Mapping[str, str],
     external_updated_at: Mapping[str, str],
     tag_ids: Mapping[str, int],
+    consents: Mapping[str, Mapping[str, str]],
 ) -> StoredLead:
     return StoredLead(
         id=lead_id,
@@ -234,6 +256,7 @@ def _stored(
         external_ids=dict(external_ids),
         external_updated_at=dict(external_updated_at),
         tag_ids=dict(tag_ids),
+        consents=consents,
     )
 
 
@@ -253,10 +276,11 @@ def create(
     external_ids: Mapping[str, str] | None = None,
     external_updated_at: Mapping[str, str] | None = None,
     tag_resolution: tag_catalog.Resolution | None = None,
+    consents: Sequence[ConsentRecord] = (),
 ) -> StoredLead:
     """ONE TransactWriteItems: the lead, its identities (emails, phones and external ids, each claimed only
     if free), tags (with ONE item for their counts, and the catalog entries of names new to it:
-    leadgate.workspace.tags), search tokens, inquiries, its stage's count and history item
+    leadgate.workspace.tags), search tokens, inquiries, consent records, its stage's count and history item
     (leadgate.leads.stage_history), and its assigned user's check and count (ValidationFailed when that user is not
     active). Then ONE UpdateItem on the tenant's counters.
     `tag_resolution`: the catalog's answer for the lead's tags, when the caller read it with its own reads."""
@@ -275,6 +299,7 @@ def create(
             external_ids=external_ids or {},
             external_updated_at=external_updated_at or {},
             tag_ids=changes.tag_ids,
+            consents=consent_rules.current({}, consents),
         )
         lead = stage_history.entering(tenant_id, None, lead, stamp)
         writes = _new_lead_writes(tenant_id, lead)
@@ -282,6 +307,7 @@ def create(
         writes += _assignment_writes(tenant_id, None, lead)
         writes += _tag_writes(changes)
         writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+        writes += _consent_writes(tenant_id, lead.id, consents, now)
         writes += _count_writes(tenant_id, None, data)
         return lead, writes
 
@@ -338,10 +364,11 @@ def update(
     inquiries: Sequence[NewInquiry] = (),
     external_ids: Mapping[str, str] | None = None,
     external_updated_at: Mapping[str, str] | None = None,
+    consents: Sequence[ConsentRecord] = (),
 ) -> StoredLead:
     """ONE transaction, conditional on `current.version`: the lead, identity moves, tag and token changes,
-    inquiries, a stage move's history items, a new assigned user's check and the users' count moves.
-    `external_ids` / `external_updated_at` replace the lead's (None keeps them).
+    inquiries, consent records, a stage move's history items, a new assigned user's check and the users' count
+    moves. `external_ids` / `external_updated_at` replace the lead's (None keeps them).
     Raises ConcurrentModification if the lead changed since `current` was read, IdentityTaken if a new
     email, phone or external id belongs to another lead. Tags move their catalog counts in the transaction
     (ONE item, and the catalog entries of names new to it: leadgate.workspace.tags). Then ONE UpdateItem on the
@@ -359,6 +386,7 @@ def update(
             external_ids=current.external_ids if external_ids is None else external_ids,
             external_updated_at=current.external_updated_at if external_updated_at is None else external_updated_at,
             tag_ids=changes.tag_ids,
+            consents=consent_rules.current(current.consents, consents),
         )
         lead = stage_history.entering(tenant_id, current, lead, iso(now))
         writes = [_put_lead(tenant_id, lead, expected_version=current.version)]
@@ -368,6 +396,7 @@ def update(
         writes += _assignment_writes(tenant_id, current, lead)
         writes += _tag_writes(changes)
         writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+        writes += _consent_writes(tenant_id, lead.id, consents, now)
         writes += _count_writes(tenant_id, current.data, data)
         return lead, writes
 
@@ -396,7 +425,30 @@ def delete(tenant_id: str, current: StoredLead) -> None:
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, None))
     if current.inquiry_count:
-        _delete_inquiries(tenant_id, current.id)
+        delete_prefixed(tenant_id, keys.inquiry_prefix(current.id))
+
+
+def erase(tenant_id: str, current: StoredLead, erasure: Mapping[str, Any]) -> None:
+    """ONE transaction: the lead's item becomes its tombstone (conditional on the version read: a write in
+    between is ConcurrentModification), its identities, tags and search tokens are deleted, its counts moved,
+    and the erasure's record `erasure` (plain values, with `erased_at`) is put. Then the counters, as `delete`.
+    Its inquiries and consents are the erasers' (leadgate.erasure), before this."""
+    erased_at = erasure[item_mapping.ERASED_AT]
+    tombstone = {
+        "TableName": _table(),
+        "Item": item_mapping.tombstone_item(tenant_id, current, erased_at),
+        "ConditionExpression": "version = :version",
+        "ExpressionAttributeValues": {":version": {"N": str(current.version)}},
+    }
+    writes = [_Write({"Put": tombstone}, "lead")]
+    writes += _identity_writes(tenant_id, current.id, current, None)
+    writes += _membership_writes(tenant_id, current.id, current, None)
+    writes += _count_writes(tenant_id, current.data, None)
+    writes += _assignment_writes(tenant_id, current, None)
+    writes += _tag_writes(tag_catalog.lead_tag_changes(tenant_id, current.tag_ids, []))
+    writes.append(_put(tenant_id, keys.erasure_sk(erased_at, current.id), **erasure))
+    _commit(tenant_id, writes)
+    _count(tenant_id, keys.counter_changes(current.data, None))
 
 
 def _commit(tenant_id: str, writes: list[_Write]) -> None:
@@ -474,25 +526,30 @@ def _count(tenant_id: str, changes: Mapping[str, int]) -> None:
         logger.exception("Lead counters not updated; list totals drift until recounted")
 
 
-def _delete_inquiries(tenant_id: str, lead_id: str) -> None:
+def delete_prefixed(tenant_id: str, prefix: str) -> int:
+    """Every item of the tenant's partition whose sort key starts with `prefix` (a lead's INQ# or CONSENT#
+    items): Query pages of keys, BatchWriteItem deletes; how many were deleted."""
     start = None
+    deleted = 0
     while True:
         kwargs: dict[str, Any] = {
             "TableName": _table(),
             "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
             "ExpressionAttributeValues": {
                 ":pk": {"S": keys.partition(tenant_id)},
-                ":prefix": {"S": keys.inquiry_prefix(lead_id)},
+                ":prefix": {"S": prefix},
             },
             "ProjectionExpression": "PK, SK",
+            "ConsistentRead": True,
         }
         if start:
             kwargs["ExclusiveStartKey"] = start
         response = _client().query(**kwargs)
         _batch_delete([item for item in response["Items"]])
+        deleted += len(response["Items"])
         start = response.get("LastEvaluatedKey")
         if not start:
-            return
+            return deleted
 
 
 def _batch_delete(item_keys: list[dict[str, Any]]) -> None:
@@ -505,8 +562,8 @@ def _batch_delete(item_keys: list[dict[str, Any]]) -> None:
 
 
 def get(tenant_id: str, lead_id: str, *, consistent: bool = True) -> StoredLead | None:
-    """ONE GetItem (strongly consistent by default: a read after a write sees it). Raises UnreadableItem
-    (reported) when the stored item cannot be read."""
+    """ONE GetItem (strongly consistent by default: a read after a write sees it). Raises LeadErased for an
+    erased lead's tombstone, UnreadableItem (reported) when the stored item cannot be read."""
     if not ids.is_ulid(lead_id):
         return None
     item = (
@@ -516,6 +573,8 @@ def get(tenant_id: str, lead_id: str, *, consistent: bool = True) -> StoredLead 
     )
     if not item:
         return None
+    if item_mapping.is_tombstone(item):
+        raise LeadErased(lead_id, item[item_mapping.ERASED_AT]["S"])
     lead = item_mapping.read_lead(item, lead_id)
     if lead is None:
         raise UnreadableItem(lead_id)

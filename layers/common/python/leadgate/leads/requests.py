@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from leadgate import normalize
+from leadgate.leads.consents import Consents
 from leadgate.leads.fields import (
     Address,
     CustomFields,
@@ -158,25 +159,39 @@ class _EchoesReadOnlyFields(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _ignore_read_only_fields(cls, raw: Any) -> Any:
+        """The record's `consents` (the current status per purpose, an object) is read-only too; a list is
+        consents given."""
         if isinstance(raw, dict):
-            return {name: value for name, value in raw.items() if name not in READ_ONLY_FIELDS}
+            return {
+                name: value
+                for name, value in raw.items()
+                if name not in READ_ONLY_FIELDS and not (name == "consents" and isinstance(value, dict))
+            }
         return raw
 
 
-class LeadCreate(LeadData):
+class _TakesConsents(BaseModel):
+    """A lead write may record consents given or withdrawn (leadgate.leads.consents); they are not lead data."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    consents: Consents | None = None
+
+
+class LeadCreate(LeadData, _TakesConsents):
     """POST /api/v1/leads: `first_name` required, as LeadHub has it."""
 
     first_name: Name
 
 
-class LeadReplace(LeadData, _EchoesReadOnlyFields):
+class LeadReplace(LeadData, _EchoesReadOnlyFields, _TakesConsents):
     """PUT /api/v1/leads/{id}: every writable field, `first_name` required; one not sent goes back to its
     default."""
 
     first_name: Name
 
 
-class LeadPatch(LeadData, _EchoesReadOnlyFields):
+class LeadPatch(LeadData, _EchoesReadOnlyFields, _TakesConsents):
     """PATCH /api/v1/leads/{id}: LeadData's fields, each optional with no default; only the fields sent change,
     null clears (back to LeadData's default)."""
 

@@ -14,12 +14,13 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from leadgate import cursors, errors, normalize, validation
+from leadgate import clock, cursors, errors, normalize, validation
 from leadgate.leads import pages, repository
+from leadgate.leads.consents import ConsentGiven, ConsentRecord, Origin
 from leadgate.leads.fields import MAX_OFFSET, MAX_TAGS
 from leadgate.leads.params import LeadListParams, LookupParams, PageParams, page_out_of_reach
 from leadgate.leads.query import Cursor, KeySource, decode_cursor, digest, plan
-from leadgate.leads.records import StoredLead
+from leadgate.leads.records import StoredLead, iso
 from leadgate.leads.requests import LeadCreate, LeadData, LeadPatch, LeadReplace
 from leadgate.lists import Page
 from leadgate.workspace.pipelines import placement
@@ -34,6 +35,8 @@ def get_lead(tenant_id: str, lead_id: str) -> StoredLead:
     """The lead; UnreadableRecord (reported) when its stored item cannot be read."""
     try:
         lead = repository.get(tenant_id, lead_id)
+    except repository.LeadErased as exc:
+        raise errors.Gone(f"Lead {lead_id} was erased at {exc.erased_at}.", extra={"erased_at": exc.erased_at}) from exc
     except repository.UnreadableItem as exc:
         raise errors.UnreadableRecord(
             f"Lead {lead_id} is stored in a form that cannot be read; it has been reported."
@@ -170,20 +173,74 @@ def _cursor_errors() -> Iterator[None]:
 # ------------------------------------------------------------------ writes
 
 
-def create_lead(tenant_id: str, body: LeadCreate) -> StoredLead:
-    """POST /api/v1/leads. An email or phone that belongs to another lead is DuplicateLead."""
+def create_lead(tenant_id: str, body: LeadCreate, origin: Origin | None = None) -> StoredLead:
+    """POST /api/v1/leads. An email or phone that belongs to another lead is DuplicateLead. The consents sent
+    are recorded in the lead's transaction, from `origin`."""
     data = placement.place(tenant_id, body.lead_data(), None)
-    return _writing(lambda: repository.create(tenant_id, data), if_match=None)
+    consents = _records(origin, body.consents)
+    return _writing(lambda: repository.create(tenant_id, data, consents=consents), if_match=None)
 
 
-def replace_lead(tenant_id: str, lead_id: str, body: LeadReplace, if_match: str | None) -> StoredLead:
+def replace_lead(
+    tenant_id: str, lead_id: str, body: LeadReplace, if_match: str | None, origin: Origin | None = None
+) -> StoredLead:
     """PUT: every writable field from the body; fields not sent go back to their defaults."""
     _same_id(lead_id, body.id)
     data = body.lead_data()
-    return _change(tenant_id, lead_id, if_match, lambda current: data)
+    return _change(tenant_id, lead_id, if_match, lambda current: data, _records(origin, body.consents))
 
 
-def patch_lead(tenant_id: str, lead_id: str, body: LeadPatch, if_match: str | None) -> StoredLead:
+def record_consents(tenant_id: str, lead_id: str, consents: Sequence[ConsentRecord]) -> StoredLead:
+    """Consent records (from any source: a client, a form) added to the lead, its data unchanged: ONE
+    transaction conditional on the version read."""
+    return _change(tenant_id, lead_id, None, lambda current: current, consents)
+
+
+def list_consents(tenant_id: str, lead_id: str, params: PageParams) -> Page:
+    """GET /api/v1/leads/{id}/consents: every consent record of the lead, newest first (append-only)."""
+    lead = get_lead(tenant_id, lead_id)
+    source = pages.consent_source(tenant_id, lead.id)
+    window = _Window.of(params, tenant_id, source, digest(tenant_id, {"consents_of": lead.id}))
+    with _cursor_errors():
+        page = pages.list_consents(tenant_id, lead.id, per_page=params.per_page, start=window.start, skip=window.skip)
+    return window.page_of(
+        page.consents, page.next_position, counted=None, numbered_pages=True, unreadable=page.unreadable
+    )
+
+
+def list_erasures(tenant_id: str, params: PageParams) -> Page:
+    """GET /api/v1/erasures: the tenant's erasure records (tombstones), newest first."""
+    source = pages.erasure_source(tenant_id)
+    window = _Window.of(params, tenant_id, source, digest(tenant_id, {"erasures": True}))
+    with _cursor_errors():
+        page = pages.list_erasures(tenant_id, per_page=params.per_page, start=window.start, skip=window.skip)
+    return window.page_of(
+        [_Plain(erasure) for erasure in page.erasures],
+        page.next_position,
+        counted=None,
+        numbered_pages=True,
+        unreadable=0,
+    )
+
+
+@dataclass(frozen=True)
+class _Plain:
+    """A record read as plain values, listed as it is."""
+
+    values: dict[str, Any]
+
+    def record(self) -> dict[str, Any]:
+        return self.values
+
+
+def _records(origin: Origin | None, given: Sequence[ConsentGiven] | None) -> tuple[ConsentRecord, ...]:
+    """The consents a body sent, as records from `origin` (the edge gives it; by default an API client)."""
+    return (origin or Origin("client")).records(given, iso(clock.now()))
+
+
+def patch_lead(
+    tenant_id: str, lead_id: str, body: LeadPatch, if_match: str | None, origin: Origin | None = None
+) -> StoredLead:
     """PATCH: only the fields sent change; null clears a field (back to its default)."""
     _same_id(lead_id, body.id)
 
@@ -196,7 +253,7 @@ def patch_lead(tenant_id: str, lead_id: str, body: LeadPatch, if_match: str | No
                 exc, "A stored value of the lead breaks the current rules; send it corrected in the same PATCH."
             ) from exc
 
-    return _change(tenant_id, lead_id, if_match, patched)
+    return _change(tenant_id, lead_id, if_match, patched, _records(origin, body.consents))
 
 
 def add_tag(tenant_id: str, lead_id: str, tag: str, if_match: str | None) -> StoredLead:
@@ -230,13 +287,19 @@ def delete_lead(tenant_id: str, lead_id: str, if_match: str | None) -> None:
     _writing(lambda: repository.delete(tenant_id, current), if_match=if_match)
 
 
-def _change(tenant_id: str, lead_id: str, if_match: str | None, change: Callable[[LeadData], LeadData]) -> StoredLead:
+def _change(
+    tenant_id: str,
+    lead_id: str,
+    if_match: str | None,
+    change: Callable[[LeadData], LeadData],
+    consents: Sequence[ConsentRecord] = (),
+) -> StoredLead:
     current = get_lead(tenant_id, lead_id)
     _check_precondition(current, if_match)
     data = placement.place(tenant_id, change(current.data), current.data)
-    if data == current.data:
+    if data == current.data and not consents:
         return current  # nothing changes: no write, same version and ETag
-    return _writing(lambda: repository.update(tenant_id, current, data), if_match=if_match)
+    return _writing(lambda: repository.update(tenant_id, current, data, consents=consents), if_match=if_match)
 
 
 def _writing(write: Callable[[], Result], *, if_match: str | None) -> Result:

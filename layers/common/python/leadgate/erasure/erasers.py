@@ -1,0 +1,70 @@
+"""The erasers: one per store that may hold a lead's personal data, each removing the lead's items from it.
+
+An eraser takes the `Target` (who to erase) and answers how many items it removed; the counts go into the
+erasure's tombstone record. Each is idempotent (an erasure cut short is run again whole). A store added later
+(form submissions, the events journal) is one more line in `ERASERS`.
+
+The lead's own item, identities, tags and search tokens are not here: they change in the erasure's final
+transaction (leadgate.leads.repository.erase), after every eraser has run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from leadgate import aws
+from leadgate.connections.models import Connection
+from leadgate.leads import keys, repository
+from leadgate.sync import keys as sync_keys
+
+
+@dataclass(frozen=True)
+class Target:
+    """The lead to erase: its tenant, id, links to other systems, and the tenant's connections (read once)."""
+
+    tenant_id: str
+    lead_id: str
+    external_ids: Mapping[str, str] = field(default_factory=dict)
+    connections: tuple[Connection, ...] = ()
+
+
+Eraser = Callable[[Target], int]
+
+
+def inquiries(target: Target) -> int:
+    """Every inquiry of the lead: the payloads as sent, webhook events' and synced records' included."""
+    return repository.delete_prefixed(target.tenant_id, keys.inquiry_prefix(target.lead_id))
+
+
+def consents(target: Target) -> int:
+    """The lead's consent records (they hold the page and the address the consent came from)."""
+    return repository.delete_prefixed(target.tenant_id, keys.consent_prefix(target.lead_id))
+
+
+def sync_hashes(target: Target) -> int:
+    """The content hash of the lead's record in each linked provider, per connection of that provider: ONE
+    DeleteItem each (a hash of the person's data, and the link back to the lead)."""
+    removed = 0
+    for connection in target.connections:
+        external_id = target.external_ids.get(connection.provider.value)
+        if external_id is None:
+            continue
+        key = sync_keys.key(target.tenant_id, connection.connection_id, sync_keys.hash_sk(external_id))
+        answer = aws.dynamodb().delete_item(TableName=sync_keys.table(), Key=key, ReturnValues="ALL_OLD")
+        removed += bool(answer.get("Attributes"))
+    return removed
+
+
+# name (in the tombstone's `removed` counts) -> eraser, run in this order.
+ERASERS: tuple[tuple[str, Eraser], ...] = (
+    ("inquiries", inquiries),
+    ("consents", consents),
+    ("sync_hashes", sync_hashes),
+)
+
+
+def run(target: Target) -> dict[str, Any]:
+    """Every eraser, in order: what each removed."""
+    return {name: eraser(target) for name, eraser in ERASERS}

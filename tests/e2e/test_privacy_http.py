@@ -1,0 +1,71 @@
+"""Erasure over HTTP on the local stack (docs/privacy.md): the person's data is in no item of any local table
+afterwards (this test scans them all), the same email then makes a new lead, and the tombstone is listed."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import boto3
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+PERSON = {
+    "first_name": "Erika",
+    "last_name": "Vanderbilt-Kessler",
+    "email": "erika.vk@example.jp",
+    "phone": "+81 90 5555 0199",
+}
+MARKETING = {"purpose": "marketing", "status": "granted", "text_version": "v1", "page_url": "https://acme.jp/"}
+TRACES = ("erika", "vanderbilt", "kessler", "5555", "0199")
+
+
+def every_item(stack) -> str:
+    """Every item of every local table, as one lower-case JSON text."""
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=stack.description["endpoints"]["dynamodb"],
+        region_name=stack.description["region"],
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    items = []
+    for table in client.list_tables()["TableNames"]:
+        for page in client.get_paginator("scan").paginate(TableName=table):
+            items += page["Items"]
+    return json.dumps(items, ensure_ascii=False).lower()
+
+
+def test_an_erased_person_is_in_no_local_table_and_their_email_makes_a_new_lead(local_stack):
+    tenant = f"erase-{random.randrange(10**6, 10**7)}"
+    client = local_stack.admin_json(
+        "clients", "create", "--tenant", tenant, "--scopes", "write:leads", "read:leads", "erase:leads"
+    )
+    headers = {"Authorization": f"Bearer {local_stack.token(client)}"}
+    url = local_stack.url
+
+    created = requests.post(url("/api/v1/leads"), json={**PERSON, "consents": [MARKETING]}, headers=headers, timeout=10)
+    assert created.status_code == 201, created.text
+    lead_id = created.json()["data"]["id"]
+    upserted = requests.post(
+        url("/api/v1/leads/upsert"), json={"email": PERSON["email"], "notes": "x"}, headers=headers
+    )
+    assert upserted.status_code == 200, upserted.text
+    assert "vanderbilt" in every_item(local_stack)
+
+    erased = requests.post(url(f"/api/v1/leads/{lead_id}/erase"), headers=headers, timeout=30)
+
+    assert erased.status_code == 200, erased.text
+    assert erased.json()["data"]["removed"]["inquiries"] == 1
+    stored = every_item(local_stack)
+    assert [trace for trace in TRACES if trace in stored] == []
+    gone = requests.get(url(f"/api/v1/leads/{lead_id}"), headers=headers, timeout=10)
+    assert (gone.status_code, gone.json()["code"]) == (410, "GONE")
+    again = requests.post(url("/api/v1/leads/upsert"), json={"email": PERSON["email"]}, headers=headers, timeout=10)
+    assert again.status_code == 201, again.text
+    assert again.json()["data"]["id"] != lead_id
+    listed = requests.get(url("/api/v1/erasures"), headers=headers, timeout=10)
+    assert listed.status_code == 200, listed.text
+    assert [record["lead_id"] for record in listed.json()["data"]] == [lead_id]
