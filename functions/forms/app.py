@@ -104,7 +104,7 @@ def submit(form_id: str, body: Annotated[dict, Body(description="The form's fiel
         "lead_id": outcome.lead_id,
         "is_duplicate": not outcome.created,
         "form_id": form.id,
-        "consents": accepted.consents,
+        "consents": [record.record() for record in accepted.consents],
     }
     return json_response(201, result)
 

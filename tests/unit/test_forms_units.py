@@ -57,25 +57,34 @@ def test_consents_only_for_declared_purposes_with_their_versions():
         {"consent_marketing": "on", "consent_other": "on", "consent_contact": ""},
         {},
         form_id=3,
+        client_id=None,
         page_url="https://www.example.jp/c",
         address="203.0.113.7",
         at="2026-01-01T00:00:00Z",
     )
-    assert given == [
+    assert [record.record() for record in given] == [
         {
             "purpose": "marketing",
             "status": "granted",
             "text_version": "v2",
-            "source": "form:3",
-            "page_url": "https://www.example.jp/c",
-            "address": "203.0.113.7",
             "recorded_at": "2026-01-01T00:00:00Z",
+            "source": "form",
+            "client_id": None,
+            "form_id": "3",
+            "route": None,
+            "address": "203.0.113.7",
+            "text": "ニュース",
+            "page_url": "https://www.example.jp/c",
+            "id": None,
+            "lead_id": None,
         }
     ]
     hubspot = {"consent": {"consentToProcess": True, "communications": [{"value": False}]}}
     assert [
-        record["purpose"]
-        for record in consents.granted(FORM.consents, {}, hubspot, form_id=3, page_url=None, address=None, at="t")
+        record.purpose
+        for record in consents.granted(
+            FORM.consents, {}, hubspot, form_id=3, client_id=None, page_url=None, address=None, at="t"
+        )
     ] == ["contact"]
 
 

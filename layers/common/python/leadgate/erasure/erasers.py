@@ -2,7 +2,8 @@
 
 An eraser takes the `Target` (who to erase) and answers how many items it removed; the counts go into the
 erasure's tombstone record. Each is idempotent (an erasure cut short is run again whole). A store added later
-(form submissions, the events journal) is one more line in `ERASERS`.
+is one more line in `ERASERS`; form submissions are inquiries (their `form_id` is an index attribute of the
+inquiry item), so `inquiries` removes them.
 
 The lead's own item, identities, tags and search tokens are not here: they change in the erasure's final
 transaction (leadgate.leads.repository.erase), after every eraser has run.
@@ -43,6 +44,11 @@ def consents(target: Target) -> int:
     return repository.delete_prefixed(target.tenant_id, keys.consent_prefix(target.lead_id))
 
 
+def stage_moves(target: Target) -> int:
+    """The lead's stage history (no personal data, but nothing of an erased lead is kept that names it)."""
+    return repository.delete_prefixed(target.tenant_id, keys.stage_move_prefix(target.lead_id))
+
+
 def sync_hashes(target: Target) -> int:
     """The content hash of the lead's record in each linked provider, per connection of that provider: ONE
     DeleteItem each (a hash of the person's data, and the link back to the lead)."""
@@ -61,6 +67,7 @@ def sync_hashes(target: Target) -> int:
 ERASERS: tuple[tuple[str, Eraser], ...] = (
     ("inquiries", inquiries),
     ("consents", consents),
+    ("stage_moves", stage_moves),
     ("sync_hashes", sync_hashes),
 )
 

@@ -5,13 +5,16 @@ A form declares its consents (purpose, text, version). A submission grants one b
 grants `contact`, a communication with `value: true` grants `marketing`. Only declared purposes count, and each
 record carries the declared text's version, so what the person saw is known.
 
-The records are handed to the consent store by `leadgate.forms.submissions.hand_off_consents`.
+The records ride in the submission's intake (`Intake.consents`): the lead write records them in its own
+transaction, as a client's consents are (leadgate.leads.consents).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from leadgate.leads.consents import ConsentRecord
 
 CHECKBOX_PREFIX = "consent_"
 CHECKED = frozenset({"on", "true", "1", "yes"})
@@ -33,26 +36,30 @@ def granted(
     legal_consent: Mapping[str, Any],
     *,
     form_id: int,
+    client_id: str | None,
     page_url: str | None,
     address: str | None,
     at: str,
-) -> list[dict[str, Any]]:
-    """One record per declared purpose the submission grants."""
+) -> tuple[ConsentRecord, ...]:
+    """One record per declared purpose the submission grants, with the text the form showed."""
     purposes = {name for name, value in values.items() if name.startswith(CHECKBOX_PREFIX) and is_checked(value)}
     purposes = {name.removeprefix(CHECKBOX_PREFIX) for name in purposes} | _hubspot_purposes(legal_consent)
-    return [
-        {
-            "purpose": declaration["purpose"],
-            "status": "granted",
-            "text_version": declaration["version"],
-            "source": f"form:{form_id}",
-            "page_url": page_url,
-            "address": address,
-            "recorded_at": at,
-        }
+    return tuple(
+        ConsentRecord(
+            purpose=declaration["purpose"],
+            status="granted",
+            text_version=declaration["version"],
+            recorded_at=at,
+            source="form",
+            client_id=client_id,
+            form_id=str(form_id),
+            address=address,
+            text=declaration.get("text"),
+            page_url=page_url,
+        )
         for declaration in declarations
         if declaration["purpose"] in purposes
-    ]
+    )
 
 
 def _hubspot_purposes(legal_consent: Mapping[str, Any]) -> set[str]:

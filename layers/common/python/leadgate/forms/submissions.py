@@ -26,6 +26,7 @@ from leadgate.forms.values import Submitted
 from leadgate.intake.contracts import Intake, IntakeLead
 from leadgate.intake.service import Outcome, take_in
 from leadgate.leads import keys as lead_keys
+from leadgate.leads.consents import ConsentRecord
 from leadgate.leads.records import NewInquiry
 from leadgate.lists import Page
 from leadgate.params import QueryModel
@@ -45,36 +46,32 @@ LIST_NAME = "form_submissions"
 
 @dataclass(frozen=True)
 class Accepted:
-    """A submission taken in: the intake's outcome and the consent records it gave."""
+    """A submission taken in: the intake's outcome and the consent records it gave (recorded on the lead)."""
 
     outcome: Outcome
-    consents: list[dict[str, Any]]
+    consents: tuple[ConsentRecord, ...]
 
 
 def submit(
     tenant_id: str, form: Form, submitted: Submitted, *, client_id: str | None = None, address: str | None = None
 ) -> Accepted:
-    """Checks the values against the form, takes them in, and hands the consents given to the consent store."""
+    """Checks the values against the form and takes them in, with the consents given (recorded on the lead in
+    its write)."""
     if not form.active:
         raise errors.ValidationFailed("This form takes no submissions.", errors={"form": ["The form is not active."]})
     values = checked_values(form, submitted.values)
-    outcome = take_in(tenant_id, intake_of(form, values, submitted, client_id))
     given = consents.granted(
         form.consents,
         submitted.values,
         submitted.legal_consent,
         form_id=form.id,
+        client_id=client_id,
         page_url=submitted.page_url,
         address=address,
         at=clock.iso(clock.now()),
     )
-    hand_off_consents(tenant_id, outcome.lead_id, given)
+    outcome = take_in(tenant_id, intake_of(form, values, submitted, client_id, given))
     return Accepted(outcome, given)
-
-
-def hand_off_consents(tenant_id: str, lead_id: str | None, records: list[dict[str, Any]]) -> None:
-    """Where a submission's consent records go: the consent store of issue 16 §3 (leadgate.consent, built
-    apart) connects here when merged; until then they are only returned to the caller (`Accepted.consents`)."""
 
 
 def checked_values(form: Form, sent: Mapping[str, Any]) -> dict[str, Any]:
@@ -121,7 +118,13 @@ def _field_value(declared: Mapping[str, Any], raw: Any) -> Any:
     return value
 
 
-def intake_of(form: Form, values: Mapping[str, Any], submitted: Submitted, client_id: str | None) -> Intake:
+def intake_of(
+    form: Form,
+    values: Mapping[str, Any],
+    submitted: Submitted,
+    client_id: str | None,
+    given: tuple[ConsentRecord, ...] = (),
+) -> Intake:
     """The intake a submission makes: mapped lead values (422 naming the form's field), the form's target
     as a new lead's defaults, and the inquiry (form id, page, values as sent)."""
     lead: dict[str, Any] = {}
@@ -157,6 +160,7 @@ def intake_of(form: Form, values: Mapping[str, Any], submitted: Submitted, clien
             form_id=form.id,
         ),
         defaults={"source": DEFAULT_SOURCE, **form.target},
+        consents=given,
     )
 
 
