@@ -41,7 +41,7 @@ CONTACT = {
 
 @pytest.fixture
 def api(aws):
-    def _call(method, path, body=None, *, tenant="acme", headers=None, query=None, scopes=SCOPES):
+    def _call(method, path, body=None, *, tenant="acme", headers=None, query=None, scopes=SCOPES, function="forms"):
         event = rest_event(
             method,
             path,
@@ -50,7 +50,7 @@ def api(aws):
             headers={"Host": "api.example.com", **(headers or {})},
             authorizer=authorizer_context(tenant=tenant, scopes=scopes, client_id=f"client-{tenant}"),
         )
-        return call("forms", event, budget_ms=30_000)
+        return call(function, event, budget_ms=30_000)
 
     return _call
 
@@ -253,10 +253,10 @@ def test_hubspots_shape_and_its_consents_from_a_server(api):
     assert reply.status == 201, reply.body
     given = {"purpose": "marketing", "status": "granted", "text_version": "2026-01", "source": "form", "form_id": "1"}
     assert [{name: record[name] for name in given} for record in reply.body["consents"]] == [given]
-    recorded = api("GET", f"/api/v1/leads/{reply.body['lead_id']}/consents").body["data"]
+    recorded = api("GET", f"/api/v1/leads/{reply.body['lead_id']}/consents", function="leads").body["data"]
     assert [{name: record[name] for name in given} for record in recorded] == [given]
     assert recorded[0]["page_url"] == "https://www.example.jp/contact"
-    lead = api("GET", f"/api/v1/leads/{reply.body['lead_id']}").body["data"]
+    lead = api("GET", f"/api/v1/leads/{reply.body['lead_id']}", function="leads").body["data"]
     assert lead["consents"]["marketing"]["status"] == "granted"
     assert _submissions(api, 1)["data"][0]["page_url"] == "https://www.example.jp/contact"
 

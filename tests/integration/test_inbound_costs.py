@@ -83,6 +83,6 @@ def test_a_new_lead_with_a_new_tag_costs_one_read_one_transaction_and_the_counte
         assert dict(workspace.calls) == {"BatchGetItem": 1, "TransactWriteItems": 1}  # the same two calls
         assert (leads.items_read, workspace.items_read) == (2, 1 + 2)
     written = [meter.table(settings.leads_table).items_written for meter in (new_tag, known_tag)]
-    assert written == [5 + 7 + 1] * 2  # as before the workspace
+    assert written == [5 + 1 + 7 + 1] * 2  # as before the workspace, and the first stage's history item
     written = [meter.table(settings.workspace_table).items_written for meter in (new_tag, known_tag)]
     assert written == [2 + 3, 2]  # the stage's count shard, the tag count item; the sequence, claim and record

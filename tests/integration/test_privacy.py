@@ -150,6 +150,7 @@ def test_an_erasure_removes_the_person_from_every_item_and_leaves_a_tombstone(ap
     assert record["removed"] == {
         "inquiries": 1,
         "consents": 1,
+        "stage_moves": 1,
         "sync_hashes": 0,
         "identities": 2,
         "tags": 1,
