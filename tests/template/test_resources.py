@@ -25,6 +25,10 @@ FUNCTION_FOLDERS = {
     "sync",
     "workspace",
     "jobs_worker",
+    "webhook_endpoints",
+    "webhook_dispatcher",
+    "webhook_sender",
+    "webhook_sweeper",
 }
 
 
@@ -57,6 +61,8 @@ def test_tables_are_on_demand_encrypted_recoverable_and_protected_in_prod(source
         "SyncTable",
         "ConnectionsTable",
         "WorkspaceTable",
+        "EventsTable",
+        "OutboundWebhooksTable",
     }
     for name, table in tables.items():
         properties = table["Properties"]
@@ -202,12 +208,21 @@ def test_each_function_may_touch_only_the_tables_it_needs(transformed):
         },
         "ConnectionsFunction": {"ConnectionsTable": "read", "SyncTable": "read", "RateLimitTable": "crud"},  # runs
         "WorkspaceFunction": {**lead_writer, "WorkspaceTable": "crud"},
+        "WebhookEndpointsFunction": {
+            "OutboundWebhooksTable": "crud",
+            "IdempotencyTable": "crud",
+            "RateLimitTable": "crud",
+        },
+        "WebhookDispatcherFunction": {"OutboundWebhooksTable": "crud"},
     }
     for function, access in expected.items():
         role = transformed["Resources"][f"{function}Role"]
         assert _table_access(role) == access, function
         # SAM adds its SQS execution role to a function with an SQS event, and it cannot be switched off.
         sqs = {"arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"} if "Worker" in function else set()
+        # ... and its stream execution role to a function with a DynamoDB stream event.
+        if function == "WebhookDispatcherFunction":
+            sqs = {"arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole"}
         assert set(role["Properties"]["ManagedPolicyArns"]) == {
             "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
             "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",

@@ -28,6 +28,8 @@ WRITE_USERS = "write:users"
 DELETE_USERS = "delete:users"
 READ_TAGS = "read:tags"
 WRITE_TAGS = "write:tags"
+READ_WEBHOOKS = "read:webhooks"  # outbound webhook endpoints and their delivery log
+WRITE_WEBHOOKS = "write:webhooks"
 ALL_SCOPES = (
     READ_LEADS,
     WRITE_LEADS,
@@ -40,6 +42,8 @@ ALL_SCOPES = (
     DELETE_USERS,
     READ_TAGS,
     WRITE_TAGS,
+    READ_WEBHOOKS,
+    WRITE_WEBHOOKS,
 )
 
 # A job is watched with any workspace scope: the ones that read what it changes, and the ones that start it.
@@ -116,6 +120,21 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/api/v1/tags/{id}", "workspace", (WRITE_TAGS,), bodies.TAG_PATCH),
     Route("DELETE", "/api/v1/tags/{id}", "workspace", (WRITE_TAGS,)),
     Route("GET", "/api/v1/jobs/{id}", "workspace", JOB_SCOPES),
+    # Outbound webhooks (docs/webhooks-out.md).
+    Route("GET", "/api/v1/webhook-endpoints", "webhook_endpoints", (READ_WEBHOOKS, WRITE_WEBHOOKS)),
+    Route("POST", "/api/v1/webhook-endpoints", "webhook_endpoints", (WRITE_WEBHOOKS,), bodies.WORKSPACE),
+    Route("GET", "/api/v1/webhook-endpoints/{id}", "webhook_endpoints", (READ_WEBHOOKS, WRITE_WEBHOOKS)),
+    Route("PATCH", "/api/v1/webhook-endpoints/{id}", "webhook_endpoints", (WRITE_WEBHOOKS,), bodies.WORKSPACE_PATCH),
+    Route("DELETE", "/api/v1/webhook-endpoints/{id}", "webhook_endpoints", (WRITE_WEBHOOKS,)),
+    Route("POST", "/api/v1/webhook-endpoints/{id}/rotate-secret", "webhook_endpoints", (WRITE_WEBHOOKS,)),
+    Route("GET", "/api/v1/webhook-endpoints/{id}/deliveries", "webhook_endpoints", (READ_WEBHOOKS, WRITE_WEBHOOKS)),
+    Route(
+        "POST",
+        "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/retry",
+        "webhook_endpoints",
+        (WRITE_WEBHOOKS,),
+    ),
+    Route("POST", "/api/v1/webhook-endpoints/{id}/recover", "webhook_endpoints", (WRITE_WEBHOOKS,), bodies.WORKSPACE),
 )
 
 

@@ -23,6 +23,8 @@ class Settings:
     sync_schedule_group: str  # the EventBridge Scheduler group of the sync schedules
     webhook_queue_url: str
     jobs_queue_url: str  # the FIFO queue of background jobs' pages (leadgate.workspace.jobs)
+    outbound_webhooks_table: str  # webhook endpoints and their deliveries (leadgate.outbound)
+    deliveries_queue_url: str  # the queue of outbound webhook deliveries (leadgate.outbound.queue)
     user_pool_id: str
     cognito_token_url: str
     cognito_issuer: str
@@ -46,6 +48,8 @@ class Settings:
     dependency_max_attempts: int
     # URLs users give us may be http:// and loopback (the local stack's fakes only; leadgate.ssrf).
     allow_loopback_urls: bool
+    # The local stack's factor on every deliberate wait (retry delays, Retry-After); 1 in the cloud.
+    local_delay_scale: float
 
     @classmethod
     def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
@@ -68,6 +72,8 @@ class Settings:
             sync_schedule_group=env.get("SYNC_SCHEDULE_GROUP", ""),
             webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
             jobs_queue_url=env.get("JOBS_QUEUE_URL", ""),
+            outbound_webhooks_table=env.get("OUTBOUND_WEBHOOKS_TABLE", ""),
+            deliveries_queue_url=env.get("DELIVERIES_QUEUE_URL", ""),
             user_pool_id=user_pool_id,
             cognito_token_url=env.get("COGNITO_TOKEN_URL", ""),
             cognito_issuer=issuer,
@@ -84,6 +90,7 @@ class Settings:
             dependency_read_timeout=float(env.get("DEPENDENCY_READ_TIMEOUT", "3")),
             dependency_max_attempts=int(env.get("DEPENDENCY_MAX_ATTEMPTS", "3")),
             allow_loopback_urls=env.get("ALLOW_LOOPBACK_URLS", "").lower() in ("1", "true"),
+            local_delay_scale=float(env.get("LEADGATE_LOCAL_DELAY_SCALE", "1")),
             tracing_enabled=bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
             and env.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"),
         )
