@@ -189,6 +189,7 @@ def test_redelivery_and_recovery_resend_with_the_same_webhook_id(api):
     manual = next(d for d in _log(api, created["id"]) if d["id"] == first.id)
     assert [a["trigger"] for a in manual["attempts"]] == ["scheduled", "manual"]
     assert api("POST", f"/api/v1/webhook-endpoints/{created['id']}/deliveries/evt_nope/retry")[0] == 404
+    assert api("POST", f"/api/v1/webhook-endpoints/{created['id']}/deliveries/{'x' * 1500}/retry")[0] == 404
 
 
 def test_a_paused_endpoint_keeps_its_deliveries_and_sends_them_when_resumed(api):

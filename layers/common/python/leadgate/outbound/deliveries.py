@@ -28,6 +28,7 @@ Status = Literal["pending", "succeeded", "failed", "paused"]
 RETENTION_SECONDS = 30 * 86400
 MAX_LOGGED_ATTEMPTS = 30  # the newest attempts kept on the item (8 scheduled per cycle, plus redeliveries)
 ANSWER_BYTES = 1024
+MAX_EVENT_ID_BYTES = 200
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,8 @@ def create(tenant_id: str, endpoint_id: int, event: Event, status: Status) -> bo
 
 
 def get(tenant_id: str, endpoint_id: int, event_id: str) -> Delivery | None:
+    if len(event_id.encode("utf-8", "surrogatepass")) > MAX_EVENT_ID_BYTES:
+        return None  # no event has such an id, and DynamoDB refuses a sort key past 1 KB
     item = (
         aws.dynamodb()
         .get_item(TableName=_table(), Key=keys.delivery_key(tenant_id, endpoint_id, event_id), ConsistentRead=True)
