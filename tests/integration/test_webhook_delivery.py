@@ -235,3 +235,14 @@ def test_the_log_filters_and_pages(api):
     assert status == 200 and len(rest["data"]) == 1
     assert api("GET", path, query={"cursor": "xyz"})[0] == 400
     assert json.dumps(page).count("secret") == 0
+
+
+def test_an_endpoints_rate_limit_holds_deliveries_over_it_for_a_second(api, clock):
+    with Receiver() as receiver:
+        created = _endpoint(api, receiver.url, rate_limit=2)
+        handle("webhook_dispatcher", stream_event([lead_event(lead_id=f"L{n}") for n in range(3)]))
+        _send_queued()  # the clock stands still: one second, room for two
+        assert len(receiver.received) == 2
+        clock.now += 1
+        held = deliveries.page("acme", created["id"], deliveries.DeliveryListParams(status="pending"))
+        assert len(held.records) == 1 and held.records[0]["attempts"] == []

@@ -214,12 +214,19 @@ def test_each_function_may_touch_only_the_tables_it_needs(transformed):
             "RateLimitTable": "crud",
         },
         "WebhookDispatcherFunction": {"OutboundWebhooksTable": "crud"},
+        "WebhookSenderFunction": {"OutboundWebhooksTable": "crud", "RateLimitTable": "crud"},
+        "WebhookSweeperFunction": {"OutboundWebhooksTable": "crud"},
     }
     for function, access in expected.items():
         role = transformed["Resources"][f"{function}Role"]
         assert _table_access(role) == access, function
         # SAM adds its SQS execution role to a function with an SQS event, and it cannot be switched off.
-        sqs = {"arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"} if "Worker" in function else set()
+        consumers = ("Worker", "Sender")
+        sqs = (
+            {"arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"}
+            if any(kind in function for kind in consumers)
+            else set()
+        )
         # ... and its stream execution role to a function with a DynamoDB stream event.
         if function == "WebhookDispatcherFunction":
             sqs = {"arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole"}

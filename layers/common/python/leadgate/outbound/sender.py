@@ -26,10 +26,12 @@ from leadgate.observability import logger
 from leadgate.outbound import deliveries, endpoints, queue, schedule, secrets, signing
 from leadgate.outbound.deliveries import Delivery
 from leadgate.outbound.endpoints import Endpoint
+from leadgate.ratelimit import Policy, request_counter
 from leadgate.settings import get_settings
 
 RETRIED_STATUSES = frozenset({429}) | frozenset(range(500, 600))
 GONE = 410
+RATE_LIMITED_DELAY = 1
 CLAIM_SECONDS = 60  # the sender's timeout: a claim outlives any attempt of the invocation that took it
 
 
@@ -55,10 +57,23 @@ def deliver(tenant_id: str, endpoint_id: int, event_id: str, trigger: str = "sch
     if not endpoint.active:
         deliveries.set_status(delivery, "paused", only_from=("pending",))
         return
+    if not _within_rate_limit(endpoint):
+        # Over the endpoint's deliveries per second: the same message again in a second, no attempt counted.
+        queue.send(queue.deliver_message(tenant_id, endpoint_id, event_id, trigger), RATE_LIMITED_DELAY)
+        return
     if not deliveries.claim(delivery, clock.timestamp(), CLAIM_SECONDS):
         return
     attempt, answer = _attempt(endpoint, delivery, trigger)
     _settle(endpoint, delivery, attempt, answer)
+
+
+def _within_rate_limit(endpoint: Endpoint) -> bool:
+    """`rate_limit` deliveries per second per endpoint: one conditional UpdateItem on the rate-limit table's
+    fixed windows (none when the endpoint sets no limit)."""
+    if endpoint.rate_limit is None:
+        return True
+    policy = Policy(limit=endpoint.rate_limit, window=1)
+    return request_counter().hit(f"outbound#{endpoint.tenant_id}#{endpoint.id}", (policy,)).allowed
 
 
 def _attempt(endpoint: Endpoint, delivery: Delivery, trigger: str) -> tuple[dict[str, Any], _Answer]:
