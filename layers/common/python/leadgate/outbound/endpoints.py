@@ -103,7 +103,7 @@ class EndpointCreate(BaseModel):
     description: Description = ""
     active: StrictBool = True
     rate_limit: Annotated[int, Field(strict=True, ge=1, le=1000)] | None = Field(
-        default=None, description="Deliveries per second at most (stored; see docs/webhooks-out.md)."
+        default=None, description="Deliveries per second at most; one over it waits a second."
     )
 
     @field_validator("event_types")
