@@ -4,6 +4,7 @@ thread, so an endpoint that hangs (up to the 15 s timeout) never delays another'
 partial batch failures retry only the records that raised."""
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from aws_lambda_powertools.utilities.batch import (
     AsyncBatchProcessor,
@@ -16,10 +17,12 @@ from leadgate.observability import observed
 from leadgate.outbound.sender import process
 
 processor = AsyncBatchProcessor(event_type=EventType.SQS)
+# A thread per record of a full batch (the event's BatchSize): asyncio's default pool has only cores + 4.
+senders = ThreadPoolExecutor(max_workers=10, thread_name_prefix="webhook-sender")
 
 
 async def record_handler(record: SQSRecord) -> None:
-    await asyncio.to_thread(process, record.body)
+    await asyncio.get_running_loop().run_in_executor(senders, process, record.body)
 
 
 def handle_batch(event: dict, context) -> dict:
