@@ -71,7 +71,14 @@ def test_patch_with_etags_and_delete(api):
     assert status == 412 and body["code"] == "PRECONDITION_FAILED"
     status, _, body = api("PATCH", path, {"event_types": ["lead.*", "not a type"]})
     assert status == 422 and "event_types.1" in body["errors"]
-    assert api("DELETE", path, headers={"If-Match": '"2"'})[0] == 204
+    status, _, body = api("PATCH", path, {"event_types": None, "url": None})
+    assert status == 422 and set(body["errors"]) == {"event_types", "url"}
+    status, _, body = api("PATCH", path, {"rate_limit": 5})
+    assert status == 200 and body["data"]["rate_limit"] == 5
+    status, headers, body = api("PATCH", path, {"rate_limit": None})
+    assert status == 200 and body["data"]["rate_limit"] is None and headers["ETag"] == '"4"'
+
+    assert api("DELETE", path, headers={"If-Match": '"4"'})[0] == 204
     assert api("GET", path)[0] == 404
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator, model_validator
 
 from leadgate import aws, errors
 from leadgate.outbound import keys
@@ -115,9 +115,19 @@ class EndpointCreate(BaseModel):
 
 
 class EndpointPatch(BaseModel):
-    """PATCH /api/v1/webhook-endpoints/{id}: only the fields sent change."""
+    """PATCH /api/v1/webhook-endpoints/{id}: only the fields sent change; `rate_limit: null` removes the limit,
+    no other field may be null."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _only_rate_limit_is_nullable(cls, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            nulls = sorted(name for name, value in raw.items() if value is None and name != "rate_limit")
+            if nulls:
+                raise errors.ValidationFailed(errors={name: ["This field may not be null."] for name in nulls})
+        return raw
 
     url: Url | None = None
     event_types: list[EventTypePattern] | None = Field(default=None, max_length=MAX_EVENT_TYPES)
