@@ -247,3 +247,18 @@ def test_an_endpoints_rate_limit_holds_deliveries_over_it_for_a_second(api, cloc
         clock.now += 1
         held = deliveries.page("acme", created["id"], deliveries.DeliveryListParams(status="pending"))
         assert len(held.records) == 1 and held.records[0]["attempts"] == []
+
+
+def test_a_recovery_pages_through_every_failed_delivery(api, monkeypatch):
+    monkeypatch.setattr(deliveries, "RELEASE_PAGE", 2)
+    events = [lead_event(lead_id=f"L{n}") for n in range(5)]
+    with Receiver(statuses=[400] * 5) as receiver:
+        created = _endpoint(api, receiver.url)
+        handle("webhook_dispatcher", stream_event(events))
+        _send_queued()
+        assert api("POST", f"/api/v1/webhook-endpoints/{created['id']}/recover", {})[0] == 202
+        for _ in range(8):  # pages of 2 (each queues the next) and the deliveries they release
+            _send_queued()
+        resent = [got.headers["webhook-id"] for got in receiver.received[5:]]
+    assert sorted(resent) == sorted(event.id for event in events)
+    assert {delivery["status"] for delivery in _log(api, created["id"])} == {"succeeded"}

@@ -29,6 +29,7 @@ RETENTION_SECONDS = 30 * 86400
 MAX_LOGGED_ATTEMPTS = 30  # the newest attempts kept on the item (8 scheduled per cycle, plus redeliveries)
 ANSWER_BYTES = 1024
 MAX_EVENT_ID_BYTES = 200
+RELEASE_PAGE = 100  # deliveries a recovery or resumption reads per queued message
 
 
 @dataclass(frozen=True)
@@ -297,7 +298,7 @@ def since(tenant_id: str, endpoint_id: int, statuses: tuple[str, ...], after: st
         "FilterExpression": " OR ".join(conditions),
         "ExpressionAttributeNames": {"#status": "status"},
         "ExpressionAttributeValues": values,
-        "Limit": 100,
+        "Limit": RELEASE_PAGE,
     }
     if start:
         query["ExclusiveStartKey"] = start
