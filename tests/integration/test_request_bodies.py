@@ -76,6 +76,9 @@ def test_every_route_that_reads_a_body_has_a_rule():
         "POST /api/v1/tags",
         "PUT /api/v1/tags/{id}",
         "PATCH /api/v1/tags/{id}",
+        "POST /api/v1/webhook-endpoints",
+        "PATCH /api/v1/webhook-endpoints/{id}",
+        "POST /api/v1/webhook-endpoints/{id}/recover",
     }
     assert bodies.BATCH.max_bytes > bodies.SINGLE_LEAD.max_bytes
 

@@ -106,6 +106,9 @@ def test_queues_parse_for_the_local_stack_dead_letter_queue_first():
         "SyncSchedulesDeadLetterQueue",
         "JobsQueue",
         "JobsDeadLetterQueue",
+        "DeliveriesQueue",
+        "DeliveriesDeadLetterQueue",
+        "WebhookDispatchFailureQueue",
     }
     assert order.index("WebhookDeadLetterQueue") < order.index("WebhookQueue")
     queue = specs[order.index("WebhookQueue")]

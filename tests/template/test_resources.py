@@ -27,6 +27,10 @@ FUNCTION_FOLDERS = {
     "jobs_worker",
     "forms",
     "form_submissions",
+    "webhook_endpoints",
+    "webhook_dispatcher",
+    "webhook_sender",
+    "webhook_sweeper",
 }
 
 
@@ -59,6 +63,8 @@ def test_tables_are_on_demand_encrypted_recoverable_and_protected_in_prod(source
         "SyncTable",
         "ConnectionsTable",
         "WorkspaceTable",
+        "EventsTable",
+        "OutboundWebhooksTable",
     }
     for name, table in tables.items():
         properties = table["Properties"]
@@ -212,12 +218,28 @@ def test_each_function_may_touch_only_the_tables_it_needs(transformed):
             "RateLimitTable": "crud",
         },  # integrations, runs
         "WorkspaceFunction": {**lead_writer, "WorkspaceTable": "crud"},
+        "WebhookEndpointsFunction": {
+            "OutboundWebhooksTable": "crud",
+            "IdempotencyTable": "crud",
+            "RateLimitTable": "crud",
+        },
+        "WebhookDispatcherFunction": {"OutboundWebhooksTable": "crud"},
+        "WebhookSenderFunction": {"OutboundWebhooksTable": "crud", "RateLimitTable": "crud"},
+        "WebhookSweeperFunction": {"OutboundWebhooksTable": "crud"},
     }
     for function, access in expected.items():
         role = transformed["Resources"][f"{function}Role"]
         assert _table_access(role) == access, function
         # SAM adds its SQS execution role to a function with an SQS event, and it cannot be switched off.
-        sqs = {"arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"} if "Worker" in function else set()
+        consumers = ("Worker", "Sender")
+        sqs = (
+            {"arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"}
+            if any(kind in function for kind in consumers)
+            else set()
+        )
+        # ... and its stream execution role to a function with a DynamoDB stream event.
+        if function == "WebhookDispatcherFunction":
+            sqs = {"arn:aws:iam::aws:policy/service-role/AWSLambdaDynamoDBExecutionRole"}
         assert set(role["Properties"]["ManagedPolicyArns"]) == {
             "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
             "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import boto3
 
 from leadgate.settings import get_settings
@@ -23,7 +25,7 @@ class Worker:
         return {
             "batchItemFailures": [
                 {"itemIdentifier": record["messageId"]}
-                for record in event["Records"]
+                for record in event.get("Records", [])
                 if record["body"] in self.fail_bodies
             ]
         }
@@ -87,3 +89,25 @@ def test_the_jobs_worker_is_an_event_source_of_the_jobs_queue():
     """Picked up from the template's event source mappings with nothing else to wire."""
     sources = {spec.function: spec for spec in template.sqs_event_sources()}
     assert (sources["jobs_worker"].queue, sources["jobs_worker"].report_batch_item_failures) == ("JobsQueue", True)
+
+
+def test_the_templates_schedules_fire_on_their_period_scaled_by_the_local_delay_scale(monkeypatch):
+    from leadgate.aws import reset_clients
+    from leadgate_dev.local.event_sources import ScheduleRunner
+
+    (spec,) = template.schedule_event_sources()
+    assert (spec.function, spec.every_seconds) == ("webhook_sweeper", 60)
+    monkeypatch.setenv("LEADGATE_LOCAL_DELAY_SCALE", "0.002")  # the minute is 0.12 s
+    reset_clients()
+    worker = Worker()
+    runner = ScheduleRunner(spec, functions=worker)
+    assert runner.period == 0.12
+    runner.start()
+    try:
+        deadline = time.time() + 5
+        while len(worker.events) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+    finally:
+        runner.stop()
+    assert [function for function, _ in worker.events[:2]] == ["webhook_sweeper", "webhook_sweeper"]
+    assert worker.events[0][1]["source"] == "aws.events"

@@ -16,6 +16,9 @@
     leadgate webhooks events --connection CONNECTION_ID
     leadgate webhooks dead-letters [--connection CONNECTION_ID]
     leadgate webhooks redrive [--connection CONNECTION_ID]
+    leadgate webhooks endpoints --tenant acme              (outbound: the tenant's webhook endpoints)
+    leadgate webhooks deliveries --tenant acme --endpoint 1 [--status failed] [--limit 20]
+    leadgate webhooks retry --tenant acme --endpoint 1 DELIVERY_ID
     leadgate connections set-schedule CONNECTION_ID --every 15m|1h|1d | --off
     leadgate sync run CONNECTION_ID      (prints the run's record; exits 1 when the run failed)
     leadgate sync runs CONNECTION_ID
@@ -51,6 +54,7 @@ from leadgate.ratelimit.policies import InvalidPolicies, Policy, parse_policy_sp
 from leadgate_admin import local_state
 from leadgate_admin.clients import ClientRegistry, ClientSpecError, UnknownClient, client_view
 from leadgate_admin.connections import SECRET_OPTIONS, SETTING_OPTIONS, ConnectionAdmin, ConnectionSpecError
+from leadgate_admin.outbound import OutboundAdmin, UnknownDelivery
 from leadgate_admin.sync import SyncAdmin, lambda_invoker, refuse_schedule
 from leadgate_admin.tags import list_tags
 from leadgate_admin.usage_plans import ApiKeys, UnknownTier
@@ -86,6 +90,7 @@ class Target:
     sync: Mapping[str, str] = field(default_factory=dict)  # schedule_group, function_arn, role_arn, dead_letter_arn
     environment: Mapping[str, str] = field(default_factory=dict)  # leadgate's settings, for in-process sync runs
     workspace_table: str = ""
+    outbound: Mapping[str, str] = field(default_factory=dict)  # outbound webhooks: table, queue_url
 
     @cached_property
     def session(self) -> Any:
@@ -132,6 +137,16 @@ class Target:
             dynamodb=self.client("dynamodb"),
             sqs=self.client("sqs"),
             **{name: self.webhooks_resources[name] for name in names},
+        )
+
+    def outbound_admin(self) -> OutboundAdmin:
+        if not (self.outbound.get("table") and self.outbound.get("queue_url")):
+            raise TargetError("This stack has no outbound webhooks table or queue: restart or deploy it again.")
+        return OutboundAdmin(
+            dynamodb=self.client("dynamodb"),
+            sqs=self.client("sqs"),
+            table=self.outbound["table"],
+            queue_url=self.outbound["queue_url"],
         )
 
     def sync_admin(self) -> SyncAdmin:
@@ -184,6 +199,10 @@ def local_target(local_dir: Path) -> Target:
             },
             sync=stack.get("sync") or {},
             environment=stack.get("environment") or {},
+            outbound={
+                "table": stack["tables"].get("OUTBOUND_WEBHOOKS_TABLE", ""),
+                "queue_url": (stack.get("queues") or {}).get("DeliveriesQueue", ""),
+            },
         )
     except FileNotFoundError as exc:
         raise TargetError(f"No local stack at {path}: start it with `make run`, or pass --stack NAME.") from exc
@@ -220,6 +239,10 @@ def deployed_target(stack: str, region: str | None) -> Target:
             "events_table": outputs.get("WebhookEventsTable", ""),
             "queue_url": outputs.get("WebhookQueueUrl", ""),
             "dead_letter_queue_url": outputs.get("WebhookDeadLetterQueueUrl", ""),
+        },
+        outbound={
+            "table": outputs.get("OutboundWebhooksTable", ""),
+            "queue_url": outputs.get("DeliveriesQueueUrl", ""),
         },
         sync={
             "schedule_group": outputs.get("SyncScheduleGroup", ""),
@@ -430,6 +453,26 @@ def _webhook_commands(groups: Any, target: argparse.ArgumentParser) -> None:
     redrive.add_argument("--connection", metavar="CONNECTION_ID", help="only this connection's")
     redrive.set_defaults(run=lambda target, args: target.webhooks().redrive(args.connection))
 
+    # Outbound webhooks (docs/webhooks-out.md).
+    endpoints = commands.add_parser("endpoints", parents=[target], help="a tenant's outbound webhook endpoints")
+    endpoints.add_argument("--tenant", required=True)
+    endpoints.set_defaults(run=lambda target, args: target.outbound_admin().endpoints(args.tenant))
+    deliveries = commands.add_parser("deliveries", parents=[target], help="an endpoint's delivery log, newest first")
+    deliveries.add_argument("--tenant", required=True)
+    deliveries.add_argument("--endpoint", required=True, type=_count, metavar="ENDPOINT_ID")
+    deliveries.add_argument("--status", choices=["pending", "succeeded", "failed", "paused"])
+    deliveries.add_argument("--limit", type=_count, default=20, metavar="N", help="at most N (default 20)")
+    deliveries.set_defaults(
+        run=lambda target, args: target.outbound_admin().deliveries(args.tenant, args.endpoint, args.status, args.limit)
+    )
+    retry = commands.add_parser("retry", parents=[target], help="send a delivery again (same webhook-id)")
+    retry.add_argument("--tenant", required=True)
+    retry.add_argument("--endpoint", required=True, type=_count, metavar="ENDPOINT_ID")
+    retry.add_argument("delivery_id", metavar="DELIVERY_ID")
+    retry.set_defaults(
+        run=lambda target, args: target.outbound_admin().retry(args.tenant, args.endpoint, args.delivery_id)
+    )
+
 
 def _connection_commands(groups: Any, target: argparse.ArgumentParser) -> None:
     connections = groups.add_parser("connections", help="connections to external systems (docs/integrations.md)")
@@ -554,6 +597,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except UnknownConnection as exc:
         print(f"leadgate: error: no connection {exc} in the registry", file=sys.stderr)
+        return 1
+    except UnknownDelivery as exc:
+        print(f"leadgate: error: no delivery {exc}", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2, ensure_ascii=False))
     if getattr(args, "fails_with_run", False) and result.get("status") == "failed":

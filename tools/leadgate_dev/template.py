@@ -59,6 +59,14 @@ class SqsEventSourceSpec:
 
 
 @dataclass(frozen=True)
+class ScheduleEventSpec:
+    """A function's `Schedule` event with a `rate(...)` expression (the webhook sweeper's each minute)."""
+
+    function: str  # functions/<function>
+    every_seconds: float
+
+
+@dataclass(frozen=True)
 class TemplateRoute:
     method: str
     path: str
@@ -321,6 +329,25 @@ def sqs_event_sources(template: dict[str, Any] | None = None) -> list[SqsEventSo
                     in (properties.get("FunctionResponseTypes") or []),
                 )
             )
+    return sources
+
+
+_RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+def schedule_event_sources(template: dict[str, Any] | None = None) -> list[ScheduleEventSpec]:
+    """Every `Schedule` event with a `rate(N unit)` expression; a `cron(...)` one is refused (none yet)."""
+    template = _template(template)
+    sources = []
+    for logical_id, resource in _functions(template).items():
+        for event_name, event in (resource["Properties"].get("Events") or {}).items():
+            if event.get("Type") != "Schedule":
+                continue
+            expression = str(event["Properties"]["Schedule"])
+            amount, _, unit = expression.removeprefix("rate(").removesuffix(")").partition(" ")
+            if not expression.startswith("rate(") or unit not in _RATE_UNITS or not amount.isdigit():
+                raise TemplateError(f"{logical_id}.{event_name}: only rate(N unit) schedules, not {expression}")
+            sources.append(ScheduleEventSpec(function_folder(resource), int(amount) * _RATE_UNITS[unit]))
     return sources
 
 

@@ -52,6 +52,8 @@ CURSOR_LISTS = (
     "GET /api/v1/tags",
     "GET /api/v1/forms",
     "GET /api/v1/forms/{id}/submissions",
+    "GET /api/v1/webhook-endpoints",
+    "GET /api/v1/webhook-endpoints/{id}/deliveries",
 )
 # A valid body may name state that does not hold: a lead's `assigned_user_id` must be an active user of the
 # tenant, a user's email must be free in the tenant, `reassign_to` an active user, a pipeline's `stage_ids` every
@@ -81,6 +83,8 @@ STATE_422 = (
     "PATCH /api/v1/forms/{id}",
     "POST /api/v1/forms/{id}/submissions",
     "POST /public/forms/{public_id}/submissions",
+    "POST /api/v1/webhook-endpoints",  # the URL must be safe to call: resolvable, public (SSRF guard)
+    "PATCH /api/v1/webhook-endpoints/{id}",
 )
 # Invalid data may also be too large: 413 refuses it as surely as 422 does (schemathesis' default list lacks it).
 _REFUSED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]

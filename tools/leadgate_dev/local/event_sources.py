@@ -1,4 +1,5 @@
-"""The local stack's SQS event source mappings: the template's SQS events, run as Lambda runs them.
+"""The local stack's event sources: the template's SQS events, run as Lambda's event source mappings run them,
+and its `Schedule` events (`ScheduleRunner`), fired as EventBridge fires them.
 
 For each function with an SQS event (`leadgate_dev.template.sqs_event_sources`), `QueuePoller` threads
 (as many as `ScalingConfig.MaximumConcurrency`, at most `MAX_LOCAL_POLLERS`):
@@ -25,7 +26,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from leadgate_dev.template import SqsEventSourceSpec
+from leadgate.settings import get_settings
+from leadgate_dev.template import ScheduleEventSpec, SqsEventSourceSpec
 
 logger = logging.getLogger(__name__)
 
@@ -177,3 +179,40 @@ def start_pollers(
     for poller in pollers:
         poller.start()
     return pollers
+
+
+class ScheduleRunner:
+    """Invokes a function on its `rate(...)` schedule with an EventBridge scheduled event. The period is a
+    deliberate wait, so `LEADGATE_LOCAL_DELAY_SCALE` multiplies it (0.01: the sweeper's minute is 0.6 s)."""
+
+    def __init__(self, spec: ScheduleEventSpec, *, functions: Any) -> None:
+        self.spec = spec
+        self.functions = functions
+        self.period = max(spec.every_seconds * get_settings().local_delay_scale, 0.05)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"schedule-{spec.function}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stopping.set()
+        self._thread.join(timeout)
+
+    def fire(self) -> Any:
+        event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}, "region": REGION}
+        return self.functions.invoke(self.spec.function, event, str(uuid.uuid4()), via_gateway=False)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.period):
+            try:
+                self.fire()
+            except Exception:
+                logger.exception("scheduled %s failed", self.spec.function)
+
+
+def start_schedules(specs: list[ScheduleEventSpec], *, functions: Any) -> list[ScheduleRunner]:
+    runners = [ScheduleRunner(spec, functions=functions) for spec in specs]
+    for runner in runners:
+        runner.start()
+    return runners

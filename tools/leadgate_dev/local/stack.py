@@ -22,7 +22,7 @@ from leadgate_dev import template
 from leadgate_dev.local import cognito as local_cognito
 from leadgate_dev.local.authorizer import PolicyCache
 from leadgate_dev.local.emulation import Emulation, start_emulation
-from leadgate_dev.local.event_sources import QueuePoller, start_pollers
+from leadgate_dev.local.event_sources import QueuePoller, ScheduleRunner, start_pollers, start_schedules
 from leadgate_dev.local.gateway import AUTHORIZER_FUNCTION, Gateway, HttpRequest, HttpResponse
 from leadgate_dev.local.instances import DEFAULT_POOL_SIZE, FunctionPool
 from leadgate_dev.local.provision import USER_POOL_NAME, StackResources, provision
@@ -82,6 +82,7 @@ class LocalStack:
     _gateway: Gateway | None = None
     _thread: threading.Thread | None = None
     _pollers: list[QueuePoller] = field(default_factory=list)
+    _schedules: list[ScheduleRunner] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -144,6 +145,8 @@ class LocalStack:
             functions=self.functions,
             visibility_timeout=self.config.visibility_timeout,
         )
+        # The template's Schedule events (the webhook sweeper), on the same function instances.
+        self._schedules = start_schedules(template.schedule_event_sources(), functions=self.functions)
         self._write_json(STACK_FILE, self.description())
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-stack-http", daemon=True)
         self._thread.start()
@@ -151,6 +154,8 @@ class LocalStack:
     def stop(self) -> None:
         for poller in self._pollers:
             poller.stop()
+        for runner in self._schedules:
+            runner.stop()
         if self.scheduler is not None:
             self.scheduler.stop()
         if self._thread is not None and self._server is not None:

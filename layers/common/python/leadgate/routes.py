@@ -33,6 +33,8 @@ READ_FORMS = "read:forms"
 WRITE_FORMS = "write:forms"  # forms, and their submissions from servers
 DELETE_FORMS = "delete:forms"
 ERASE_LEADS = "erase:leads"  # a lead's personal data removed for good (docs/privacy.md)
+READ_WEBHOOKS = "read:webhooks"  # outbound webhook endpoints and their delivery log
+WRITE_WEBHOOKS = "write:webhooks"
 ALL_SCOPES = (
     READ_LEADS,
     WRITE_LEADS,
@@ -50,6 +52,8 @@ ALL_SCOPES = (
     WRITE_FORMS,
     DELETE_FORMS,
     ERASE_LEADS,
+    READ_WEBHOOKS,
+    WRITE_WEBHOOKS,
 )
 
 # Integrations are read with either of their scopes: a client that writes them reads what it wrote.
@@ -158,6 +162,21 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/forms/{id}/submissions", "forms", (WRITE_FORMS,), bodies.WORKSPACE),
     Route("POST", "/public/forms/{public_id}/submissions", "form_submissions", None),
     Route("OPTIONS", "/public/forms/{public_id}/submissions", "form_submissions", None),
+    # Outbound webhooks (docs/webhooks-out.md).
+    Route("GET", "/api/v1/webhook-endpoints", "webhook_endpoints", (READ_WEBHOOKS, WRITE_WEBHOOKS)),
+    Route("POST", "/api/v1/webhook-endpoints", "webhook_endpoints", (WRITE_WEBHOOKS,), bodies.WORKSPACE),
+    Route("GET", "/api/v1/webhook-endpoints/{id}", "webhook_endpoints", (READ_WEBHOOKS, WRITE_WEBHOOKS)),
+    Route("PATCH", "/api/v1/webhook-endpoints/{id}", "webhook_endpoints", (WRITE_WEBHOOKS,), bodies.WORKSPACE_PATCH),
+    Route("DELETE", "/api/v1/webhook-endpoints/{id}", "webhook_endpoints", (WRITE_WEBHOOKS,)),
+    Route("POST", "/api/v1/webhook-endpoints/{id}/rotate-secret", "webhook_endpoints", (WRITE_WEBHOOKS,)),
+    Route("GET", "/api/v1/webhook-endpoints/{id}/deliveries", "webhook_endpoints", (READ_WEBHOOKS, WRITE_WEBHOOKS)),
+    Route(
+        "POST",
+        "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/retry",
+        "webhook_endpoints",
+        (WRITE_WEBHOOKS,),
+    ),
+    Route("POST", "/api/v1/webhook-endpoints/{id}/recover", "webhook_endpoints", (WRITE_WEBHOOKS,), bodies.WORKSPACE),
 )
 
 

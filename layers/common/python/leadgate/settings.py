@@ -28,6 +28,8 @@ class Settings:
     sync_dead_letter_arn: str
     webhook_queue_url: str
     jobs_queue_url: str  # the FIFO queue of background jobs' pages (leadgate.workspace.jobs)
+    outbound_webhooks_table: str  # webhook endpoints and their deliveries (leadgate.outbound)
+    deliveries_queue_url: str  # the queue of outbound webhook deliveries (leadgate.outbound.queue)
     user_pool_id: str
     cognito_token_url: str
     cognito_issuer: str
@@ -53,6 +55,8 @@ class Settings:
     allow_loopback_urls: bool
     # Where Cloudflare Turnstile tokens are verified (leadgate.forms.turnstile); tests point it at a fake.
     turnstile_verify_url: str
+    # The local stack's factor on every deliberate wait (retry delays, Retry-After); 1 in the cloud.
+    local_delay_scale: float
 
     @classmethod
     def from_environment(cls, env: dict[str, str] | None = None) -> Settings:
@@ -78,6 +82,8 @@ class Settings:
             sync_dead_letter_arn=env.get("SYNC_DEAD_LETTER_ARN", ""),
             webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),
             jobs_queue_url=env.get("JOBS_QUEUE_URL", ""),
+            outbound_webhooks_table=env.get("OUTBOUND_WEBHOOKS_TABLE", ""),
+            deliveries_queue_url=env.get("DELIVERIES_QUEUE_URL", ""),
             user_pool_id=user_pool_id,
             cognito_token_url=env.get("COGNITO_TOKEN_URL", ""),
             cognito_issuer=issuer,
@@ -96,6 +102,7 @@ class Settings:
             allow_loopback_urls=env.get("ALLOW_LOOPBACK_URLS", "").lower() in ("1", "true"),
             turnstile_verify_url=env.get("TURNSTILE_VERIFY_URL")
             or "https://challenges.cloudflare.com/turnstile/v0/siteverify",
+            local_delay_scale=float(env.get("LEADGATE_LOCAL_DELAY_SCALE", "1")),
             tracing_enabled=bool(env.get("AWS_LAMBDA_FUNCTION_NAME"))
             and env.get("POWERTOOLS_TRACE_DISABLED", "").lower() not in ("1", "true"),
         )

@@ -117,11 +117,12 @@ class SecretStore:
         self.stage = stage
         self._cache: TTLCache[VersionedSecrets] = TTLCache(ttl, clock=clock)
 
-    def create(self, connection_id: str, secrets: ConnectionSecrets, *, tenant_id: str) -> str:
-        """A new secret for a new connection; returns its ARN."""
+    def create(self, connection_id: str, secrets: ConnectionSecrets, *, tenant_id: str, name: str | None = None) -> str:
+        """A new secret for a new connection (or, under `name`, for another owner such as a webhook endpoint);
+        returns its ARN."""
         answer = self.client.create_secret(
-            Name=secret_name(self.stage, connection_id),
-            Description=f"leadgate connection {connection_id} of tenant {tenant_id}",
+            Name=name or secret_name(self.stage, connection_id),
+            Description=f"leadgate {connection_id} of tenant {tenant_id}",
             SecretString=secrets.to_secret_string(),
             ClientRequestToken=str(uuid.uuid4()),
             Tags=[

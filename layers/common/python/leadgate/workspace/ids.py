@@ -21,10 +21,11 @@ WorkspaceId = Annotated[int, Field(strict=True, ge=1, le=keys.MAX_ID)]
 _CANONICAL = re.compile(r"[1-9][0-9]{0,15}")
 
 
-def allocate(tenant_id: str, kind: str, count: int = 1) -> range:
-    """`count` new consecutive ids of `kind` in the tenant (ONE UpdateItem)."""
+def allocate(tenant_id: str, kind: str, count: int = 1, *, table: str | None = None) -> range:
+    """`count` new consecutive ids of `kind` in the tenant (ONE UpdateItem), in the workspace table unless
+    `table` names another with the same `pk`/`sk` keys (webhook endpoints)."""
     answer = aws.dynamodb().update_item(
-        TableName=get_settings().workspace_table,
+        TableName=table or get_settings().workspace_table,
         Key=keys.key(keys.partition(tenant_id), keys.sequence_sk(kind)),
         UpdateExpression="ADD #last :count",
         ExpressionAttributeNames={"#last": "last"},
@@ -47,8 +48,8 @@ def start_sequence(tenant_id: str, kind: str, last: int) -> dict[str, Any]:
     }
 
 
-def allocate_one(tenant_id: str, kind: str) -> int:
-    return allocate(tenant_id, kind)[0]
+def allocate_one(tenant_id: str, kind: str, *, table: str | None = None) -> int:
+    return allocate(tenant_id, kind, table=table)[0]
 
 
 def parse(text: str) -> int | None:
