@@ -79,6 +79,13 @@ def test_every_route_that_reads_a_body_has_a_rule():
         "POST /api/v1/webhook-endpoints",
         "PATCH /api/v1/webhook-endpoints/{id}",
         "POST /api/v1/webhook-endpoints/{id}/recover",
+        "POST /api/v1/integrations",
+        "PUT /api/v1/integrations/{id}",
+        "PATCH /api/v1/integrations/{id}",
+        "POST /api/v1/forms",
+        "PUT /api/v1/forms/{id}",
+        "PATCH /api/v1/forms/{id}",
+        "POST /api/v1/forms/{id}/submissions",
     }
     assert bodies.BATCH.max_bytes > bodies.SINGLE_LEAD.max_bytes
 
