@@ -25,6 +25,8 @@ FUNCTION_FOLDERS = {
     "sync",
     "workspace",
     "jobs_worker",
+    "events",
+    "event_stream",
 }
 
 
@@ -57,6 +59,7 @@ def test_tables_are_on_demand_encrypted_recoverable_and_protected_in_prod(source
         "SyncTable",
         "ConnectionsTable",
         "WorkspaceTable",
+        "EventsTable",
     }
     for name, table in tables.items():
         properties = table["Properties"]

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadgate.events.model import Event
 from leadgate.lists import Page
 
 
@@ -157,6 +158,12 @@ class SyncRunRecord(_Record):
 
 class ConnectionEnvelope(BaseModel):
     data: ConnectionRecord
+
+
+class EventPage(BaseModel):
+    data: list[Event]
+    meta: ListMeta
+    links: ListLinks
 
 
 class ConnectionPage(BaseModel):

@@ -28,6 +28,7 @@ WRITE_USERS = "write:users"
 DELETE_USERS = "delete:users"
 READ_TAGS = "read:tags"
 WRITE_TAGS = "write:tags"
+READ_EVENTS = "read:events"
 ALL_SCOPES = (
     READ_LEADS,
     WRITE_LEADS,
@@ -40,6 +41,7 @@ ALL_SCOPES = (
     DELETE_USERS,
     READ_TAGS,
     WRITE_TAGS,
+    READ_EVENTS,
 )
 
 # A job is watched with any workspace scope: the ones that read what it changes, and the ones that start it.
@@ -78,6 +80,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/leads/batch", "inbound", (WRITE_LEADS,), bodies.BATCH),
     Route("GET", "/api/v1/usage", "usage", ALL_SCOPES),
     Route("GET", "/api/v1/connections", "connections", (READ_INTEGRATIONS,)),
+    Route("GET", "/api/v1/events", "events", (READ_EVENTS,)),
     Route("GET", "/api/v1/connections/{id}", "connections", (READ_INTEGRATIONS,)),
     # Users: the people leads are assigned to.
     Route("GET", "/api/v1/users", "workspace", (READ_USERS,)),

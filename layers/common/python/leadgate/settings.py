@@ -19,6 +19,7 @@ class Settings:
     webhook_events_table: str
     sync_table: str
     connections_table: str
+    events_table: str  # the events journal (leadgate.events.journal)
     workspace_table: str  # pipelines, stages, users, tags, jobs, id sequences, lead counts (leadgate.workspace)
     sync_schedule_group: str  # the EventBridge Scheduler group of the sync schedules
     webhook_queue_url: str
@@ -64,6 +65,7 @@ class Settings:
             webhook_events_table=env.get("WEBHOOK_EVENTS_TABLE", ""),
             sync_table=env.get("SYNC_TABLE", ""),
             connections_table=env.get("CONNECTIONS_TABLE", ""),
+            events_table=env.get("EVENTS_TABLE", ""),
             workspace_table=env.get("WORKSPACE_TABLE", ""),
             sync_schedule_group=env.get("SYNC_SCHEDULE_GROUP", ""),
             webhook_queue_url=env.get("WEBHOOK_QUEUE_URL", ""),

@@ -187,11 +187,12 @@ def _assignment_writes(tenant_id: str, old: StoredLead | None, new: StoredLead |
     return [_Write(entry, "assignee" if "ConditionCheck" in entry else "count") for entry in entries]
 
 
-def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
+def _inquiry_writes(tenant_id: str, lead: StoredLead, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
     writes = []
+    lead_id = lead.id
     for inquiry in inquiries:
         inquiry_id = ids.new_ulid(now)
-        attributes = item_mapping.inquiry_attributes(inquiry, inquiry_id, lead_id, iso(now))
+        attributes = item_mapping.inquiry_attributes(inquiry, inquiry_id, lead_id, iso(now), lead.version)
         writes.append(_put(tenant_id, keys.inquiry_sk(lead_id, inquiry_id), "item", **attributes))
     return writes
 
@@ -261,7 +262,7 @@ def create(
     writes = _new_lead_writes(tenant_id, lead)
     writes += _assignment_writes(tenant_id, None, lead)
     writes += _tag_writes(changes)
-    writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+    writes += _inquiry_writes(tenant_id, lead, inquiries, now)
     writes += _count_writes(tenant_id, None, data)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(None, data))
@@ -313,7 +314,7 @@ def update(
     writes += _membership_writes(tenant_id, lead.id, current, lead)
     writes += _assignment_writes(tenant_id, current, lead)
     writes += _tag_writes(changes)
-    writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+    writes += _inquiry_writes(tenant_id, lead, inquiries, now)
     writes += _count_writes(tenant_id, current.data, data)
     _commit(tenant_id, writes)
     _count(tenant_id, keys.counter_changes(current.data, data))
