@@ -115,6 +115,9 @@ def _ensure_table(dynamodb: Any, spec: Any, name: str) -> str:
     with contextlib.suppress(dynamodb.exceptions.ResourceInUseException):  # a restarted stack keeps its data
         dynamodb.create_table(TableName=name, **spec.create_kwargs)
     dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    stream = spec.create_kwargs.get("StreamSpecification")
+    if stream and "LatestStreamArn" not in dynamodb.describe_table(TableName=name)["Table"]:
+        dynamodb.update_table(TableName=name, StreamSpecification=stream)  # a table made before it had one
     if spec.ttl_attribute:
         _ensure_ttl(dynamodb, name, spec.ttl_attribute)
     return name

@@ -22,11 +22,12 @@ class Actor:
     depth: int = 0  # how many automations' changes led to this one (the automations' loop guard)
 
 
-_current: contextvars.ContextVar[Actor] = contextvars.ContextVar("leadgate_actor", default=Actor(SYSTEM))
+_NOBODY = Actor(SYSTEM)
+_current: contextvars.ContextVar[Actor | None] = contextvars.ContextVar("leadgate_actor", default=None)
 
 
 def current() -> Actor:
-    return _current.get()
+    return _current.get() or _NOBODY
 
 
 @contextmanager

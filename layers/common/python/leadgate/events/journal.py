@@ -36,8 +36,23 @@ BY_TIME, BY_LEAD = "by_time", "by_lead"
 LATEST_BOUND, EARLIEST_BOUND = "~", "0"
 BATCH_WRITE_LIMIT = 25
 
-_last_stamp = 0.0
-_stamp_lock = threading.Lock()
+
+class _JournalClock:
+    """Journal times strictly after the previous one of this process (a frozen or coarse clock still orders)."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+        self._lock = threading.Lock()
+
+    def stamp(self) -> str:
+        with self._lock:
+            now = clock.timestamp()
+            # Within a second of each other (a frozen or coarse clock), one after the other; else the clock's time.
+            self._last = self._last + 1e-6 if 0 <= self._last - now < 1 else now
+            return clock.iso(self._last)
+
+
+_journal_clock = _JournalClock()
 
 
 def _table() -> str:
@@ -52,17 +67,9 @@ def lead_key(tenant: str, lead_id: str) -> str:
     return f"T#{tenant}#{lead_id}"
 
 
-def _journal_time() -> str:
-    """Now, strictly after the previous stamp of this process (a frozen or coarse clock still orders writes)."""
-    global _last_stamp
-    with _stamp_lock:
-        _last_stamp = max(clock.timestamp(), _last_stamp + 1e-6)
-        return clock.iso(_last_stamp)
-
-
 def append(event: Event) -> bool:
     """ONE conditional PutItem; False when the event is already in the journal (a redelivered record)."""
-    written = f"{_journal_time()}#{event.id}"
+    written = f"{_journal_clock.stamp()}#{event.id}"
     item: dict[str, Any] = {
         "pk": {"S": partition(event.tenant)},
         "sk": {"S": f"E#{event.id}"},
