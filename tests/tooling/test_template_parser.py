@@ -151,6 +151,7 @@ def test_the_project_template_defines_the_stack_pieces_the_tools_need():
         "SyncTable": "SYNC_TABLE",
         "ConnectionsTable": "CONNECTIONS_TABLE",
         "WorkspaceTable": "WORKSPACE_TABLE",
+        "EventsTable": "EVENTS_TABLE",
     }
     assert specs["RateLimitTable"].ttl_attribute == "expires_at"
     assert specs["WebhookEventsTable"].ttl_attribute == "expires_at"
