@@ -77,7 +77,7 @@ class StreamPoller:
         self.functions = functions
         self.sqs = sqs
         self.failure_queue_url = failure_queue_url
-        self._iterators: dict[str, str] = {}
+        self._positions: dict[str, str | None] = {}  # open shard -> the last record delivered (None: none yet)
         self._finished: set[str] = set()
         self._started = False
         self._stopping = threading.Event()
@@ -107,33 +107,55 @@ class StreamPoller:
 
     def _refresh_shards(self) -> None:
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"].get("Shards", [])
+        known = {shard["ShardId"] for shard in shards}
         for shard in shards:
             shard_id = shard["ShardId"]
-            if shard_id in self._iterators or shard_id in self._finished:
+            if shard_id in self._positions or shard_id in self._finished:
                 continue
             parent = shard.get("ParentShardId")
-            if parent and parent in {s["ShardId"] for s in shards} and parent not in self._finished:
+            if parent and parent in known and parent not in self._finished:
                 continue  # its parent's records come first
-            position = self.spec.starting_position if not self._started else "TRIM_HORIZON"
-            self._iterators[shard_id] = self.streams.get_shard_iterator(
-                StreamArn=self.stream_arn, ShardId=shard_id, ShardIteratorType=position
-            )["ShardIterator"]
+            start = self.spec.starting_position if not self._started else "TRIM_HORIZON"
+            self._positions[shard_id] = self._last_record(shard_id) if start == "LATEST" else None
+
+    def _last_record(self, shard_id: str) -> str | None:
+        """The sequence number of the shard's last record so far (LATEST: what is there is not delivered)."""
+        last, iterator = None, self._iterator(shard_id, "TRIM_HORIZON")
+        while iterator:
+            page = self.streams.get_records(ShardIterator=iterator)
+            if not page.get("Records"):
+                return last
+            last = page["Records"][-1]["dynamodb"]["SequenceNumber"]
+            iterator = page.get("NextShardIterator")
+        return last
+
+    def _iterator(self, shard_id: str, kind: str, after: str | None = None) -> str:
+        arguments = {"StreamArn": self.stream_arn, "ShardId": shard_id, "ShardIteratorType": kind}
+        if after is not None:
+            arguments["SequenceNumber"] = after
+        return self.streams.get_shard_iterator(**arguments)["ShardIterator"]
 
     def poll_once(self) -> int:
-        """One GetRecords per open shard, each batch delivered; returns how many records were delivered."""
+        """One GetRecords per open shard, each batch delivered; returns how many records were delivered.
+
+        Each read starts from a fresh iterator after the last record delivered (TRIM_HORIZON before the first):
+        DynamoDB Local's NextShardIterator after an empty read skips the records written later."""
         self._refresh_shards()
         delivered = 0
-        for shard_id, iterator in list(self._iterators.items()):
+        for shard_id, last in list(self._positions.items()):
+            iterator = (
+                self._iterator(shard_id, "AFTER_SEQUENCE_NUMBER", last)
+                if last
+                else self._iterator(shard_id, "TRIM_HORIZON")
+            )
             page = self.streams.get_records(ShardIterator=iterator, Limit=min(self.spec.batch_size, 1000))
             records = page.get("Records", [])
             if records:
                 self._deliver(shard_id, records)
+                self._positions[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
                 delivered += len(records)
-            following = page.get("NextShardIterator")
-            if following:
-                self._iterators[shard_id] = following
-            else:
-                del self._iterators[shard_id]
+            elif not page.get("NextShardIterator"):
+                del self._positions[shard_id]  # a closed shard, read to its end
                 self._finished.add(shard_id)
         return delivered
 
