@@ -154,3 +154,29 @@ def test_erase_lead_removes_its_events_only(aws, stream, leads):
     assert journal.erase_lead("acme", erased["id"]) == 2
 
     assert [e["lead_id"] for e in events_api().body["data"]] == [kept["id"]]
+
+
+def test_a_finished_sync_run_and_a_disabled_connection_are_events(aws, stream, clock):
+    from leadgate.connections.models import Connection
+    from leadgate.connections.registry import ConnectionRegistry
+    from leadgate.sync.runs import RunRecord, put_run
+
+    registry = ConnectionRegistry(dynamodb=boto3.client("dynamodb"), table=aws.tables["CONNECTIONS_TABLE"])
+    runs, connections = TableStream(aws.tables["SYNC_TABLE"]), TableStream(aws.tables["CONNECTIONS_TABLE"])
+    connection = registry.put(Connection(tenant_id="acme", provider="standard", settings={}))
+    running = RunRecord("01ARZ3NDEKTSV4RRFFQ69G5FAV", "acme", connection.connection_id, "standard", "running", "t0")
+    put_run(running, now=clock.now)
+    put_run(running.finished("succeeded", clock.now), now=clock.now)
+    registry.disable(connection.connection_id)
+    registry.disable(connection.connection_id)  # already off: no second event
+    for table_stream in (runs, connections):
+        batch = table_stream.take()
+        assert run(batch) == {"batchItemFailures": []}
+        run(batch)  # redelivered: nothing twice
+
+    events = events_api().body["data"]
+    assert [event["type"] for event in events] == ["integration.disabled", "sync.run_finished"]
+    disabled, finished = events
+    assert finished["data"]["status"] == "succeeded" and finished["actor"] == f"integration:{connection.connection_id}"
+    assert disabled["data"]["connection_id"] == connection.connection_id and disabled["data"]["reason"] == "disabled"
+    assert "secret_arn" not in disabled["data"]

@@ -30,7 +30,10 @@ def test_only_the_connections_api_and_the_webhook_functions_read_the_connections
         "ConnectionsFunctionRole",
         "WebhooksFunctionRole",
         "WebhookWorkerFunctionRole",
+        "EventStreamFunctionRole",  # its stream only (integration.disabled events)
     }
+    stream_reader = json.dumps(transformed["Resources"]["EventStreamFunctionRole"])
+    assert "dynamodb:GetItem" not in stream_reader and "dynamodb:Query" not in stream_reader
     role = json.dumps(transformed["Resources"]["ConnectionsFunctionRole"])
     assert "secretsmanager:" not in role  # it answers without secrets, so it may not read them
     assert "sqs:" not in role
@@ -168,13 +171,18 @@ def test_the_jobs_queue_is_fifo_with_its_worker_as_event_source():
 
 def test_the_event_stream_mapping_cannot_be_stalled_by_a_poison_record(source):
     """Partial batch failures, bisecting, bounded retries and age, a failure queue, an alarm on iterator age."""
-    (spec,) = template.stream_event_sources()
-    assert (spec.function, spec.table) == ("event_stream", "LeadsTable")
-    assert spec.report_batch_item_failures and spec.bisect_on_error
-    assert 0 <= spec.maximum_retry_attempts <= 10
-    assert spec.on_failure == "EventStreamFailureQueue"
-    event = source["Resources"]["EventStreamFunction"]["Properties"]["Events"]["LeadsStream"]["Properties"]
-    assert 0 < event["MaximumRecordAgeInSeconds"] <= 6 * 3600
+    specs = template.stream_event_sources()
+    assert {(spec.function, spec.table) for spec in specs} == {
+        ("event_stream", "LeadsTable"),
+        ("event_stream", "SyncTable"),
+        ("event_stream", "ConnectionsTable"),
+    }
+    for spec in specs:
+        assert spec.report_batch_item_failures and spec.bisect_on_error
+        assert 0 <= spec.maximum_retry_attempts <= 10
+        assert spec.on_failure == "EventStreamFailureQueue"
+    for event in source["Resources"]["EventStreamFunction"]["Properties"]["Events"].values():
+        assert 0 < event["Properties"]["MaximumRecordAgeInSeconds"] <= 6 * 3600
     leads = source["Resources"]["LeadsTable"]["Properties"]["StreamSpecification"]
     assert leads == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
     journal = source["Resources"]["EventsTable"]["Properties"]

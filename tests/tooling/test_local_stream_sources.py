@@ -41,7 +41,7 @@ def leads_table(aws, monkeypatch):
 
 
 def poller(aws, table: str, function: Function, retries: int = 2) -> StreamPoller:
-    (spec,) = template.stream_event_sources()
+    spec = next(spec for spec in template.stream_event_sources() if spec.table == "LeadsTable")
     spec = dataclasses.replace(spec, maximum_retry_attempts=retries)
     dynamodb = boto3.client("dynamodb")
     return StreamPoller(

@@ -41,7 +41,7 @@ def types(events) -> list[str]:
 
 
 def test_a_new_lead_is_created_by_its_writer():
-    (created,) = derive(None, image(first_name="Hana"), removed_at=WHEN)
+    (created,) = derive(None, image(first_name="Hana"), recorded_at=WHEN)
     assert (created.type, created.actor, created.depth, created.sequence) == ("lead.created", "client:c1", 1, 1)
     assert created.data["first_name"] == "Hana" and created.tenant == "acme" and created.lead_id == LEAD_ID
     assert created.id == event_id("acme", LEAD_ID, 1, "lead.created")
@@ -50,7 +50,7 @@ def test_a_new_lead_is_created_by_its_writer():
 def test_an_update_names_its_changes_and_the_specific_events():
     old = image(1, status="new", tags=["a", "b"], pipeline_stage_id=1, assigned_user_id=3)
     new = image(2, status="won", tags=["b", "c"], pipeline_stage_id=2, assigned_user_id=4)
-    events = derive(old, new, removed_at=WHEN)
+    events = derive(old, new, recorded_at=WHEN)
     assert types(events) == ["lead.updated", "lead.stage_changed", "lead.assigned", "lead.tagged", "lead.untagged"]
     updated, stage, assigned, tagged, untagged = events
     assert updated.changed_fields == ["assigned_user_id", "pipeline_stage_id", "status", "tags"]
@@ -62,29 +62,29 @@ def test_an_update_names_its_changes_and_the_specific_events():
 
 
 def test_no_change_no_event_and_identities_tags_counters_are_silent():
-    assert derive(image(1), image(1), removed_at=WHEN) == []
-    assert derive(image(1, status="x"), image(2, status="x"), removed_at=WHEN) == []
+    assert derive(image(1), image(1), recorded_at=WHEN) == []
+    assert derive(image(1, status="x"), image(2, status="x"), recorded_at=WHEN) == []
     tag_item = items.attribute_values({"PK": "T#acme", "SK": keys.tag_sk("vip", LEAD_ID), "lead_id": LEAD_ID})
-    assert derive(None, tag_item, removed_at=WHEN) == []
+    assert derive(None, tag_item, recorded_at=WHEN) == []
 
 
 def test_delete_and_erasure():
-    (deleted,) = derive(image(3, email="a@example.com"), None, removed_at=WHEN)
+    (deleted,) = derive(image(3, email="a@example.com"), None, recorded_at=WHEN)
     assert (deleted.type, deleted.sequence, deleted.actor, deleted.occurred_at) == ("lead.deleted", 4, "system", WHEN)
     tombstone = items.attribute_values(
         {"PK": "T#acme", "SK": keys.lead_sk(LEAD_ID), "version": 4, "erased_at": WHEN, "changed_by": "system"}
     )
-    (erased,) = derive(image(3, email="a@example.com"), tombstone, removed_at=WHEN)
+    (erased,) = derive(image(3, email="a@example.com"), tombstone, recorded_at=WHEN)
     assert erased.type == "lead.erased" and erased.data == {"id": LEAD_ID} and "a@example.com" not in erased.body()
-    assert derive(tombstone, tombstone, removed_at=WHEN) == []
+    assert derive(tombstone, tombstone, recorded_at=WHEN) == []
 
 
 def test_inquiries_on_a_known_lead_and_forms():
-    assert derive(None, inquiry_image(1), removed_at=WHEN) == []  # created with its lead
-    (received,) = derive(None, inquiry_image(2), removed_at=WHEN)
+    assert derive(None, inquiry_image(1), recorded_at=WHEN) == []  # created with its lead
+    (received,) = derive(None, inquiry_image(2), recorded_at=WHEN)
     assert (received.type, received.actor, received.sequence) == ("lead.inquiry_received", "form:f1", 2)
     assert received.data["payload"] == {"message": "hi"}
-    events = derive(None, inquiry_image(1, form_id="frm_1"), removed_at=WHEN)
+    events = derive(None, inquiry_image(1, form_id="frm_1"), recorded_at=WHEN)
     assert types(events) == ["form.submitted"] and events[0].data["form_id"] == "frm_1"
 
 
@@ -92,7 +92,7 @@ def test_a_large_lead_is_sent_thin_with_its_url():
     (created,) = derive(
         None,
         image(notes="x" * 5000, custom_fields={f"k{n}": "y" * 900 for n in range(20)}),
-        removed_at=WHEN,
+        recorded_at=WHEN,
         base_url="https://api.example.com",
     )
     assert created.data == {"id": LEAD_ID, "url": f"https://api.example.com/api/v1/leads/{LEAD_ID}"}
@@ -106,7 +106,7 @@ tag_sets = st.lists(st.sampled_from(["a", "b", "c"]), unique=True)
 @given(old_status=statuses, new_status=statuses, old_tags=tag_sets, new_tags=tag_sets, version=st.integers(1, 50))
 def test_derivation_is_deterministic_and_complete(old_status, new_status, old_tags, new_tags, version):
     old, new = image(version, status=old_status, tags=old_tags), image(version + 1, status=new_status, tags=new_tags)
-    first, again = derive(old, new, removed_at=WHEN), derive(dict(old), dict(new), removed_at=WHEN)
+    first, again = derive(old, new, recorded_at=WHEN), derive(dict(old), dict(new), recorded_at=WHEN)
     assert first == again  # a redelivered record means the same events, with the same ids
     assert len({event.id for event in first}) == len(first)
     tagged = {event.tag for event in first if event.type == "lead.tagged"}

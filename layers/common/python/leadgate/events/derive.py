@@ -15,9 +15,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from leadgate.connections import registry
+from leadgate.events import actor
 from leadgate.events.actor import SYSTEM
 from leadgate.events.model import Event
 from leadgate.leads import items, keys
+from leadgate.sync import keys as sync_keys
 
 MAX_DATA_BYTES = 20 * 1024
 # What a lead's record shows that no write sets directly: derived from other fields, or bookkeeping.
@@ -34,8 +37,9 @@ class UnreadableImage(Exception):
     stream's failure destination."""
 
 
-def event_id(tenant: str, lead_id: str, sequence: int, event_type: str, qualifier: str = "") -> str:
-    digest = hashlib.sha256(f"{tenant}|{lead_id}|{sequence}|{event_type}|{qualifier}".encode()).digest()
+def event_id(tenant: str, subject: str, sequence: int, event_type: str, qualifier: str = "") -> str:
+    """`subject`: the lead (or the sync run, the connection) the event is about."""
+    digest = hashlib.sha256(f"{tenant}|{subject}|{sequence}|{event_type}|{qualifier}".encode()).digest()
     return "evt_" + base64.b32encode(digest).decode().rstrip("=").lower()[:26]
 
 
@@ -43,16 +47,21 @@ def lead_url(base_url: str, lead_id: str) -> str:
     return f"{base_url}/api/v1/leads/{lead_id}"
 
 
-def derive(old: Image | None, new: Image | None, *, removed_at: str, base_url: str = "") -> list[Event]:
-    """The events of one stream record. `removed_at` (the record's time, ISO) dates a REMOVE."""
+def derive(old: Image | None, new: Image | None, *, recorded_at: str, base_url: str = "") -> list[Event]:
+    """The events of one stream record (the leads, sync or connections table). `recorded_at` (the record's time,
+    ISO) dates what the images do not (a REMOVE, a connection's sync stopped)."""
     image = new or old
     if not image:
         return []
     sort_key = _string(image, "SK")
     if sort_key.startswith(keys.LEAD):
-        return _lead_events(old, new, removed_at=removed_at, base_url=base_url)
+        return _lead_events(old, new, recorded_at=recorded_at, base_url=base_url)
     if sort_key.startswith(keys.INQUIRY) and new and not old:
         return _inquiry_events(new)
+    if _string(image, "sk").startswith(sync_keys.RUN_PREFIX) and new:
+        return _run_events(old, new)
+    if "connection_id" in image and "provider" in image and "pk" not in image and old and new:
+        return _connection_events(old, new, recorded_at)
     return []
 
 
@@ -82,14 +91,14 @@ def _sized(record: dict[str, Any], base_url: str) -> dict[str, Any]:
     return {"id": record["id"], "url": lead_url(base_url, record["id"])}
 
 
-def _lead_events(old: Image | None, new: Image | None, *, removed_at: str, base_url: str) -> list[Event]:
+def _lead_events(old: Image | None, new: Image | None, *, recorded_at: str, base_url: str) -> list[Event]:
     image = new or old
     assert image is not None
     tenant, lead_id = _tenant(image), keys.lead_id_of(_string(image, "SK"))
 
     def event(kind: str, sequence: int, data: dict[str, Any], *, qualifier: str = "", **fields: Any) -> Event:
         stamp = (
-            {"occurred_at": removed_at, "actor": SYSTEM, "depth": 0}  # a REMOVE does not say who deleted
+            {"occurred_at": recorded_at, "actor": SYSTEM, "depth": 0}  # a REMOVE does not say who deleted
             if new is None
             else {
                 "occurred_at": _string(new, "erased_at") or _string(new, "updated_at"),
@@ -164,4 +173,45 @@ def _inquiry_events(new: Image) -> list[Event]:
             data=data,
         )
         for kind in kinds
+    ]
+
+
+def _run_events(old: Image | None, new: Image) -> list[Event]:
+    """`sync.run_finished`: a run record's status leaves `running` (or a run is recorded finished at once)."""
+    status = _string(new, "status")
+    if status == "running" or (old is not None and _string(old, "status") == status):
+        return []
+    record = json.loads(_string(new, "record"))
+    tenant, run_id = str(record["tenant_id"]), str(record["run_id"])
+    return [
+        Event(
+            id=event_id(tenant, run_id, 0, "sync.run_finished"),
+            type="sync.run_finished",
+            occurred_at=str(record.get("finished_at") or record["started_at"]),
+            tenant=tenant,
+            actor=actor.integration(str(record["connection_id"])),
+            data=record,
+        )
+    ]
+
+
+def _connection_events(old: Image, new: Image, recorded_at: str) -> list[Event]:
+    """`integration.disabled`: a connection switched off, or its sync stopped (`sync_disabled_reason` set)."""
+    was_on = (old.get("enabled") or {}).get("BOOL", True) and "sync_disabled_reason" not in old
+    now_off = not (new.get("enabled") or {}).get("BOOL", True) or "sync_disabled_reason" in new
+    if not (was_on and now_off):
+        return []
+    connection = registry.from_item(new)
+    reason = connection.sync_disabled_reason or "disabled"
+    # When it happened: `disabled_at`, else the stream record's time (the same on every delivery of the record).
+    when = connection.disabled_at.isoformat(timespec="milliseconds") if connection.disabled_at else recorded_at
+    return [
+        Event(
+            id=event_id(connection.tenant_id, connection.connection_id, 0, "integration.disabled", when),
+            type="integration.disabled",
+            occurred_at=when,
+            tenant=connection.tenant_id,
+            actor=SYSTEM,
+            data={**connection.public(), "reason": reason},
+        )
     ]

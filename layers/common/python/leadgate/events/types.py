@@ -15,4 +15,8 @@ LEAD_EVENTS = {
     "lead.erased": "A lead's personal data was erased. `data`: its id only.",
     "form.submitted": "A form sent an inquiry (new lead or known). `data`: the inquiry, with `form_id`.",
 }
-EVENT_TYPES = dict(LEAD_EVENTS)
+OTHER_EVENTS = {
+    "sync.run_finished": "A sync run ended (succeeded, partial, failed or skipped). `data`: the run record.",
+    "integration.disabled": "A connection was switched off or its sync stopped. `data`: the connection, `reason`.",
+}
+EVENT_TYPES = {**LEAD_EVENTS, **OTHER_EVENTS}
