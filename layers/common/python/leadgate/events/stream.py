@@ -1,5 +1,6 @@
-"""The leads, sync and connections tables' streams, journaled: each stream record's events (leadgate.events.derive) appended to the
-journal (leadgate.events.journal), once each however often the record is delivered."""
+"""The leads, sync and connections tables' streams, journaled: each stream record's events
+(leadgate.events.derive) appended to the journal (leadgate.events.journal), once each however often the record
+is delivered."""
 
 from __future__ import annotations
 
