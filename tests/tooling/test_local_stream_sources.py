@@ -12,6 +12,7 @@ import pytest
 from leadgate_dev import template
 from leadgate_dev.local import streams
 from leadgate_dev.local.streams import StreamPoller
+from tests.support.streams import enable_stream
 
 
 class Function:
@@ -37,6 +38,7 @@ class Function:
 def leads_table(aws, monkeypatch):
     monkeypatch.setenv("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
     monkeypatch.setattr(streams, "RETRY_DELAY_SECONDS", 0)
+    enable_stream(aws.tables["LEADS_TABLE"])
     return aws.tables["LEADS_TABLE"]
 
 
