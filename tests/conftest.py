@@ -72,7 +72,9 @@ def aws(monkeypatch):
     serialise_moto_dynamodb()  # handlers may be driven from many threads (race tests)
     reset_clients()
     with mock_aws():
-        resources = provision(dynamodb=boto3.client("dynamodb"), cognito=boto3.client("cognito-idp"))
+        # Without streams: moto copies every stream record on each transaction (a 5,000-lead test slows to a
+        # crawl). A test of a stream enables its table's (tests/support/streams.py).
+        resources = provision(dynamodb=boto3.client("dynamodb"), cognito=boto3.client("cognito-idp"), streams=False)
         for name, value in resources.environment().items():
             monkeypatch.setenv(name, value)
         reset_clients()

@@ -32,7 +32,10 @@ def test_only_the_connections_api_and_the_webhook_functions_read_the_connections
         "WebhooksFunctionRole",
         "WebhookWorkerFunctionRole",
         "LeadsFunctionRole",
+        "EventStreamFunctionRole",  # its stream only (integration.disabled events)
     }
+    stream_reader = json.dumps(transformed["Resources"]["EventStreamFunctionRole"])
+    assert "dynamodb:GetItem" not in stream_reader and "dynamodb:Query" not in stream_reader
     role = json.dumps(transformed["Resources"]["ConnectionsFunctionRole"])
     assert "sqs:" not in role
 
@@ -109,6 +112,7 @@ def test_queues_parse_for_the_local_stack_dead_letter_queue_first():
         "DeliveriesQueue",
         "DeliveriesDeadLetterQueue",
         "WebhookDispatchFailureQueue",
+        "EventStreamFailureQueue",
     }
     assert order.index("WebhookDeadLetterQueue") < order.index("WebhookQueue")
     queue = specs[order.index("WebhookQueue")]
@@ -186,3 +190,27 @@ def test_the_jobs_queue_is_fifo_with_its_worker_as_event_source():
     sources = {source.function: source for source in template.sqs_event_sources()}
     assert sources["jobs_worker"].queue == "JobsQueue"
     assert sources["jobs_worker"].report_batch_item_failures
+
+
+def test_the_event_stream_mapping_cannot_be_stalled_by_a_poison_record(source):
+    """Partial batch failures, bisecting, bounded retries and age, a failure queue, an alarm on iterator age."""
+    specs = template.stream_event_sources()
+    assert {(spec.function, spec.table) for spec in specs} == {
+        ("event_stream", "LeadsTable"),
+        ("event_stream", "SyncTable"),
+        ("event_stream", "ConnectionsTable"),
+    }
+    for spec in specs:
+        assert spec.report_batch_item_failures and spec.bisect_on_error
+        assert 0 <= spec.maximum_retry_attempts <= 10
+        assert spec.on_failure == "EventStreamFailureQueue"
+    for event in source["Resources"]["EventStreamFunction"]["Properties"]["Events"].values():
+        assert 0 < event["Properties"]["MaximumRecordAgeInSeconds"] <= 6 * 3600
+    leads = source["Resources"]["LeadsTable"]["Properties"]["StreamSpecification"]
+    assert leads == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    journal = source["Resources"]["EventsTable"]["Properties"]
+    assert journal["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert journal["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    alarm = source["Resources"]["EventStreamIteratorAgeAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("AWS/Lambda", "IteratorAge")
+    assert alarm["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "EventStreamFunction"}}]

@@ -31,6 +31,8 @@ FUNCTION_FOLDERS = {
     "webhook_dispatcher",
     "webhook_sender",
     "webhook_sweeper",
+    "events",
+    "event_stream",
 }
 
 

@@ -232,8 +232,35 @@ def enrich(
         _add_headers(operation, route)
         _add_links(operation, LINKS.get((method, path), {}), operation_ids)
         _add_examples(operation, (examples or {}).get(f"{method} {path}", {}))
+    spec["webhooks"] = event_webhooks(components["schemas"])
     _drop_unreferenced_schemas(spec)
     return spec
+
+
+def event_webhooks(schemas: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI 3.1 `webhooks`: one per event type (leadgate.events.types), its body the event (`Event`) with that
+    type; the schemas are added to `schemas`."""
+    from leadgate.events.model import Event
+    from leadgate.events.types import EVENT_TYPES
+
+    schemas["Event"] = Event.model_json_schema(ref_template="#/components/schemas/{model}")
+    webhooks = {}
+    for event_type, meaning in EVENT_TYPES.items():
+        name = "Event_" + event_type.replace(".", "_")
+        schemas[name] = {
+            "allOf": [{"$ref": "#/components/schemas/Event"}, {"properties": {"type": {"const": event_type}}}],
+            "description": meaning,
+        }
+        webhooks[event_type] = {
+            "post": {
+                "summary": event_type,
+                "description": meaning,
+                "operationId": f"webhook_{event_type.replace('.', '_')}",
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}},
+                "responses": {"2XX": {"description": "Received (any 2xx)."}},
+            }
+        }
+    return webhooks
 
 
 def _operations(spec: dict[str, Any]) -> Iterator[tuple[tuple[str, str], dict[str, Any]]]:

@@ -67,6 +67,20 @@ class ScheduleEventSpec:
 
 
 @dataclass(frozen=True)
+class StreamEventSourceSpec:
+    """A function's DynamoDB stream event (Lambda's event source mapping) and how it retries."""
+
+    function: str  # functions/<function>
+    table: str  # logical id of the table whose stream it reads
+    batch_size: int
+    starting_position: str  # TRIM_HORIZON or LATEST
+    report_batch_item_failures: bool
+    bisect_on_error: bool
+    maximum_retry_attempts: int  # -1: until the record expires
+    on_failure: str | None  # logical id of the failure destination queue
+
+
+@dataclass(frozen=True)
 class TemplateRoute:
     method: str
     path: str
@@ -206,6 +220,11 @@ def tables(template: dict[str, Any] | None = None) -> list[TableSpec]:
                 {"IndexName": index["IndexName"], "KeySchema": index["KeySchema"], "Projection": index["Projection"]}
                 for index in copy.deepcopy(properties["GlobalSecondaryIndexes"])
             ]
+        if properties.get("StreamSpecification"):
+            create_kwargs["StreamSpecification"] = {
+                "StreamEnabled": True,
+                "StreamViewType": properties["StreamSpecification"]["StreamViewType"],
+            }
         ttl = properties.get("TimeToLiveSpecification") or {}
         specs.append(
             TableSpec(
@@ -348,6 +367,42 @@ def schedule_event_sources(template: dict[str, Any] | None = None) -> list[Sched
             if not expression.startswith("rate(") or unit not in _RATE_UNITS or not amount.isdigit():
                 raise TemplateError(f"{logical_id}.{event_name}: only rate(N unit) schedules, not {expression}")
             sources.append(ScheduleEventSpec(function_folder(resource), int(amount) * _RATE_UNITS[unit]))
+    return sources
+
+
+def _logical_id_of_arn(value: Any, attribute: str) -> str | None:
+    """`Logical` of `!GetAtt Logical.<attribute>`, else None."""
+    if isinstance(value, dict) and isinstance(value.get("Fn::GetAtt"), list) and value["Fn::GetAtt"][1] == attribute:
+        return str(value["Fn::GetAtt"][0])
+    return None
+
+
+def stream_event_sources(template: dict[str, Any] | None = None) -> list[StreamEventSourceSpec]:
+    """Every DynamoDB event of every function (`Stream: !GetAtt <Table>.StreamArn`)."""
+    template = _template(template)
+    sources = []
+    for logical_id, resource in _functions(template).items():
+        for event_name, event in (resource["Properties"].get("Events") or {}).items():
+            if event.get("Type") != "DynamoDB":
+                continue
+            properties = event["Properties"]
+            table = _logical_id_of_arn(properties.get("Stream"), "StreamArn")
+            if table is None:
+                raise TemplateError(f"{logical_id}.{event_name}: Stream must be !GetAtt <Table>.StreamArn")
+            on_failure = ((properties.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+            sources.append(
+                StreamEventSourceSpec(
+                    function=function_folder(resource),
+                    table=table,
+                    batch_size=int(properties.get("BatchSize", 100)),
+                    starting_position=str(properties.get("StartingPosition", "LATEST")),
+                    report_batch_item_failures="ReportBatchItemFailures"
+                    in (properties.get("FunctionResponseTypes") or []),
+                    bisect_on_error=bool(properties.get("BisectBatchOnFunctionError", False)),
+                    maximum_retry_attempts=int(properties.get("MaximumRetryAttempts", -1)),
+                    on_failure=_logical_id_of_arn(on_failure, "Arn"),
+                )
+            )
     return sources
 
 

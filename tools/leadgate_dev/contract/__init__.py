@@ -54,6 +54,7 @@ CURSOR_LISTS = (
     "GET /api/v1/forms/{id}/submissions",
     "GET /api/v1/webhook-endpoints",
     "GET /api/v1/webhook-endpoints/{id}/deliveries",
+    "GET /api/v1/events",
 )
 # A valid body may name state that does not hold: a lead's `assigned_user_id` must be an active user of the
 # tenant, a user's email must be free in the tenant, `reassign_to` an active user, a pipeline's `stage_ids` every

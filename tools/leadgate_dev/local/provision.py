@@ -54,14 +54,23 @@ class StackResources:
 
 
 def provision(
-    *, dynamodb: Any, cognito: Any, stack: str = "local", apigateway: Any | None = None, sqs: Any | None = None
+    *,
+    dynamodb: Any,
+    cognito: Any,
+    stack: str = "local",
+    apigateway: Any | None = None,
+    sqs: Any | None = None,
+    streams: bool = True,
 ) -> StackResources:
-    """Every table (with GSIs and TTL), queue (with its dead-letter queue), the user pool with its resource
-    server and the usage plans (API Gateway and SQS: by default on the endpoints boto3 is configured for),
-    named after `stack`."""
+    """Every table (with GSIs, TTL and, unless `streams` is False, its stream), queue (with its dead-letter queue),
+    the user pool with its resource server and the usage plans (API Gateway and SQS: by default on the endpoints
+    boto3 is configured for), named after `stack`."""
     import boto3
 
-    tables = {spec.env_var: _ensure_table(dynamodb, spec, f"{stack}-{spec.logical_id}") for spec in template.tables()}
+    tables = {
+        spec.env_var: _ensure_table(dynamodb, spec, f"{stack}-{spec.logical_id}", streams=streams)
+        for spec in template.tables()
+    }
     queues = _ensure_queues(sqs or boto3.client("sqs", region_name=dynamodb.meta.region_name), stack)
     server = template.resource_server()
     pool_id = _ensure_user_pool(cognito, f"{stack}-{USER_POOL_NAME}")
@@ -111,10 +120,14 @@ def _ensure_queues(sqs: Any, stack: str) -> dict[str, str]:
     return urls
 
 
-def _ensure_table(dynamodb: Any, spec: Any, name: str) -> str:
+def _ensure_table(dynamodb: Any, spec: Any, name: str, *, streams: bool = True) -> str:
+    create_kwargs = dict(spec.create_kwargs)
+    stream = create_kwargs.pop("StreamSpecification", None) if not streams else create_kwargs.get("StreamSpecification")
     with contextlib.suppress(dynamodb.exceptions.ResourceInUseException):  # a restarted stack keeps its data
-        dynamodb.create_table(TableName=name, **spec.create_kwargs)
+        dynamodb.create_table(TableName=name, **create_kwargs)
     dynamodb.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    if streams and stream and "LatestStreamArn" not in dynamodb.describe_table(TableName=name)["Table"]:
+        dynamodb.update_table(TableName=name, StreamSpecification=stream)  # a table made before it had one
     if spec.ttl_attribute:
         _ensure_ttl(dynamodb, name, spec.ttl_attribute)
     return name

@@ -29,6 +29,7 @@ from leadgate_dev.local.provision import USER_POOL_NAME, StackResources, provisi
 from leadgate_dev.local.scheduler import LocalScheduler, stack_target
 from leadgate_dev.local.server import LocalHttpServer
 from leadgate_dev.local.state import restore, restore_user_pool
+from leadgate_dev.local.streams import StreamPoller, start_stream_pollers
 from leadgate_dev.local.usage_plans import create_usage_plans
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -83,6 +84,7 @@ class LocalStack:
     _thread: threading.Thread | None = None
     _pollers: list[QueuePoller] = field(default_factory=list)
     _schedules: list[ScheduleRunner] = field(default_factory=list)
+    _stream_pollers: list[StreamPoller] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -147,12 +149,22 @@ class LocalStack:
         )
         # The template's Schedule events (the webhook sweeper), on the same function instances.
         self._schedules = start_schedules(template.schedule_event_sources(), functions=self.functions)
+        # The DynamoDB stream event sources (the event stream function, and any reader of the events table).
+        self._stream_pollers = start_stream_pollers(
+            template.stream_event_sources(),
+            dynamodb=boto3.client("dynamodb"),
+            streams=boto3.client("dynamodbstreams"),
+            table_names={spec.logical_id: self.resources.tables[spec.env_var] for spec in template.tables()},
+            functions=self.functions,
+            sqs=boto3.client("sqs"),
+            queue_urls=self.resources.queues,
+        )
         self._write_json(STACK_FILE, self.description())
         self._thread = threading.Thread(target=self._server.serve_forever, name="local-stack-http", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        for poller in self._pollers:
+        for poller in [*self._pollers, *self._stream_pollers]:
             poller.stop()
         for runner in self._schedules:
             runner.stop()
@@ -193,6 +205,7 @@ class LocalStack:
             "AWS_REGION": REGION,
             "AWS_ENDPOINT_URL": endpoints["default"],
             "AWS_ENDPOINT_URL_DYNAMODB": endpoints["dynamodb"],
+            "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": endpoints["dynamodb"],  # DynamoDB Local serves its streams too
             "AWS_ENDPOINT_URL_COGNITO_IDP": endpoints["cognito-idp"],
             "AWS_ENDPOINT_URL_APIGATEWAY": endpoints["apigateway"],
         }

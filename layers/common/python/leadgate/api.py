@@ -26,7 +26,8 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import BaseModel
 
-from leadgate import actor, bodies, dependencies, errors, http_errors, idempotency, ratelimit, routes
+from leadgate import bodies, dependencies, errors, http_errors, idempotency, ratelimit, routes
+from leadgate.events import actor
 from leadgate.settings import get_settings
 from leadgate.text import encodable
 from leadgate.validation import field_errors
@@ -274,12 +275,6 @@ class LeadgateResolver(APIGatewayRestResolver):
         return proxy_event
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-        authorizer = (event.get("requestContext") or {}).get("authorizer")
-        client_id = authorizer.get("client_id") if isinstance(authorizer, Mapping) else None
-        with actor.acting(str(client_id) if client_id else None):  # who the lead writes record (stage history)
-            return self._resolve_as_caller(event, context)
-
-    def _resolve_as_caller(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
         request_id = (event.get("requestContext") or {}).get("requestId") or ""
         self.lambda_context = context
         self._body = None
@@ -292,7 +287,8 @@ class LeadgateResolver(APIGatewayRestResolver):
         except errors.DomainError as refused:
             response = ResponseBuilder(error_response(refused)).build(self._to_proxy_event(dict(event)))
         else:
-            response = super().resolve(event, context)
+            with actor.acting_as(self._actor_of(event)):
+                response = super().resolve(event, context)
         headers = response.setdefault("headers", {}) or {}
         response["headers"] = headers
         headers[REQUEST_ID_HEADER] = request_id
@@ -300,6 +296,12 @@ class LeadgateResolver(APIGatewayRestResolver):
             headers.update(limit.headers())
         _add_missing(response, SECURITY_HEADERS)
         return response
+
+    @staticmethod
+    def _actor_of(event: Mapping[str, Any]) -> str:
+        """Who the request's changes are by (leadgate.events.actor): the authorizer's client, else `system`."""
+        client_id = ((event.get("requestContext") or {}).get("authorizer") or {}).get("client_id")
+        return actor.client(str(client_id)) if client_id else actor.SYSTEM
 
     def _accept_body(self, event: Mapping[str, Any]) -> Mapping[str, Any]:
         """The event with its body checked by the route's rule (a DomainError if refused); its Content-Type is then

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from leadgate.events.model import Event
 from leadgate.lists import Page
 
 
@@ -267,6 +268,12 @@ class ProbeEnvelope(BaseModel):
 
 class SyncRunEnvelope(BaseModel):
     data: SyncRunRecord
+
+
+class EventPage(BaseModel):
+    data: list[Event]
+    meta: ListMeta
+    links: ListLinks
 
 
 class ConnectionPage(BaseModel):

@@ -35,6 +35,7 @@ DELETE_FORMS = "delete:forms"
 ERASE_LEADS = "erase:leads"  # a lead's personal data removed for good (docs/privacy.md)
 READ_WEBHOOKS = "read:webhooks"  # outbound webhook endpoints and their delivery log
 WRITE_WEBHOOKS = "write:webhooks"
+READ_EVENTS = "read:events"
 ALL_SCOPES = (
     READ_LEADS,
     WRITE_LEADS,
@@ -54,6 +55,7 @@ ALL_SCOPES = (
     ERASE_LEADS,
     READ_WEBHOOKS,
     WRITE_WEBHOOKS,
+    READ_EVENTS,
 )
 
 # Integrations are read with either of their scopes: a client that writes them reads what it wrote.
@@ -99,6 +101,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/v1/leads/batch", "inbound", (WRITE_LEADS,), bodies.BATCH),
     Route("GET", "/api/v1/usage", "usage", ALL_SCOPES),
     Route("GET", "/api/v1/connections", "connections", (READ_INTEGRATIONS,)),
+    Route("GET", "/api/v1/events", "events", (READ_EVENTS,)),
     Route("GET", "/api/v1/connections/{id}", "connections", (READ_INTEGRATIONS,)),
     # Users: the people leads are assigned to.
     Route("GET", "/api/v1/users", "workspace", (READ_USERS,)),

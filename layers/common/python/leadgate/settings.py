@@ -19,6 +19,7 @@ class Settings:
     webhook_events_table: str
     sync_table: str
     connections_table: str
+    events_table: str  # the events journal (leadgate.events.journal)
     workspace_table: str  # pipelines, stages, users, tags, jobs, id sequences, lead counts (leadgate.workspace)
     sync_schedule_group: str  # the EventBridge Scheduler group of the sync schedules
     # What a schedule the API creates targets (leadgate.sync.schedules.ScheduleTarget): the sync function, the
@@ -75,6 +76,7 @@ class Settings:
             webhook_events_table=env.get("WEBHOOK_EVENTS_TABLE", ""),
             sync_table=env.get("SYNC_TABLE", ""),
             connections_table=env.get("CONNECTIONS_TABLE", ""),
+            events_table=env.get("EVENTS_TABLE", ""),
             workspace_table=env.get("WORKSPACE_TABLE", ""),
             sync_schedule_group=env.get("SYNC_SCHEDULE_GROUP", ""),
             sync_function_arn=env.get("SYNC_FUNCTION_ARN", ""),

@@ -31,6 +31,7 @@ class Event(BaseModel):
     sequence: int | None = Field(default=None, description="Per lead, increasing with every change of the lead.")
     depth: int = Field(default=0, description="How many automations' changes led to this one (loop guard).")
     data: dict[str, Any] = Field(description="The resource as the API shows it (thin, with `url`, over 20 KB).")
+    tag: str | None = Field(default=None, description="The tag of `lead.tagged` / `lead.untagged`.")
     changed_fields: list[str] | None = None
     previous: dict[str, Any] | None = None
 

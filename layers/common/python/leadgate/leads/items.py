@@ -17,6 +17,7 @@ from aws_lambda_powertools import Logger
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from leadgate import observability, text
+from leadgate.events import actor
 from leadgate.leads import keys
 from leadgate.leads.consents import ConsentRecord
 from leadgate.leads.records import NewInquiry, StoredInquiry, StoredLead
@@ -45,6 +46,7 @@ def lead_item(tenant_id: str, lead: StoredLead) -> dict[str, Any]:
         "inquiry_count": lead.inquiry_count,
         **{name: value for name, value in data.items() if value not in (None, [], {})},
         **keys.index_attributes(tenant_id, lead),
+        **change_attributes(),
     }
     if lead.data.custom_fields:
         attributes["custom_fields"] = json.dumps(lead.data.custom_fields, ensure_ascii=False)
@@ -91,6 +93,12 @@ def read_consent(item: Mapping[str, Any], lead_id: str) -> ConsentRecord | None:
     except Exception as error:
         _report_unreadable(lead_id, error)
         return None
+
+
+def change_attributes() -> dict[str, Any]:
+    """Who is writing (leadgate.events.actor), stamped on every lead and inquiry item for the events stream."""
+    author = actor.current()
+    return {"changed_by": author.name, "change_depth": author.depth}
 
 
 def plain(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -199,9 +207,14 @@ def _compact_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def inquiry_attributes(inquiry: NewInquiry, inquiry_id: str, lead_id: str, received_at: str) -> dict[str, Any]:
-    """An INQ# item's attributes (those with a value), before serialisation."""
+def inquiry_attributes(
+    inquiry: NewInquiry, inquiry_id: str, lead_id: str, received_at: str, lead_version: int
+) -> dict[str, Any]:
+    """An INQ# item's attributes (those with a value), before serialisation. `lead_version` is the lead's version
+    the same write produced (1: the inquiry came with the lead; the events stream tells them apart)."""
     attributes = {
+        "lead_version": lead_version,
+        **change_attributes(),
         "id": inquiry_id,
         "lead_id": lead_id,
         "channel": inquiry.channel,

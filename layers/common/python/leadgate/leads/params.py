@@ -53,7 +53,7 @@ def parse_moment(raw: Any, *, end_of_day: bool) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _moment_validator(end_of_day: bool) -> Any:
+def moment_validator(end_of_day: bool) -> Any:
     def validate(raw: Any) -> datetime:
         try:
             return parse_moment(raw, end_of_day=end_of_day)
@@ -94,8 +94,8 @@ class LeadListParams(PageParams):
     assigned_user_id: Text64 = None
     tag: Annotated[Tag | None, BeforeValidator(blank_to_none)] = None
     search: Text100 = None
-    created_after: Annotated[datetime | None, _moment_validator(end_of_day=False)] = None
-    created_before: Annotated[datetime | None, _moment_validator(end_of_day=True)] = None
+    created_after: Annotated[datetime | None, moment_validator(end_of_day=False)] = None
+    created_before: Annotated[datetime | None, moment_validator(end_of_day=True)] = None
     starred: Annotated[bool | None, BeforeValidator(blank_to_none)] = None
     # Leads whose last consent for this purpose granted it (docs/privacy.md: a filter, read with a cursor).
     consent: Annotated[Purpose | None, BeforeValidator(blank_to_none)] = None

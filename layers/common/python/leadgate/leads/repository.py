@@ -209,11 +209,12 @@ def _stage_history_writes(tenant_id: str, old: StoredLead | None, new: StoredLea
     return [_Write(entry, "item") for entry in stage_history.writes(tenant_id, old, new, now)]
 
 
-def _inquiry_writes(tenant_id: str, lead_id: str, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
+def _inquiry_writes(tenant_id: str, lead: StoredLead, inquiries: Sequence[NewInquiry], now: datetime) -> list[_Write]:
     writes = []
+    lead_id = lead.id
     for inquiry in inquiries:
         inquiry_id = ids.new_ulid(now)
-        attributes = item_mapping.inquiry_attributes(inquiry, inquiry_id, lead_id, iso(now))
+        attributes = item_mapping.inquiry_attributes(inquiry, inquiry_id, lead_id, iso(now), lead.version)
         if inquiry.form_id is not None:
             attributes.update(keys.form_submission_attributes(tenant_id, inquiry.form_id, inquiry_id))
         writes.append(_put(tenant_id, keys.inquiry_sk(lead_id, inquiry_id), "item", **attributes))
@@ -306,7 +307,7 @@ def create(
         writes += _stage_history_writes(tenant_id, None, lead, stamp)
         writes += _assignment_writes(tenant_id, None, lead)
         writes += _tag_writes(changes)
-        writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+        writes += _inquiry_writes(tenant_id, lead, inquiries, now)
         writes += _consent_writes(tenant_id, lead.id, consents, now)
         writes += _count_writes(tenant_id, None, data)
         return lead, writes
@@ -395,7 +396,7 @@ def update(
         writes += _membership_writes(tenant_id, lead.id, current, lead)
         writes += _assignment_writes(tenant_id, current, lead)
         writes += _tag_writes(changes)
-        writes += _inquiry_writes(tenant_id, lead.id, inquiries, now)
+        writes += _inquiry_writes(tenant_id, lead, inquiries, now)
         writes += _consent_writes(tenant_id, lead.id, consents, now)
         writes += _count_writes(tenant_id, current.data, data)
         return lead, writes

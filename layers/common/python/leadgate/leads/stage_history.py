@@ -3,7 +3,7 @@ never missed nor recorded twice (docs/workspace.md, "Stage history and stats").
 
 A move (including the lead's first stage, from null, on create) writes, beside the lead:
 - its history item in the leads table (`MOVE#{lead}#{version}`, leadgate.leads.keys): from, to, when, and which
-  client made it (`leadgate.actor`); `GET /api/v1/leads/{id}/stage-history` lists them, newest first;
+  client made it (`leadgate.events.actor`); `GET /api/v1/leads/{id}/stage-history` lists them, newest first;
 - when it leaves an integer stage of an integer pipeline that it entered at a known time, that pipeline's move
   item (leadgate.workspace.pipelines.moves), which the pipeline's stats read by time.
 The lead item keeps `stage_entered_at` and, for a lead assigned to a user, `stage_type`: the type of its stage (ONE
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from leadgate import actor
+from leadgate.events import actor
 from leadgate.leads import items as item_mapping
 from leadgate.leads import keys
 from leadgate.leads.records import StoredLead
@@ -94,7 +94,7 @@ def writes(tenant_id: str, current: StoredLead | None, lead: StoredLead, now: st
         to_pipeline_id=lead.data.pipeline_id,
         to_stage_id=lead.data.pipeline_stage_id,
         moved_at=now,
-        client_id=actor.current(),
+        client_id=actor.client_id(),
     )
     item = {"PK": keys.partition(tenant_id), "SK": keys.stage_move_sk(lead.id, lead.version), **move.record()}
     entries: list[dict[str, Any]] = [

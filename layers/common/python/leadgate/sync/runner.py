@@ -21,6 +21,7 @@ from leadgate import clock
 from leadgate.connections import secrets as connection_secrets
 from leadgate.connections.models import Connection
 from leadgate.connections.registry import ConnectionRegistry
+from leadgate.events import actor
 from leadgate.integrations import clients
 from leadgate.integrations.errors import PermanentError
 from leadgate.leads.ids import new_ulid
@@ -59,9 +60,15 @@ def run_connection(
         connector = connector_of(connection, versioned, config)
     except PermanentError as exc:
         return _failed(connection, str(exc))
-    record = run_sync(
-        config, connector, budget_seconds=budget_seconds, progress=progress, lease_seconds=lease_seconds, run_id=run_id
-    )
+    with actor.acting_as(actor.integration(connection.connection_id)):
+        record = run_sync(
+            config,
+            connector,
+            budget_seconds=budget_seconds,
+            progress=progress,
+            lease_seconds=lease_seconds,
+            run_id=run_id,
+        )
     if record.status == "failed" and (record.error or "").startswith(UNAUTHORIZED):
         disable_sync(connection, record.error or UNAUTHORIZED, registry=registry, schedules=schedules)
     return record

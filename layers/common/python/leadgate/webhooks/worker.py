@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from leadgate.connections.models import Connection, Provider
 from leadgate.connections.registry import get_connection
 from leadgate.connections.secrets import MissingSecrets, VersionedSecrets, get_secrets
+from leadgate.events import actor
 from leadgate.integrations.clients import TokenStore, hubspot_client
 from leadgate.integrations.errors import AuthenticationFailed, PermanentError
 from leadgate.integrations.hubspot import Contact, HubSpotClient
@@ -46,7 +47,8 @@ def process_message(body: str) -> EventResult:
         raise PoisonMessage(problem) from None
     connection = get_connection(event.connection_id)
     fetch = _contact_fetcher(connection) if event.provider == "hubspot" else None
-    return apply_event(event, fetch)
+    with actor.acting_as(actor.integration(event.connection_id)):
+        return apply_event(event, fetch)
 
 
 def _event_id(body: str) -> str | None:
