@@ -17,7 +17,9 @@ from typing import Any
 
 from leadgate import aws
 from leadgate.connections.models import Connection
+from leadgate.events import journal
 from leadgate.leads import keys, repository
+from leadgate.outbound import deliveries, endpoints
 from leadgate.sync import keys as sync_keys
 
 
@@ -49,6 +51,19 @@ def stage_moves(target: Target) -> int:
     return repository.delete_prefixed(target.tenant_id, keys.stage_move_prefix(target.lead_id))
 
 
+def webhook_deliveries(target: Target) -> int:
+    """The lead's events as queued or sent to the tenant's webhook endpoints (a delivery keeps the event's body).
+    Runs before `events`, which it reads the lead's event ids from."""
+    endpoint_ids = [endpoint.id for endpoint in endpoints.all_endpoints(target.tenant_id)]
+    event_ids = journal.lead_event_ids(target.tenant_id, target.lead_id)
+    return deliveries.erase(target.tenant_id, endpoint_ids, event_ids)
+
+
+def events(target: Target) -> int:
+    """The lead's events in the journal (each carries the lead as the API showed it)."""
+    return journal.erase_lead(target.tenant_id, target.lead_id)
+
+
 def sync_hashes(target: Target) -> int:
     """The content hash of the lead's record in each linked provider, per connection of that provider: ONE
     DeleteItem each (a hash of the person's data, and the link back to the lead)."""
@@ -68,6 +83,8 @@ ERASERS: tuple[tuple[str, Eraser], ...] = (
     ("inquiries", inquiries),
     ("consents", consents),
     ("stage_moves", stage_moves),
+    ("webhook_deliveries", webhook_deliveries),
+    ("events", events),
     ("sync_hashes", sync_hashes),
 )
 

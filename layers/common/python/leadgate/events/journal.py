@@ -55,6 +55,9 @@ class _JournalClock:
 _journal_clock = _JournalClock()
 
 
+EVENT_PREFIX = "E#"
+
+
 def _table() -> str:
     return get_settings().events_table
 
@@ -72,7 +75,7 @@ def append(event: Event) -> bool:
     written = f"{_journal_clock.stamp()}#{event.id}"
     item: dict[str, Any] = {
         "pk": {"S": partition(event.tenant)},
-        "sk": {"S": f"E#{event.id}"},
+        "sk": {"S": f"{EVENT_PREFIX}{event.id}"},
         "written": {"S": written},
         "type": {"S": event.type},
         "body": {"S": event.body()},
@@ -158,7 +161,7 @@ def _query_arguments(query: Query, after: str | None, limit: int) -> dict[str, A
         "Limit": limit,
     }
     if after:
-        start = {"pk": partition(query.tenant), "sk": f"E#{after.rsplit('#', 1)[1]}", "written": after}
+        start = {"pk": partition(query.tenant), "sk": f"{EVENT_PREFIX}{after.rsplit('#', 1)[1]}", "written": after}
         if query.lead_id:
             start["lead_key"] = hash_value
         arguments["ExclusiveStartKey"] = {name: {"S": value} for name, value in start.items()}
@@ -187,9 +190,20 @@ def decode_position(query: Query, raw: str) -> str | None:
     return position
 
 
+def lead_event_ids(tenant: str, lead_id: str) -> list[str]:
+    """Every journaled event id of the lead: Queries of `by_lead`, keys only."""
+    return [key["sk"]["S"].removeprefix(EVENT_PREFIX) for key in _lead_event_keys(tenant, lead_id)]
+
+
 def erase_lead(tenant: str, lead_id: str) -> int:
     """Deletes every journaled event of the lead (Query of `by_lead`, keys only; BatchWriteItem); returns how
     many. Erasure calls it: the lead's personal data must not outlive it in the journal."""
+    keys = _lead_event_keys(tenant, lead_id)
+    _delete(keys)
+    return len(keys)
+
+
+def _lead_event_keys(tenant: str, lead_id: str) -> list[dict[str, Any]]:
     keys: list[dict[str, Any]] = []
     start = None
     while True:
@@ -206,9 +220,7 @@ def erase_lead(tenant: str, lead_id: str) -> int:
         keys += [{"pk": item["pk"], "sk": item["sk"]} for item in page.get("Items", [])]
         start = page.get("LastEvaluatedKey")
         if not start:
-            break
-    _delete(keys)
-    return len(keys)
+            return keys
 
 
 def _delete(item_keys: Sequence[dict[str, Any]]) -> None:

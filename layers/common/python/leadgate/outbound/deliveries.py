@@ -10,13 +10,14 @@ event's body, so retries never read the journal.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Annotated, Any, Literal
 
 from botocore.exceptions import ClientError
 from pydantic import Field, StringConstraints
 
-from leadgate import aws, clock, cursors, errors
+from leadgate import aws, clock, cursors, dependencies, errors
 from leadgate.events.model import Event
 from leadgate.lists import Page
 from leadgate.outbound import keys
@@ -30,6 +31,8 @@ MAX_LOGGED_ATTEMPTS = 30  # the newest attempts kept on the item (8 scheduled pe
 ANSWER_BYTES = 1024
 MAX_EVENT_ID_BYTES = 200
 RELEASE_PAGE = 100  # deliveries a recovery or resumption reads per queued message
+BATCH_GET_LIMIT = 100
+BATCH_WRITE_LIMIT = 25
 
 
 @dataclass(frozen=True)
@@ -333,3 +336,19 @@ def unpark(key: dict[str, Any], due_at: str) -> bool:
             return False
         raise
     return True
+
+
+def erase(tenant_id: str, endpoint_ids: Sequence[int], event_ids: Sequence[str]) -> int:
+    """Deletes the deliveries of `event_ids` to every endpoint (erasure: a delivery keeps the event's body):
+    BatchGetItem of the keys that may exist, keys only, then BatchWriteItem of those found; how many."""
+    candidates = [keys.delivery_key(tenant_id, endpoint, event) for endpoint in endpoint_ids for event in event_ids]
+    found: list[dict[str, Any]] = []
+    for first in range(0, len(candidates), BATCH_GET_LIMIT):
+        chunk = candidates[first : first + BATCH_GET_LIMIT]
+        request = {_table(): {"Keys": chunk, "ProjectionExpression": "pk, sk"}}
+        items, _ = dependencies.batch_get(aws.dynamodb(), request)
+        found += [{"pk": item["pk"], "sk": item["sk"]} for item in items.get(_table(), [])]
+    for first in range(0, len(found), BATCH_WRITE_LIMIT):
+        deletes = [{"DeleteRequest": {"Key": key}} for key in found[first : first + BATCH_WRITE_LIMIT]]
+        dependencies.batch_write(aws.dynamodb(), {_table(): deletes})
+    return len(found)
