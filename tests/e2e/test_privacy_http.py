@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 
 import boto3
 import pytest
@@ -38,10 +39,23 @@ def every_item(stack) -> str:
     return json.dumps(items, ensure_ascii=False).lower()
 
 
+def journaled(local_stack, headers, lead_id, event_type) -> bool:
+    """Waits (up to 10 s) until the journal holds the lead's event of `event_type`."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        page = requests.get(
+            local_stack.url("/api/v1/events"), params={"lead_id": lead_id}, headers=headers, timeout=10
+        ).json()
+        if event_type in [event["type"] for event in page["data"]]:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def test_an_erased_person_is_in_no_local_table_and_their_email_makes_a_new_lead(local_stack):
     tenant = f"erase-{random.randrange(10**6, 10**7)}"
     client = local_stack.admin_json(
-        "clients", "create", "--tenant", tenant, "--scopes", "write:leads", "read:leads", "erase:leads"
+        "clients", "create", "--tenant", tenant, "--scopes", "write:leads", "read:leads", "erase:leads", "read:events"
     )
     headers = {"Authorization": f"Bearer {local_stack.token(client)}"}
     url = local_stack.url
@@ -53,12 +67,15 @@ def test_an_erased_person_is_in_no_local_table_and_their_email_makes_a_new_lead(
         url("/api/v1/leads/upsert"), json={"email": PERSON["email"], "notes": "x"}, headers=headers
     )
     assert upserted.status_code == 200, upserted.text
+    assert journaled(local_stack, headers, lead_id, "lead.updated")  # the journal holds the person too
     assert "vanderbilt" in every_item(local_stack)
 
     erased = requests.post(url(f"/api/v1/leads/{lead_id}/erase"), headers=headers, timeout=30)
 
     assert erased.status_code == 200, erased.text
     assert erased.json()["data"]["removed"]["inquiries"] == 1
+    assert erased.json()["data"]["removed"]["events"] >= 2
+    assert journaled(local_stack, headers, lead_id, "lead.erased")  # what the stream still carried is gone too
     stored = every_item(local_stack)
     assert [trace for trace in TRACES if trace in stored] == []
     gone = requests.get(url(f"/api/v1/leads/{lead_id}"), headers=headers, timeout=10)

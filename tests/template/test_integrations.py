@@ -195,15 +195,15 @@ def test_the_jobs_queue_is_fifo_with_its_worker_as_event_source():
 def test_the_event_stream_mapping_cannot_be_stalled_by_a_poison_record(source):
     """Partial batch failures, bisecting, bounded retries and age, a failure queue, an alarm on iterator age."""
     specs = template.stream_event_sources()
-    assert {(spec.function, spec.table) for spec in specs} == {
-        ("event_stream", "LeadsTable"),
-        ("event_stream", "SyncTable"),
-        ("event_stream", "ConnectionsTable"),
+    assert {(spec.function, spec.table, spec.on_failure) for spec in specs} == {
+        ("event_stream", "LeadsTable", "EventStreamFailureQueue"),
+        ("event_stream", "SyncTable", "EventStreamFailureQueue"),
+        ("event_stream", "ConnectionsTable", "EventStreamFailureQueue"),
+        ("webhook_dispatcher", "EventsTable", "WebhookDispatchFailureQueue"),
     }
     for spec in specs:
         assert spec.report_batch_item_failures and spec.bisect_on_error
         assert 0 <= spec.maximum_retry_attempts <= 10
-        assert spec.on_failure == "EventStreamFailureQueue"
     for event in source["Resources"]["EventStreamFunction"]["Properties"]["Events"].values():
         assert 0 < event["Properties"]["MaximumRecordAgeInSeconds"] <= 6 * 3600
     leads = source["Resources"]["LeadsTable"]["Properties"]["StreamSpecification"]

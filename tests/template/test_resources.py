@@ -202,8 +202,15 @@ def test_each_function_may_touch_only_the_tables_it_needs(transformed):
         "TokenFunction": {"ClientsTable": "read", "RateLimitTable": "crud"},  # registry; token limits
         "AuthorizerFunction": {"ClientsTable": "read"},
         # Lead writers check the stages, users and tags a lead names and move their counts in the transaction.
-        # Erasure: the lead's sync content hashes deleted, the tenant's connections read (docs/privacy.md).
-        "LeadsFunction": {**lead_writer, "SyncTable": "crud", "ConnectionsTable": "read"},
+        # Erasure: the lead's sync content hashes, journaled events and their webhook deliveries deleted, the
+        # tenant's connections read (docs/privacy.md).
+        "LeadsFunction": {
+            **lead_writer,
+            "SyncTable": "crud",
+            "ConnectionsTable": "read",
+            "EventsTable": "crud",
+            "OutboundWebhooksTable": "crud",
+        },
         "InboundFunction": lead_writer,
         "UsageFunction": {"RateLimitTable": "crud"},
         "DocsFunction": {},

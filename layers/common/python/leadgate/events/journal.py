@@ -195,10 +195,11 @@ def lead_event_ids(tenant: str, lead_id: str) -> list[str]:
     return [key["sk"]["S"].removeprefix(EVENT_PREFIX) for key in _lead_event_keys(tenant, lead_id)]
 
 
-def erase_lead(tenant: str, lead_id: str) -> int:
-    """Deletes every journaled event of the lead (Query of `by_lead`, keys only; BatchWriteItem); returns how
-    many. Erasure calls it: the lead's personal data must not outlive it in the journal."""
-    keys = _lead_event_keys(tenant, lead_id)
+def erase_lead(tenant: str, lead_id: str, *, keep: frozenset[str] = frozenset()) -> int:
+    """Deletes every journaled event of the lead but those of a type in `keep` (Query of `by_lead`, keys and
+    type; BatchWriteItem); returns how many. Erasure calls it: the lead's personal data must not outlive it in
+    the journal."""
+    keys = [key for key in _lead_event_keys(tenant, lead_id) if key.pop("type", {}).get("S") not in keep]
     _delete(keys)
     return len(keys)
 
@@ -212,12 +213,13 @@ def _lead_event_keys(tenant: str, lead_id: str) -> list[dict[str, Any]]:
             "IndexName": BY_LEAD,
             "KeyConditionExpression": "lead_key = :lead",
             "ExpressionAttributeValues": {":lead": {"S": lead_key(tenant, lead_id)}},
-            "ProjectionExpression": "pk, sk",
+            "ProjectionExpression": "pk, sk, #type",
+            "ExpressionAttributeNames": {"#type": "type"},
         }
         if start:
             arguments["ExclusiveStartKey"] = start
         page = aws.dynamodb().query(**arguments)
-        keys += [{"pk": item["pk"], "sk": item["sk"]} for item in page.get("Items", [])]
+        keys += [{name: item[name] for name in ("pk", "sk", "type") if name in item} for item in page.get("Items", [])]
         start = page.get("LastEvaluatedKey")
         if not start:
             return keys

@@ -12,6 +12,8 @@ from leadgate import clock
 from leadgate.events import derive, journal
 from leadgate.settings import get_settings
 
+ERASED = "lead.erased"
+
 
 def journal_record(record: Mapping[str, Any]) -> int:
     """Journals one DynamoDB stream record's events; returns how many were new. Raises on an unreadable image
@@ -25,4 +27,9 @@ def journal_record(record: Mapping[str, Any]) -> int:
         recorded_at=moment.isoformat(timespec="milliseconds"),
         base_url=get_settings().public_base_url,
     )
-    return sum(journal.append(event) for event in events)
+    appended = sum(journal.append(event) for event in events)
+    for erased in (event for event in events if event.type == ERASED and event.lead_id):
+        # Erasure removed the lead's events in its request; records of the lead still in flight then (this
+        # stream delivers an item's records in order, so every earlier one is journaled by now) are removed here.
+        journal.erase_lead(erased.tenant, erased.lead_id, keep=frozenset({ERASED}))
+    return appended
