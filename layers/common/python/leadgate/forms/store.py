@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from leadgate import aws
 from leadgate.forms.records import Form, form_from
 from leadgate.settings import get_settings
-from leadgate.workspace import items, keys
+from leadgate.workspace import items, keys, objects
 
 FORM = "form"
 PUBLIC_ID_BYTES = 18  # 144 random bits: unguessable, and short enough for a URL
@@ -59,21 +59,7 @@ def get_public(public_id: str) -> Form | None:
 
 def all_forms(tenant_id: str) -> list[Form]:
     """Every form of the tenant in id order: ONE Query (pages of 1 MB)."""
-    query: dict[str, Any] = {
-        "TableName": _table(),
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-        "ExpressionAttributeValues": {
-            ":pk": {"S": keys.partition(tenant_id)},
-            ":prefix": {"S": keys.object_prefix(FORM)},
-        },
-    }
-    found = []
-    while True:
-        page = aws.dynamodb().query(**query)
-        found.extend(form_from(items.plain(item)) for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return found
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return [form_from(found) for found in objects.all_of_kind(tenant_id, FORM)]
 
 
 def writes(form: Form, *, before: Form | None) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from leadgate import aws, dependencies
 from leadgate.settings import get_settings
-from leadgate.workspace import items, keys
+from leadgate.workspace import items, keys, objects
 from leadgate.workspace.pipelines.records import Pipeline, Stage, pipeline_from, stage_from
 
 
@@ -60,27 +60,9 @@ def default_marker_in(tenant_id: str, read: Iterable[Mapping[str, Any]]) -> dict
     return items.plain(found) if found else None
 
 
-def _query_kind(tenant_id: str, kind: str) -> list[dict[str, Any]]:
-    query: dict[str, Any] = {
-        "TableName": _table(),
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-        "ExpressionAttributeValues": {
-            ":pk": {"S": keys.partition(tenant_id)},
-            ":prefix": {"S": keys.object_prefix(kind)},
-        },
-    }
-    found = []
-    while True:
-        page = aws.dynamodb().query(**query)
-        found.extend(items.plain(item) for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return found
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-
-
 def all_pipelines(tenant_id: str) -> list[Pipeline]:
     """Every pipeline of the tenant, in position order (ONE Query: a tenant has hundreds at most)."""
-    pipelines = [pipeline_from(found) for found in _query_kind(tenant_id, keys.PIPELINE)]
+    pipelines = [pipeline_from(found) for found in objects.all_of_kind(tenant_id, keys.PIPELINE)]
     return sorted(pipelines, key=lambda pipeline: (pipeline.position, pipeline.id))
 
 

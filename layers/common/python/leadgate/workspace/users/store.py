@@ -11,7 +11,7 @@ from botocore.exceptions import ClientError
 
 from leadgate import aws
 from leadgate.settings import get_settings
-from leadgate.workspace import items, keys
+from leadgate.workspace import items, keys, objects
 from leadgate.workspace.users.records import User, user_from
 
 
@@ -39,21 +39,7 @@ def get(tenant_id: str, user_id: int) -> User | None:
 
 def all_users(tenant_id: str) -> list[User]:
     """Every user of the tenant in id order: ONE Query (pages of 1 MB; a tenant has hundreds at most)."""
-    query: dict[str, Any] = {
-        "TableName": _table(),
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-        "ExpressionAttributeValues": {
-            ":pk": {"S": keys.partition(tenant_id)},
-            ":prefix": {"S": keys.object_prefix(keys.USER)},
-        },
-    }
-    found = []
-    while True:
-        page = aws.dynamodb().query(**query)
-        found.extend(user_from(items.plain(item)) for item in page.get("Items", []))
-        if "LastEvaluatedKey" not in page:
-            return found
-        query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    return [user_from(found) for found in objects.all_of_kind(tenant_id, keys.USER)]
 
 
 def active_check(tenant_id: str, user_id: int) -> dict[str, Any]:
