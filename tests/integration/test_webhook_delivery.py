@@ -13,6 +13,7 @@ from standardwebhooks import Webhook
 
 from leadgate.aws import reset_clients
 from leadgate.clock import iso as clock_iso
+from leadgate.events.model import Event
 from leadgate.outbound import deliveries, endpoints, schedule, sender
 from leadgate_dev.harness import authorizer_context, handle
 from leadgate_dev.harness.events import rest_event
@@ -112,6 +113,38 @@ def test_a_4xx_other_than_429_fails_without_retry_and_410_disables_the_endpoint(
     assert body["data"]["active"] is False and "410" in body["data"]["disabled_reason"]
 
 
+def _journal(invoke, event_type="webhook_endpoint.disabled"):
+    authorizer = authorizer_context(tenant="acme", scopes=("read:events",))
+    status, _, body = invoke(
+        "events", rest_event("GET", "/api/v1/events", query={"type": event_type}, authorizer=authorizer)
+    )
+    assert status == 200, body
+    return body["data"]
+
+
+def test_an_endpoint_disabled_by_410_journals_webhook_endpoint_disabled_once(api, invoke):
+    with Receiver(statuses=[410, 410]) as gone, Receiver() as watcher:
+        unsubscribed = _endpoint(api, gone.url)
+        watching = _endpoint(api, watcher.url, event_types=["webhook_endpoint.*"])
+        handle("webhook_dispatcher", stream_event([lead_event(lead_id="L1"), lead_event(lead_id="L2")]))
+        assert _send_queued() == {"batchItemFailures": []}  # both 410, concurrently: one disablement
+        assert len(gone.received) == 2
+        (journaled,) = _journal(invoke)
+        assert journaled["type"] == "webhook_endpoint.disabled" and journaled["actor"] == "system"
+        _, _, shown = api("GET", f"/api/v1/webhook-endpoints/{unsubscribed['id']}")
+        # Both attempts journal the same event id; its `updated_at` is the attempt's that journaled it first.
+        same = {name: value for name, value in shown["data"].items() if name != "updated_at"}
+        assert {name: journaled["data"][name] for name in same} == same
+        assert "410" in journaled["data"]["disabled_reason"]
+        # The event goes out like any other (the journal's stream -> the dispatcher) to those who want it.
+        handle("webhook_dispatcher", stream_event([Event.model_validate(journaled)]))
+        _send_queued()
+        (got,) = watcher.received
+    payload = Webhook(watching["secret"]).verify(got.body, got.headers)
+    assert payload["type"] == "webhook_endpoint.disabled" and payload["data"]["id"] == unsubscribed["id"]
+    assert _log(api, unsubscribed["id"], event_type="webhook_endpoint.disabled")[0]["status"] == "paused"
+
+
 def test_the_schedule_and_retry_after():
     assert schedule.SCHEDULE == (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
     assert schedule.next_wait(1) == 5 and schedule.next_wait(2, retry_after=60) == 300
@@ -143,7 +176,7 @@ def test_a_wait_beyond_sqs_is_parked_and_the_sweeper_queues_it_when_due(api, mon
         assert len(receiver.received) == 3
 
 
-def test_failing_every_attempt_for_five_days_disables_the_endpoint(api, clock):
+def test_failing_every_attempt_for_five_days_disables_the_endpoint(api, invoke, clock):
     with Receiver(statuses=[500, 500]) as receiver:
         created = _endpoint(api, receiver.url)
         handle("webhook_dispatcher", stream_event([lead_event()]))
@@ -153,6 +186,17 @@ def test_failing_every_attempt_for_five_days_disables_the_endpoint(api, clock):
         _send_queued()
     found = endpoints.get("acme", created["id"])
     assert found.active is False and "5 days" in found.disabled_reason
+    (journaled,) = _journal(invoke)
+    assert journaled["data"]["id"] == created["id"] and journaled["data"]["disabled_reason"] == found.disabled_reason
+
+
+def test_a_users_pause_is_not_overwritten_by_a_disablement(api):
+    with Receiver() as receiver:
+        created = _endpoint(api, receiver.url)
+    read = endpoints.get("acme", created["id"])
+    assert api("PATCH", f"/api/v1/webhook-endpoints/{created['id']}", {"active": False})[0] == 200
+    assert endpoints.disable(read, "The endpoint answered 410 Gone.", read.updated_at) is False
+    assert endpoints.get("acme", created["id"]).disabled_reason is None
 
 
 def test_a_hanging_endpoint_does_not_delay_a_healthy_one(api):

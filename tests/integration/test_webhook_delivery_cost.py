@@ -36,9 +36,9 @@ def test_calls_per_event_dispatched_and_delivered(aws, monkeypatch):
             handle("webhook_sender", batch)
         assert len(receiver.received) == EVENTS
     # Dispatch: one Query for the tenant's endpoints per batch, one PutItem per delivery, one SendMessageBatch
-    # per event (its deliveries to every matching endpoint together).
+    # per 10 deliveries of the batch (queued together at its end).
     assert dispatching.calls == Counter({"Query": 1, "PutItem": EVENTS})
-    assert dispatch_sqs == {"SendMessageBatch": EVENTS}
+    assert dispatch_sqs == {"SendMessageBatch": -(-EVENTS // 10)}
     # Delivery: read the delivery and the endpoint, claim, log: 4 calls per successful attempt, and no SQS call.
     assert sending.calls == Counter({"GetItem": 2 * EVENTS, "UpdateItem": 2 * EVENTS})
     assert sqs == {}

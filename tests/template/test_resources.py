@@ -189,8 +189,15 @@ def _table_access(role: dict) -> dict[str, str]:
             if not all(action.startswith("dynamodb:") for action in actions):
                 continue  # SQS and Secrets Manager: tests/template/test_integrations.py
             level = "crud" if "dynamodb:PutItem" in actions else "read"
-            for resource in statement["Resource"]:
-                table = resource["Fn::Sub"][1]["tableName"]["Ref"]
+            if actions == {"dynamodb:PutItem"}:
+                level = "append"  # an inline statement: puts only (the journal's writers)
+            resources = statement["Resource"]
+            for resource in resources if isinstance(resources, list) else [resources]:
+                if "Fn::GetAtt" in resource:
+                    attribute = resource["Fn::GetAtt"]
+                    table = (attribute.split(".") if isinstance(attribute, str) else attribute)[0]
+                else:
+                    table = resource["Fn::Sub"][1]["tableName"]["Ref"]
                 access[table] = "crud" if access.get(table) == "crud" else level
     return access
 
@@ -233,7 +240,8 @@ def test_each_function_may_touch_only_the_tables_it_needs(transformed):
             "RateLimitTable": "crud",
         },
         "WebhookDispatcherFunction": {"OutboundWebhooksTable": "crud"},
-        "WebhookSenderFunction": {"OutboundWebhooksTable": "crud", "RateLimitTable": "crud"},
+        # The sender journals webhook_endpoint.disabled when it disables an endpoint: PutItem on the journal only.
+        "WebhookSenderFunction": {"OutboundWebhooksTable": "crud", "RateLimitTable": "crud", "EventsTable": "append"},
         "WebhookSweeperFunction": {"OutboundWebhooksTable": "crud"},
     }
     for function, access in expected.items():

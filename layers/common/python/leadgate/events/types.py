@@ -18,5 +18,7 @@ LEAD_EVENTS = {
 OTHER_EVENTS = {
     "sync.run_finished": "A sync run ended (succeeded, partial, failed or skipped). `data`: the run record.",
     "integration.disabled": "A connection was switched off or its sync stopped. `data`: the connection, `reason`.",
+    "webhook_endpoint.disabled": "A webhook endpoint was disabled: it answered 410 Gone, or every attempt failed for "
+    "5 days. `data`: the endpoint as the API shows it, with `disabled_reason` (`actor` is `system`).",
 }
 EVENT_TYPES = {**LEAD_EVENTS, **OTHER_EVENTS}

@@ -3,7 +3,9 @@ the event's tenant that wants its type, queued for the sender. An inactive endpo
 reason) gets its deliveries `paused`: they are sent when it is made active again, so nothing is lost meanwhile.
 
 Idempotent: a stream record dispatched again finds its deliveries (conditional PutItem) and queues the pending
-ones again; the sender ignores a message whose delivery is no longer pending.
+ones again; the sender ignores a message whose delivery is no longer pending. So the dispatcher function queues
+a whole stream batch's messages at its end (SendMessageBatch by 10, not one call per event): if that fails, the
+invocation fails and Lambda hands the batch over again.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from leadgate.events.model import Event
 from leadgate.outbound import deliveries, endpoints, queue
 
 
-def dispatch(event: Event, known: dict[str, list[endpoints.Endpoint]] | None = None) -> int:
-    """Creates and queues the event's deliveries; returns how many were queued. `known` caches each tenant's
-    endpoints for one batch of stream records (ONE Query per tenant per batch)."""
+def dispatch(event: Event, known: dict[str, list[endpoints.Endpoint]] | None = None) -> list[str]:
+    """Creates the event's deliveries; returns the messages to queue for the pending ones (the caller sends a
+    stream batch's together: `queue.send_all`). `known` caches each tenant's endpoints for one batch of stream
+    records (ONE Query per tenant per batch)."""
     known = {} if known is None else known
     if event.tenant not in known:
         known[event.tenant] = endpoints.all_endpoints(event.tenant)
@@ -26,8 +29,7 @@ def dispatch(event: Event, known: dict[str, list[endpoints.Endpoint]] | None = N
         created = deliveries.create(event.tenant, endpoint.id, event, status)
         if status == "pending" and (created or _still_pending(event, endpoint)):
             queued.append(queue.deliver_message(event.tenant, endpoint.id, event.id))
-    queue.send_all(queued)
-    return len(queued)
+    return queued
 
 
 def _still_pending(event: Event, endpoint: endpoints.Endpoint) -> bool:

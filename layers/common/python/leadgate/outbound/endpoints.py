@@ -240,17 +240,26 @@ def note_success(endpoint: Endpoint) -> None:
             raise
 
 
-def disable(endpoint: Endpoint, reason: str, at: str) -> None:
-    """Sets the endpoint inactive with a reason (the sender: 410, or failing for 5 days); bumps its version."""
-    aws.dynamodb().update_item(
-        TableName=_table(),
-        Key=keys.endpoint_key(endpoint.tenant_id, endpoint.id),
-        UpdateExpression="SET active = :false, disabled_reason = :reason, updated_at = :at ADD version :one",
-        ConditionExpression="attribute_exists(pk)",
-        ExpressionAttributeValues={
-            ":false": {"BOOL": False},
-            ":reason": {"S": reason},
-            ":at": {"S": at},
-            ":one": {"N": "1"},
-        },
-    )
+def disable(endpoint: Endpoint, reason: str, at: str) -> bool:
+    """Sets an active endpoint inactive with a reason (the sender: 410, or failing for 5 days), bumping its version;
+    ONE conditional UpdateItem. False when it was already inactive or is gone (another attempt disabled it first,
+    or a user paused or deleted it): a user's pause is not overwritten with a reason."""
+    try:
+        aws.dynamodb().update_item(
+            TableName=_table(),
+            Key=keys.endpoint_key(endpoint.tenant_id, endpoint.id),
+            UpdateExpression="SET active = :false, disabled_reason = :reason, updated_at = :at ADD version :one",
+            ConditionExpression="attribute_exists(pk) AND active = :true",
+            ExpressionAttributeValues={
+                ":false": {"BOOL": False},
+                ":true": {"BOOL": True},
+                ":reason": {"S": reason},
+                ":at": {"S": at},
+                ":one": {"N": "1"},
+            },
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

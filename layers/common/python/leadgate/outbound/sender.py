@@ -5,7 +5,8 @@ A `deliver` message tries one pending delivery: the endpoint's URL is resolved a
 checked address, without redirects, with a 15 s timeout. The attempt is logged on the delivery. Then:
 2xx succeeded; 410 disables the endpoint; a timeout, a network error, a 5xx or a 429 is tried again on the
 schedule (`leadgate.outbound.schedule`); any other answer, or an unsafe address, fails the delivery. An endpoint
-failing every attempt for 5 days is disabled with a reason. A paused endpoint's delivery becomes `paused`.
+failing every attempt for 5 days is disabled with a reason (`leadgate.outbound.disabling`: with a
+`webhook_endpoint.disabled` event). A paused endpoint's delivery becomes `paused`.
 
 A `release` message makes a page of an endpoint's deliveries `pending` and queues them, then queues its next
 page. The sweeper (`sweep`) queues the deliveries whose long wait (beyond SQS's 15 minutes) is over.
@@ -22,8 +23,7 @@ import requests
 
 from leadgate import clock, ssrf
 from leadgate.integrations.transport import retry_after
-from leadgate.observability import logger
-from leadgate.outbound import deliveries, endpoints, queue, schedule, secrets, signing
+from leadgate.outbound import deliveries, disabling, endpoints, queue, schedule, secrets, signing
 from leadgate.outbound.deliveries import Delivery
 from leadgate.outbound.endpoints import Endpoint
 from leadgate.ratelimit import Policy, request_counter
@@ -144,8 +144,7 @@ def _settle(endpoint: Endpoint, delivery: Delivery, attempt: dict[str, Any], ans
     tries = delivery.tries + 1
     if answer.status == GONE:
         deliveries.record_attempt(delivery, attempt, status="failed", tries=tries, next_attempt_at=None)
-        endpoints.disable(endpoint, "The endpoint answered 410 Gone.", clock.iso(now))
-        logger.info("Webhook endpoint disabled: 410", extra={"endpoint_id": endpoint.id})
+        disabling.disable(endpoint, "The endpoint answered 410 Gone.", clock.iso(now))
         return
     failing_since = endpoints.note_failure(endpoint, clock.iso(now))
     wait = schedule.next_wait(tries, answer.retry_after) if answer.retried else None
@@ -159,8 +158,7 @@ def _settle(endpoint: Endpoint, delivery: Delivery, attempt: dict[str, Any], ans
         if delay is not None:
             queue.send(queue.deliver_message(delivery.tenant_id, delivery.endpoint_id, delivery.event_id), delay)
     if now - datetime.fromisoformat(failing_since) >= schedule.DISABLE_AFTER:
-        endpoints.disable(endpoint, "Every delivery attempt failed for 5 days.", clock.iso(now))
-        logger.info("Webhook endpoint disabled: failing for 5 days", extra={"endpoint_id": endpoint.id})
+        disabling.disable(endpoint, "Every delivery attempt failed for 5 days.", clock.iso(now))
 
 
 def release(message: dict[str, Any]) -> None:
