@@ -2,7 +2,7 @@
 placement, tag catalog, counts, ETags and events apply alike. The caller acts as the automation
 (`leadgate.events.actor.acting_as`), so every change carries its actor and chain depth.
 
-`perform` answers the step's outcome (`done`, `unchanged`, `skipped` with the reason), or raises: `Retry` and
+`perform` answers the step's outcome (`done`; `unchanged`, `skipped` with the reason), or raises: `Retry` and
 the transient failures (a write conflict, a dependency down, a webhook's 5xx or timeout) are tried again with
 backoff by the runner; anything else fails the step.
 """
@@ -20,7 +20,6 @@ from leadgate.automations import secrets, store
 from leadgate.automations.definitions import Action
 from leadgate.events.model import Event
 from leadgate.leads import service as leads
-from leadgate.leads.records import StoredLead
 from leadgate.leads.requests import LeadPatch
 from leadgate.outbound import schedule, signing
 from leadgate.settings import get_settings
@@ -28,6 +27,7 @@ from leadgate.workspace.users import store as users
 
 WEBHOOK_TIMEOUT = schedule.TIMEOUT_SECONDS
 RETRIED_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
+DONE = {"outcome": "done"}
 
 
 class Retry(Exception):
@@ -71,9 +71,8 @@ def _assign_round_robin(action: Any, context: Context) -> dict[str, Any]:
 
 
 def _add_tag(action: Any, context: Context) -> dict[str, Any]:
-    before = leads.get_lead(context.tenant_id, context.lead_id)
-    after = leads.add_tag(context.tenant_id, context.lead_id, action.tag, None)
-    return _outcome(before, after)
+    leads.add_tag(context.tenant_id, context.lead_id, action.tag, None)
+    return DONE
 
 
 def _remove_tag(action: Any, context: Context) -> dict[str, Any]:
@@ -81,7 +80,7 @@ def _remove_tag(action: Any, context: Context) -> dict[str, Any]:
         leads.remove_tag(context.tenant_id, context.lead_id, action.tag, None)
     except errors.NotFound:
         return {"outcome": "unchanged", "detail": f"The lead has no tag {action.tag!r}."}
-    return {"outcome": "done"}
+    return DONE
 
 
 def _move_to_stage(action: Any, context: Context) -> dict[str, Any]:
@@ -96,14 +95,10 @@ def _set_field(action: Any, context: Context) -> dict[str, Any]:
     return _patched(context, {"custom_fields": merged}, current.etag)  # a concurrent change: retried
 
 
-def _outcome(before: StoredLead, after: StoredLead) -> dict[str, Any]:
-    return {"outcome": "unchanged" if before.version == after.version else "done"}
-
-
 def _patched(context: Context, values: dict[str, Any], if_match: str | None = None) -> dict[str, Any]:
-    before = leads.get_lead(context.tenant_id, context.lead_id)
-    after = leads.patch_lead(context.tenant_id, context.lead_id, validation.parse(LeadPatch, values), if_match)
-    return _outcome(before, after)
+    """A PATCH of the lead as the API makes it (a value it holds already writes nothing)."""
+    leads.patch_lead(context.tenant_id, context.lead_id, validation.parse(LeadPatch, values), if_match)
+    return DONE
 
 
 def _send_webhook(action: Any, context: Context) -> dict[str, Any]:

@@ -119,7 +119,8 @@ def proceed(automation: Automation, run: runs.Run) -> runs.Run:
             steps.append({"step": step, "type": action.type, **outcome})
             if outcome["outcome"] == "failed":
                 return _finish(run, "failed", steps, step + 1, error=outcome.get("detail"))
-            run = runs.save(run, steps=steps, next_step=step + 1)
+            if step + 1 < len(definition.actions):  # the last step is saved with the run's end
+                run = runs.save(run, steps=steps, next_step=step + 1)
     return _finish(run, "succeeded", steps, len(definition.actions))
 
 
