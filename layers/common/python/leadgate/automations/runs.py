@@ -102,7 +102,7 @@ def _item(run: Run) -> dict[str, Any]:
     return {**items.to_item(attributes), **run.key}
 
 
-def _from(tenant_id: str, automation_id: int, attributes: dict[str, Any]) -> Run:
+def run_from(tenant_id: str, automation_id: int, attributes: dict[str, Any]) -> Run:
     return Run(
         tenant_id=tenant_id,
         automation_id=automation_id,
@@ -137,7 +137,7 @@ def get(tenant_id: str, automation_id: int, event: Event) -> Run | None:
         .get_item(TableName=_table(), Key=run_key(tenant_id, automation_id, event), ConsistentRead=True)
         .get("Item")
     )
-    return _from(tenant_id, automation_id, items.plain(item)) if item else None
+    return run_from(tenant_id, automation_id, items.plain(item)) if item else None
 
 
 def save(run: Run, **changes: Any) -> Run:
@@ -180,7 +180,7 @@ def page(tenant_id: str, automation_id: int, params: RunListParams) -> Page:
     if params.cursor is not None:
         query["ExclusiveStartKey"] = keys.key(partition(tenant_id, automation_id), _position(params.cursor))
     answer = aws.dynamodb().query(**query)
-    found = [_from(tenant_id, automation_id, items.plain(item)).record() for item in answer.get("Items", [])]
+    found = [run_from(tenant_id, automation_id, items.plain(item)).record() for item in answer.get("Items", [])]
     last = answer.get("LastEvaluatedKey")
     next_cursor = cursors.encode({"l": "automation_runs", "k": last["sk"]["S"]}) if last else None
     return Page(found, params.per_page, next_cursor)
