@@ -316,3 +316,36 @@ def test_wait_then_send_webhook_delivers_a_signed_request_after_the_scaled_delay
     assert payload["type"] == "automation.webhook" and payload["data"]["id"] == lead["id"]
     (run,) = _runs(api, created["id"])
     assert run["status"] == "succeeded" and [step["outcome"] for step in run["actions"]] == ["waiting", "done"]
+
+
+def test_a_failing_action_is_retried_with_backoff_and_the_run_shows_its_attempts(api, leads, flow, monkeypatch):
+    monkeypatch.setenv("LEADGATE_LOCAL_DELAY_SCALE", "0")  # the backoff's waits: the mechanism, not the time
+    get_settings.cache_clear()
+    leads.create(first_name="Seed")
+    flow.pump()
+    tags.create("acme", "never", None, None)
+    with Receiver(statuses=[500, 503]) as flaky, Receiver(statuses=[400]) as refusing:
+        retried, _ = _create(
+            api,
+            {
+                "name": "Flaky",
+                "trigger": {"type": "lead.created"},
+                "actions": [{"type": "send_webhook", "url": flaky.url}],
+            },
+        )
+        refused, _ = _create(
+            api,
+            {
+                "name": "Refused",
+                "trigger": {"type": "lead.created"},
+                "actions": [{"type": "send_webhook", "url": refusing.url}, {"type": "add_tag", "tag": "never"}],
+            },
+        )
+        leads.create(first_name="Aoi")
+        flow.pump()
+        assert (len(flaky.received), len(refusing.received)) == (3, 1)
+        assert len({got.headers["webhook-id"] for got in flaky.received}) == 1  # one message, attempted 3 times
+    ((step,),) = [run["actions"] for run in _runs(api, retried["id"])]
+    assert step["outcome"] == "done" and step["attempts"] == 3
+    (run,) = _runs(api, refused["id"])
+    assert run["status"] == "failed" and run["error"] == "HTTP 400" and len(run["actions"]) == 1
