@@ -108,7 +108,7 @@ def test_create_read_list_replace_patch_delete_with_etags(api, leads):
     created, headers = _create(api, body)
     assert headers["ETag"] == '"1"' and headers["Location"].endswith(f"/api/v1/automations/{created['id']}")
     assert created["active"] is True and created["reenroll"] is False and "secret" not in created
-    assert created["runs"] == {"total": 0, "succeeded": 0, "failed": 0, "stopped": 0, "skipped": 0}
+    assert created["runs"] == {"total": 0, "succeeded": 0, "failed": 0, "stopped": 0}
     path = f"/api/v1/automations/{created['id']}"
     status, _, got = api("GET", path)
     assert status == 200 and got["data"] == created

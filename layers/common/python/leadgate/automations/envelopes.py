@@ -15,7 +15,6 @@ class RunCounts(BaseModel):
     succeeded: int
     failed: int
     stopped: int
-    skipped: int
 
 
 class AutomationRecord(BaseModel):
@@ -63,7 +62,7 @@ class RunRecord(BaseModel):
     lead_id: str | None
     event_id: str
     event_type: str
-    status: Literal["running", "waiting", "succeeded", "failed", "stopped", "skipped"]
+    status: Literal["running", "waiting", "succeeded", "failed", "stopped"]
     reason: str | None = Field(description="Why it stopped: `loop` (the chain went deeper than 3), ...")
     depth: int
     actions: list[dict[str, Any]]

@@ -26,7 +26,6 @@ from leadgate.workspace import items, keys
 
 KEPT = timedelta(days=30)
 PREFIX = "RUN#"
-FINISHED = ("succeeded", "failed", "stopped", "skipped")
 
 
 class RunListParams(QueryModel):
@@ -41,12 +40,12 @@ class Run:
     tenant_id: str
     automation_id: int
     event: Event
-    status: str  # running, waiting, then one of FINISHED
+    status: str  # running, waiting, then succeeded, failed or stopped
     started_at: str
     depth: int
     steps: list[dict[str, Any]] = field(default_factory=list)  # each action done: step, type, outcome, detail
     next_step: int = 0
-    reason: str | None = None  # why it stopped or was skipped (`loop`, ...)
+    reason: str | None = None  # why it stopped (`loop`, the automation deleted or paused during a wait)
     error: str | None = None
     finished_at: str | None = None
     resume_at: str | None = None

@@ -22,7 +22,7 @@ from leadgate.workspace import items, keys
 
 KIND = "automation"
 MAX_AUTOMATIONS = 200  # per tenant: the runner reads them all for every event of the tenant
-COUNTED = ("succeeded", "failed", "stopped", "skipped")
+COUNTED = ("succeeded", "failed", "stopped")
 
 
 @dataclass(frozen=True)
