@@ -349,3 +349,19 @@ def test_a_failing_action_is_retried_with_backoff_and_the_run_shows_its_attempts
     assert step["outcome"] == "done" and step["attempts"] == 3
     (run,) = _runs(api, refused["id"])
     assert run["status"] == "failed" and run["error"] == "HTTP 400" and len(run["actions"]) == 1
+
+
+def test_an_automation_naming_a_user_deactivated_since_can_still_be_paused_not_given_new_actions(api, leads):
+    leads.create(first_name="Seed")
+    (user_id,) = seed_users("acme", 1)
+    created, _ = _create(
+        api,
+        {"name": "Assign", "trigger": {"type": "lead.created"}, "actions": [{"type": "assign", "user_id": user_id}]},
+    )
+    users_service.patch_user("acme", user_id, UserPatch(active=False), None)
+    path = f"/api/v1/automations/{created['id']}"
+    assert api("PATCH", path, {"active": False, "name": "Paused"})[0] == 200
+    status, _, answer = api(
+        "PATCH", path, {"actions": [{"type": "assign", "user_id": user_id}, {"type": "wait", "seconds": 5}]}
+    )
+    assert status == 422 and set(answer["errors"]) == {"actions.0.user_id"}

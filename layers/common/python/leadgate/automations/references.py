@@ -1,6 +1,6 @@
 """What an automation names must exist in its tenant: checked on every save, 422 naming the place
 (`actions.0.user_id`, `trigger.tag`). Users must exist and be active (one deactivated later is skipped at run
-time, and the run says why); stages must be open (unarchived, in an unarchived pipeline); tags must be in the
+time, and the run says why); stages must take leads (the workspace's `placement` check); tags must be in the
 catalog; forms must exist; a webhook URL must be safe to call (`leadgate.ssrf`)."""
 
 from __future__ import annotations
@@ -8,8 +8,10 @@ from __future__ import annotations
 from leadgate import errors, ssrf
 from leadgate.automations.definitions import AutomationCreate
 from leadgate.forms import store as forms
+from leadgate.leads.requests import LeadData
 from leadgate.settings import get_settings
 from leadgate.workspace import tags
+from leadgate.workspace.pipelines import placement
 from leadgate.workspace.pipelines import store as pipelines
 from leadgate.workspace.users import store as users
 
@@ -75,12 +77,9 @@ def _names_users(definition: AutomationCreate) -> bool:
 
 
 def _stage_problem(tenant_id: str, stage_id: int) -> str | None:
-    stage = pipelines.get_stage(tenant_id, stage_id)
-    if stage is None:
-        return f"No stage {stage_id} in this workspace."
-    if stage.archived:
-        return f"Stage {stage_id} is archived: it takes no new leads."
-    owner = pipelines.get_pipeline(tenant_id, stage.pipeline_id)
-    if owner is None or owner.archived:
-        return f"Stage {stage_id} is in an archived pipeline: it takes no new leads."
+    """The workspace's own check of a stage a lead is moved to (`placement.place`, a dry run)."""
+    try:
+        placement.place(tenant_id, LeadData(pipeline_stage_id=stage_id), None, default=False)
+    except errors.ValidationFailed as refused:
+        return " ".join(message for messages in refused.errors.values() for message in messages)
     return None
