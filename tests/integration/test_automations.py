@@ -13,9 +13,10 @@ import boto3
 import pytest
 from standardwebhooks import Webhook
 
+from leadgate.automations import resume, runs
 from leadgate.aws import reset_clients
 from leadgate.settings import get_settings
-from leadgate.workspace import tags
+from leadgate.workspace import items, tags
 from leadgate.workspace.pipelines import store as pipelines
 from leadgate.workspace.users import service as users_service
 from leadgate.workspace.users.requests import UserPatch
@@ -121,6 +122,8 @@ def test_create_read_list_replace_patch_delete_with_etags(api, leads):
     status, _, replaced = api("PUT", path, {**body, "name": "Renamed", "reenroll": True})
     assert status == 200 and replaced["data"]["name"] == "Renamed" and replaced["data"]["active"] is True
     assert api("GET", path, tenant="other")[0] == 404
+    assert api("GET", f"{path}/runs", tenant="other")[0] == 404
+    assert api("PATCH", path, {"active": False}, tenant="other")[0] == 404
     assert api("DELETE", path, tenant="other")[0] == 404
     assert api("DELETE", path)[0] == 204
     assert api("GET", path)[0] == 404
@@ -365,3 +368,49 @@ def test_an_automation_naming_a_user_deactivated_since_can_still_be_paused_not_g
         "PATCH", path, {"actions": [{"type": "assign", "user_id": user_id}, {"type": "wait", "seconds": 5}]}
     )
     assert status == 422 and set(answer["errors"]) == {"actions.0.user_id"}
+
+
+def _delayed_messages() -> int:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = get_settings().automations_queue_url
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessagesDelayed"])
+
+
+def _resumption(automation_id: int) -> dict:
+    """The waiting run's resumption message as the queue holds it (delayed: not receivable yet)."""
+    (item,) = boto3.client("dynamodb").query(
+        TableName=get_settings().workspace_table,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": runs.partition("acme", automation_id)}},
+    )["Items"]
+    run = runs.run_from("acme", automation_id, items.plain(item))
+    return {"MessageId": "m1", "ReceiptHandle": "r1", "Body": resume.message(run)}
+
+
+def test_a_wait_longer_than_sqs_holds_hops_until_due_then_goes_on(api, leads, flow, clock):
+    leads.create(first_name="Seed")
+    flow.pump()
+    tags.create("acme", "followed-up", None, None)
+    created, _ = _create(
+        api,
+        {
+            "name": "A day later",
+            "trigger": {"type": "lead.created"},
+            "actions": [{"type": "wait", "seconds": 86_400}, {"type": "add_tag", "tag": "followed-up"}],
+        },
+    )
+    lead = leads.create(first_name="Aoi")
+    flow.pump()
+    assert _runs(api, created["id"])[0]["status"] == "waiting"
+    assert _delayed_messages() == 1  # delayed 15 minutes, the most SQS holds
+    queued = sqs_event([_resumption(created["id"])], "arn:aws:sqs:us-east-1:123456789012:local-AutomationsQueue")
+    clock.now += 900
+    assert handle("automation_runner", queued) == {"batchItemFailures": []}
+    assert _delayed_messages() == 2 and _runs(api, created["id"])[0]["status"] == "waiting"  # the next hop
+    clock.now += 86_400
+    assert handle("automation_runner", queued) == {"batchItemFailures": []}
+    (done,) = _runs(api, created["id"])
+    assert done["status"] == "succeeded" and leads.get(lead["id"]).data["tags"] == ["followed-up"]
+    assert handle("automation_runner", queued) == {"batchItemFailures": []}  # a duplicate message: nothing
+    assert len(_runs(api, created["id"])) == 1
