@@ -161,6 +161,9 @@ def _attempted(action: Any, context: actions.Context) -> dict[str, Any]:
         return {"outcome": "failed", "detail": _reason(cause), "attempts": attempts}
     except errors.DomainError as refused:
         return {"outcome": "failed", "detail": _reason(refused), "attempts": attempts}
+    except Exception as unexpected:  # recorded on the run rather than leaving it `running` for ever
+        logger.exception("Automation action failed", extra={"automation_id": context.automation_id})
+        return {"outcome": "failed", "detail": f"internal error: {type(unexpected).__name__}", "attempts": attempts}
     return outcome | ({"attempts": attempts} if attempts > 1 else {})
 
 
