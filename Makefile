@@ -41,6 +41,7 @@ bench: setup  ## DynamoDB calls, items read/written and import times; writes doc
 	$(BIN)/python -m leadgate_dev.bench.workspace
 	$(BIN)/python -m leadgate_dev.bench.events
 	$(BIN)/python -m leadgate_dev.bench.outbound
+	$(BIN)/python -m leadgate_dev.bench.automations
 
 bench-webhooks: setup  ## the webhook receiver's latency and the worker's calls per event (docs/benchmarks.md)
 	$(BIN)/python -m leadgate_dev.bench.webhooks

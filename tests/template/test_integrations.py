@@ -113,6 +113,9 @@ def test_queues_parse_for_the_local_stack_dead_letter_queue_first():
         "DeliveriesDeadLetterQueue",
         "WebhookDispatchFailureQueue",
         "EventStreamFailureQueue",
+        "AutomationsQueue",
+        "AutomationsDeadLetterQueue",
+        "AutomationRunFailureQueue",
     }
     assert order.index("WebhookDeadLetterQueue") < order.index("WebhookQueue")
     queue = specs[order.index("WebhookQueue")]
@@ -200,6 +203,7 @@ def test_the_event_stream_mapping_cannot_be_stalled_by_a_poison_record(source):
         ("event_stream", "SyncTable", "EventStreamFailureQueue"),
         ("event_stream", "ConnectionsTable", "EventStreamFailureQueue"),
         ("webhook_dispatcher", "EventsTable", "WebhookDispatchFailureQueue"),
+        ("automation_runner", "EventsTable", "AutomationRunFailureQueue"),
     }
     for spec in specs:
         assert spec.report_batch_item_failures and spec.bisect_on_error

@@ -33,6 +33,8 @@ FUNCTION_FOLDERS = {
     "webhook_sweeper",
     "events",
     "event_stream",
+    "automations",
+    "automation_runner",
 }
 
 

@@ -25,6 +25,7 @@
     leadgate users list --tenant acme    (with each user's open_lead_count)
     leadgate tags list --tenant acme     (the tags catalog, with exact lead counts)
     leadgate workspace backfill --tenant acme   (queues a job counting leads from before the workspace)
+    leadgate automations runs AUTOMATION_ID --tenant acme [--limit 20]   (newest first)
 
 Every command takes `--local-dir DIR` (default: $LEADGATE_LOCAL_DIR, else the nearest `.local/` holding a
 `stack.json` in the working directory or above it, as `make run` writes it in the checkout) or
@@ -52,6 +53,7 @@ from leadgate.connections.registry import ConnectionRegistry, UnknownConnection
 from leadgate.connections.secrets import SecretStore
 from leadgate.ratelimit.policies import InvalidPolicies, Policy, parse_policy_spec
 from leadgate_admin import local_state
+from leadgate_admin.automations import AutomationsAdmin
 from leadgate_admin.clients import ClientRegistry, ClientSpecError, UnknownClient, client_view
 from leadgate_admin.connections import SECRET_OPTIONS, SETTING_OPTIONS, ConnectionAdmin, ConnectionSpecError
 from leadgate_admin.outbound import OutboundAdmin, UnknownDelivery
@@ -123,6 +125,11 @@ class Target:
             secrets=SecretStore(client=self.client("secretsmanager"), stage=self.stage),
             api_url=self.api_url,
         )
+
+    def automations(self) -> AutomationsAdmin:
+        if not self.workspace_table:
+            raise TargetError("This stack has no workspace table: restart or deploy it again.")
+        return AutomationsAdmin(dynamodb=self.client("dynamodb"), table=self.workspace_table)
 
     def workspace(self) -> WorkspaceAdmin:
         if not self.workspace_table:
@@ -437,6 +444,7 @@ def build_parser() -> argparse.ArgumentParser:
     _webhook_commands(groups, target)
     _sync_commands(groups, target)
     _users_commands(groups, target)
+    _automations_commands(groups, target)
     return parser
 
 
@@ -531,6 +539,16 @@ def _users_commands(groups: Any, target: argparse.ArgumentParser) -> None:
     listing = commands.add_parser("list", parents=[target], help="a tenant's users, with their open_lead_count")
     listing.add_argument("--tenant", required=True, help="the tenant")
     listing.set_defaults(run=list_users)
+
+
+def _automations_commands(groups: Any, target: argparse.ArgumentParser) -> None:
+    automations = groups.add_parser("automations", help="automations and their runs (docs/automations.md)")
+    commands = automations.add_subparsers(dest="command", required=True)
+    runs = commands.add_parser("runs", parents=[target], help="an automation's recent runs, newest first")
+    runs.add_argument("automation_id", type=_count, metavar="AUTOMATION_ID")
+    runs.add_argument("--tenant", required=True)
+    runs.add_argument("--limit", type=_count, default=20, metavar="N", help="at most N runs (default 20)")
+    runs.set_defaults(run=lambda target, args: target.automations().runs(args.tenant, args.automation_id, args.limit))
 
 
 def _workspace_commands(groups: Any, target: argparse.ArgumentParser) -> None:

@@ -55,6 +55,8 @@ CURSOR_LISTS = (
     "GET /api/v1/webhook-endpoints",
     "GET /api/v1/webhook-endpoints/{id}/deliveries",
     "GET /api/v1/events",
+    "GET /api/v1/automations",
+    "GET /api/v1/automations/{id}/runs",
 )
 # A valid body may name state that does not hold: a lead's `assigned_user_id` must be an active user of the
 # tenant, a user's email must be free in the tenant, `reassign_to` an active user, a pipeline's `stage_ids` every
@@ -86,6 +88,9 @@ STATE_422 = (
     "POST /public/forms/{public_id}/submissions",
     "POST /api/v1/webhook-endpoints",  # the URL must be safe to call: resolvable, public (SSRF guard)
     "PATCH /api/v1/webhook-endpoints/{id}",
+    "POST /api/v1/automations",  # what it names must be the workspace's (users, stages, tags, forms), URLs safe
+    "PUT /api/v1/automations/{id}",
+    "PATCH /api/v1/automations/{id}",
 )
 # Invalid data may also be too large: 413 refuses it as surely as 422 does (schemathesis' default list lacks it).
 _REFUSED = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]

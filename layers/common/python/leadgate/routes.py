@@ -32,6 +32,9 @@ WRITE_TAGS = "write:tags"
 READ_FORMS = "read:forms"
 WRITE_FORMS = "write:forms"  # forms, and their submissions from servers
 DELETE_FORMS = "delete:forms"
+READ_AUTOMATIONS = "read:automations"
+WRITE_AUTOMATIONS = "write:automations"
+DELETE_AUTOMATIONS = "delete:automations"
 ERASE_LEADS = "erase:leads"  # a lead's personal data removed for good (docs/privacy.md)
 READ_WEBHOOKS = "read:webhooks"  # outbound webhook endpoints and their delivery log
 WRITE_WEBHOOKS = "write:webhooks"
@@ -52,6 +55,9 @@ ALL_SCOPES = (
     READ_FORMS,
     WRITE_FORMS,
     DELETE_FORMS,
+    READ_AUTOMATIONS,
+    WRITE_AUTOMATIONS,
+    DELETE_AUTOMATIONS,
     ERASE_LEADS,
     READ_WEBHOOKS,
     WRITE_WEBHOOKS,
@@ -166,6 +172,14 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/public/forms/{public_id}/submissions", "form_submissions", None),
     Route("OPTIONS", "/public/forms/{public_id}/submissions", "form_submissions", None),
     # Outbound webhooks (docs/webhooks-out.md).
+    # Automations (docs/automations.md): what runs on the events stream, and its runs.
+    Route("GET", "/api/v1/automations", "automations", (READ_AUTOMATIONS,)),
+    Route("POST", "/api/v1/automations", "automations", (WRITE_AUTOMATIONS,), bodies.WORKSPACE),
+    Route("GET", "/api/v1/automations/{id}", "automations", (READ_AUTOMATIONS,)),
+    Route("PUT", "/api/v1/automations/{id}", "automations", (WRITE_AUTOMATIONS,), bodies.WORKSPACE),
+    Route("PATCH", "/api/v1/automations/{id}", "automations", (WRITE_AUTOMATIONS,), bodies.WORKSPACE_PATCH),
+    Route("DELETE", "/api/v1/automations/{id}", "automations", (DELETE_AUTOMATIONS,)),
+    Route("GET", "/api/v1/automations/{id}/runs", "automations", (READ_AUTOMATIONS,)),
     Route("GET", "/api/v1/webhook-endpoints", "webhook_endpoints", (READ_WEBHOOKS, WRITE_WEBHOOKS)),
     Route("POST", "/api/v1/webhook-endpoints", "webhook_endpoints", (WRITE_WEBHOOKS,), bodies.WORKSPACE),
     Route("GET", "/api/v1/webhook-endpoints/{id}", "webhook_endpoints", (READ_WEBHOOKS, WRITE_WEBHOOKS)),

@@ -31,6 +31,7 @@ class Settings:
     jobs_queue_url: str  # the FIFO queue of background jobs' pages (leadgate.workspace.jobs)
     outbound_webhooks_table: str  # webhook endpoints and their deliveries (leadgate.outbound)
     deliveries_queue_url: str  # the queue of outbound webhook deliveries (leadgate.outbound.queue)
+    automations_queue_url: str  # automation runs waiting out a `wait` (leadgate.automations.resume)
     user_pool_id: str
     cognito_token_url: str
     cognito_issuer: str
@@ -86,6 +87,7 @@ class Settings:
             jobs_queue_url=env.get("JOBS_QUEUE_URL", ""),
             outbound_webhooks_table=env.get("OUTBOUND_WEBHOOKS_TABLE", ""),
             deliveries_queue_url=env.get("DELIVERIES_QUEUE_URL", ""),
+            automations_queue_url=env.get("AUTOMATIONS_QUEUE_URL", ""),
             user_pool_id=user_pool_id,
             cognito_token_url=env.get("COGNITO_TOKEN_URL", ""),
             cognito_issuer=issuer,
