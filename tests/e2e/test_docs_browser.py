@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from leadgate.events.types import EVENT_TYPES
 from leadgate_dev.template import api_routes
 
 pytestmark = pytest.mark.e2e
@@ -82,7 +83,10 @@ def test_the_page_lists_every_operation_of_the_template(page):
         for block in page.locator(".opblock").all()
     }
 
-    assert listed == {(route.method, route.path) for route in api_routes()}
+    operations = {(method, path) for method, path in listed if path.startswith("/")}
+    webhooks = {path for method, path in listed if not path.startswith("/")}  # the event types (docs/events.md)
+    assert operations == {(route.method, route.path) for route in api_routes()}
+    assert webhooks == set(EVENT_TYPES)
 
 
 def test_the_demo_client_authorises_and_lists_leads_from_the_page(page, local_stack, csp_violations):

@@ -107,6 +107,8 @@ def test_files_describe_the_running_stack(local_stack):
         "SYNC_TABLE",
         "CONNECTIONS_TABLE",
         "WORKSPACE_TABLE",
+        "EVENTS_TABLE",
+        "OUTBOUND_WEBHOOKS_TABLE",
     }
     assert set(description["queues"]) == {
         "WebhookQueue",
@@ -114,6 +116,13 @@ def test_files_describe_the_running_stack(local_stack):
         "SyncSchedulesDeadLetterQueue",
         "JobsQueue",
         "JobsDeadLetterQueue",
+        "EventStreamFailureQueue",
+        "DeliveriesQueue",
+        "DeliveriesDeadLetterQueue",
+        "WebhookDispatchFailureQueue",
+        "AutomationsQueue",
+        "AutomationsDeadLetterQueue",
+        "AutomationRunFailureQueue",
     }
     assert description["queues"]["JobsQueue"].endswith(".fifo")
     assert description["sync"]["schedule_group"] == description["environment"]["SYNC_SCHEDULE_GROUP"]

@@ -86,6 +86,9 @@ def test_every_route_that_reads_a_body_has_a_rule():
         "PUT /api/v1/forms/{id}",
         "PATCH /api/v1/forms/{id}",
         "POST /api/v1/forms/{id}/submissions",
+        "POST /api/v1/automations",
+        "PUT /api/v1/automations/{id}",
+        "PATCH /api/v1/automations/{id}",
     }
     assert bodies.BATCH.max_bytes > bodies.SINGLE_LEAD.max_bytes
 

@@ -61,16 +61,18 @@ def test_single_lead_operations_cost_what_the_design_says_at_every_tier(report):
     assert row(report, "get another tenant's lead (404)")[:tiers] == ["1 / 1 / 0"] * tiers
     # The stage named and its pipeline are read, and the tags' claims with the tag sequence; the lead's one
     # transaction (metered as a call on each table it touches) holds the stage's count shard, the tag count item,
-    # the assigned user's ConditionCheck and its count shard, and the catalog entries of names new to it.
-    assert row(report, "create (email, phone, 2 tags, kana)")[:tiers] == ["6 / 5 / 25"] * tiers
+    # the assigned user's ConditionCheck and its count shard, the catalog entries of names new to it and the first
+    # stage's history item; the stage's type is read for the assigned user's open count.
+    assert row(report, "create (email, phone, 2 tags, kana)")[:tiers] == ["7 / 6 / 26"] * tiers
     assert row(report, "list, no filter (15)")[:tiers] == ["2 / 17 / 0"] * tiers
     assert row(report, "list, no filter (15)")[tiers] == "15"  # returned
 
 
 def test_an_assignment_adds_one_count_shard_to_the_lead_write_and_nothing_else(report):
-    # Every lead here also reads the default pipeline's marker and counts itself in its stage.
-    assert row(report, "lead create, unassigned")[0] == "4 / 1 / 4"
-    assert row(report, "lead create, assigned_user_id (+ check, + count)")[0] == "4 / 1 / 5"
+    # Every lead here also reads the default pipeline's marker, counts itself in its stage and records its first
+    # stage; an assigned one reads its stage's type (the user's open count).
+    assert row(report, "lead create, unassigned")[0] == "4 / 1 / 5"
+    assert row(report, "lead create, assigned_user_id (+ check, + count)")[0] == "5 / 2 / 6"
     assert row(report, "lead PATCH, reassign (user -> user: check, -1, +1)")[0] == "4 / 1 / 4"
     assert row(report, "lead PATCH, not assignment (nothing added)")[0] == "2 / 1 / 1"
     assert row(report, "get a user (with open_lead_count)")[0] == "2 / 1 / 0"

@@ -436,10 +436,11 @@ def intake_operations(tenant: LoadedTenant, *, repeats: int) -> list[Measurement
             lambda i: inbound(inbound_person(people[i])),
             repeats=repeats,
             expected_status=201,
-            minimum=f"5 / 5 / {new_items + 6}: ONE BatchGetItem on both tables (metered on each): the identities "
+            minimum=f"5 / 5 / {new_items + 7}: ONE BatchGetItem on both tables (metered on each): the identities "
             "(both keys), the default pipeline's marker (where the lead lands), the tag's claim and the tag "
-            f"sequence; 1 transaction of {new_items + 2} items (lead, 2 identities, inquiry, tag, search tokens, "
-            "the stage's count shard, the tag count item: two tables, metered on each; a tag new to the catalog "
+            f"sequence; 1 transaction of {new_items + 3} items (lead, 2 identities, inquiry, tag, search tokens, "
+            "the first stage's history item, the stage's count shard, the tag count item: two tables, metered on "
+            "each; a tag new to the catalog "
             "adds 3 items: the sequence, its claim, its record), counter update",
         ),
         measure(

@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 from leadgate_dev.harness.events import lambda_context
-from leadgate_dev.harness.functions import load_function
+from leadgate_dev.harness.functions import instance
 
 DEFAULT_SCOPES = ("read:leads", "write:leads", "delete:leads")
 # Lambda's maximum: the harness's callers are not about the deadline (tests/integration/
@@ -70,7 +70,7 @@ def reply_of(response: Mapping[str, Any]) -> Reply:
 def handle(function: str | ModuleType, event: Mapping[str, Any], *, budget_ms: int = BUDGET_MS) -> Any:
     """One invocation of the function's handler with `event`, with a fresh deadline; what the handler returns
     (an authorizer's policy, a queue batch's failures, a sync run's record, a proxy response)."""
-    module = load_function(function) if isinstance(function, str) else function
+    module = instance(function) if isinstance(function, str) else function
     name = function if isinstance(function, str) else module.__name__
     return module.lambda_handler(dict(event), lambda_context(name, "harness", timeout_ms=budget_ms))
 

@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,9 @@ STACK_FILE = "stack.json"
 DEMO_CLIENT_FILE = "demo-client.json"
 # Dummy credentials: DynamoDB Local (-sharedDb) and moto accept any.
 AWS_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local"}
+
+
+EVENT_SOURCES_STOP_SECONDS = 3.0  # all of them together
 
 
 @dataclass(frozen=True)
@@ -164,10 +168,14 @@ class LocalStack:
         self._thread.start()
 
     def stop(self) -> None:
-        for poller in [*self._pollers, *self._stream_pollers]:
-            poller.stop()
-        for runner in self._schedules:
-            runner.stop()
+        # Every event source is told at once, then joined against one shared deadline: a source stuck on a
+        # hung dependency must not hold the others' stop (a stop always stops within seconds).
+        sources = [*self._pollers, *self._stream_pollers, *self._schedules]
+        for source in sources:
+            source.stop(timeout=0)
+        deadline = time.monotonic() + EVENT_SOURCES_STOP_SECONDS
+        for source in sources:
+            source.stop(timeout=max(0.0, deadline - time.monotonic()))
         if self.scheduler is not None:
             self.scheduler.stop()
         if self._thread is not None and self._server is not None:

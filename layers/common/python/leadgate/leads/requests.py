@@ -146,6 +146,10 @@ def _read_only_in_schema(schema: dict[str, Any]) -> None:
     properties["id"] = {"readOnly": True, "type": "string", "description": "If sent, the id in the URL."}
     for name in sorted(READ_ONLY_FIELDS):
         properties[name] = {"readOnly": True, "description": "Read-only: accepted and ignored."}
+    if "anyOf" in properties.get("consents", {}):
+        # A GET record's `consents` (the current status per purpose) may be sent back: accepted and ignored.
+        echoed = {"type": "object", "description": "The record's current consents, sent back: ignored."}
+        properties["consents"]["anyOf"].insert(-1, echoed)
 
 
 class _EchoesReadOnlyFields(BaseModel):
