@@ -124,7 +124,7 @@ def list_inquiries(lead_id: str, params: Annotated[PageParams, Query()]):
     "/api/v1/leads/<lead_id>/stage-history",
     responses={
         200: answer(StageMovePage, "A page of the lead's moves between stages, newest first."),
-        **errors_of(400, 404, 422),
+        **errors_of(400, 404, 410, 422),
     },
 )
 def list_stage_history(lead_id: str, params: Annotated[PageParams, Query()]):

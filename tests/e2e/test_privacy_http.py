@@ -20,7 +20,9 @@ PERSON = {
     "phone": "+81 90 5555 0199",
 }
 MARKETING = {"purpose": "marketing", "status": "granted", "text_version": "v1", "page_url": "https://acme.jp/"}
-TRACES = ("erika", "vanderbilt", "kessler", "5555", "0199")
+# Every form the person's data may take, and nothing shorter: the scan reads every table of a stack other tests
+# share, where a bare "5555" turns up in a receiver's port.
+TRACES = ("erika", "vanderbilt", "kessler", "55550199", "5555 0199", "5555-0199")
 
 
 def every_item(stack) -> str:
