@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -39,31 +38,14 @@ BATCH_SIZE = 100  # the template's BatchSize
 
 
 def measure(leads: int) -> dict[str, Any]:
-    import boto3
-    from moto import mock_aws
 
-    from leadgate.aws import reset_clients
+    from leadgate_dev.bench.backends import provisioned_moto
     from leadgate_dev.bench.metering import metered_dynamodb
     from leadgate_dev.harness import authorizer_context, call, handle
     from leadgate_dev.harness.events import rest_event
-    from leadgate_dev.local.provision import provision
     from leadgate_dev.local.streams import stream_event
 
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-        }
-    )
-    for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
-        del os.environ[name]
-    with mock_aws():
-        resources = provision(dynamodb=boto3.client("dynamodb"), cognito=boto3.client("cognito-idp"))
-        os.environ.update(resources.environment())
-        reset_clients()
+    with provisioned_moto() as resources:
         from leadgate.workspace import tags
         from leadgate.workspace.pipelines import store as pipelines
         from leadgate.workspace.users import service as users

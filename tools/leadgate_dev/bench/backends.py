@@ -28,6 +28,13 @@ from leadgate_dev.local.emulation import DynamoDBLocal, install_dynamodb_local
 
 STACK = "bench"
 REGION = "us-east-1"
+MOTO_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",  # moto's streams endpoints (docs/local-stack.md)
+}
 BASE_ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "bench",
     "AWS_SECRET_ACCESS_KEY": "bench",
@@ -166,6 +173,25 @@ def moto_backend() -> Iterator[dict[str, str]]:
             yield tables
         finally:
             reset_clients()
+
+
+@contextmanager
+def provisioned_moto(**environment: str) -> Iterator[Any]:
+    """moto in-process with everything the template provisions (tables with their streams, queues, the user pool)
+    and the handlers pointed at it, for the benches that run functions end to end (events, outbound webhooks,
+    automations); `environment` adds settings. Yields the provisioned resources."""
+    from moto import mock_aws
+
+    from leadgate_dev.local.provision import provision
+
+    for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
+        del os.environ[name]
+    os.environ.update({**MOTO_CREDENTIALS, **environment})
+    with mock_aws():
+        resources = provision(dynamodb=boto3.client("dynamodb"), cognito=boto3.client("cognito-idp"))
+        os.environ.update(resources.environment())
+        reset_clients()
+        yield resources
 
 
 def dynamodb_local_unavailable() -> str | None:

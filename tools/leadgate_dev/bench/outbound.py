@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -101,35 +100,19 @@ def counted_calls(*clients: Any) -> Iterator[Counter[str]]:
 
 def calls_part(events: int) -> dict[str, Any]:
     import boto3
-    from moto import mock_aws
 
     from leadgate import aws, clock
     from leadgate.events import journal
     from leadgate.events.model import Event
+    from leadgate_dev.bench.backends import provisioned_moto
     from leadgate_dev.bench.events import _stream_records
     from leadgate_dev.harness import authorizer_context, call, handle
     from leadgate_dev.harness.events import rest_event
     from leadgate_dev.local.event_sources import sqs_event
-    from leadgate_dev.local.provision import provision
     from leadgate_dev.local.streams import stream_event
 
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
-            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-            "ALLOW_LOOPBACK_URLS": "true",
-        }
-    )
-    for name in [name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")]:
-        del os.environ[name]
     receiver = Receiver()
-    with mock_aws():
-        resources = provision(dynamodb=boto3.client("dynamodb"), cognito=boto3.client("cognito-idp"))
-        os.environ.update(resources.environment())
-        aws.reset_clients()
+    with provisioned_moto(ALLOW_LOOPBACK_URLS="true") as resources:
         authorizer = authorizer_context("bench", scopes=("write:webhooks",))
         created = call(
             "webhook_endpoints",
